@@ -1,0 +1,22 @@
+#include "advlab/data/dataset.h"
+
+#include <algorithm>
+
+namespace advlab::data {
+
+Dataset Dataset::slice(int64_t start, int64_t count) const {
+  Dataset out = *this;
+  int64_t n = size();
+  start = std::clamp<int64_t>(start, 0, n);
+  int64_t end = std::clamp<int64_t>(start + count, start, n);
+  out.images = images.slice(0, start, end);
+  out.labels = labels.slice(0, start, end);
+  return out;
+}
+
+Dataset Dataset::head(int64_t count) const {
+  if (count <= 0 || count >= size()) return *this;
+  return slice(0, count);
+}
+
+}  // namespace advlab::data

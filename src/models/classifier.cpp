@@ -1,0 +1,107 @@
+#include "advlab/models/classifier.h"
+
+#include "advlab/core/error.h"
+
+#include <torch/torch.h>
+
+#include <fstream>
+
+namespace advlab {
+
+namespace {
+
+// Puts a module in eval mode for one call and gives back the mode it had.
+class EvalModeGuard {
+ public:
+  explicit EvalModeGuard(torch::jit::Module& m) : module_(m), was_training_(m.is_training()) {
+    if (was_training_) module_.eval();
+  }
+  ~EvalModeGuard() {
+    if (was_training_) module_.train(true);
+  }
+
+ private:
+  torch::jit::Module& module_;
+  bool was_training_;
+};
+
+torch::Tensor channel_tensor(const std::vector<double>& v, torch::Device device) {
+  return torch::tensor(v, torch::kFloat32).view({1, -1, 1, 1}).to(device);
+}
+
+}  // namespace
+
+int64_t Classifier::probe(const std::vector<int64_t>& sample_shape) {
+  std::vector<int64_t> shape{1};
+  shape.insert(shape.end(), sample_shape.begin(), sample_shape.end());
+  torch::NoGradGuard no_grad;
+  auto x = torch::full(shape, (bounds().lower + bounds().upper) / 2, torch::kFloat32).to(device());
+  auto out = logits(x);
+  ADVLAB_CHECK(out.dim() == 2 && out.size(0) == 1 && out.size(1) >= 2,
+               "model output must be [N, classes] with at least 2 classes, got ", out.sizes());
+  return out.size(1);
+}
+
+torch::Tensor Classifier::predict(const torch::Tensor& x, int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> parts;
+  for (int64_t i = 0; i < x.size(0); i += batch_size) {
+    auto batch = x.slice(0, i, std::min(i + batch_size, x.size(0))).to(device());
+    parts.push_back(logits(batch).argmax(1));
+  }
+  if (parts.empty()) return torch::empty({0}, torch::kLong);
+  return torch::cat(parts);
+}
+
+TorchScriptClassifier::TorchScriptClassifier(torch::jit::Module module, ClassifierOptions options)
+    : module_(std::move(module)), options_(std::move(options)) {
+  ADVLAB_CHECK(options_.bounds.lower < options_.bounds.upper, "bounds must satisfy lower < upper, got [",
+               options_.bounds.lower, ", ", options_.bounds.upper, "]");
+  ADVLAB_CHECK(options_.mean.size() == options_.std.size(),
+               "mean and std must have the same number of channels");
+  for (double s : options_.std) ADVLAB_CHECK(s > 0, "std must be > 0, got ", s);
+  module_.to(options_.device);
+  if (!options_.mean.empty()) {
+    mean_ = channel_tensor(options_.mean, options_.device);
+    std_ = channel_tensor(options_.std, options_.device);
+  }
+}
+
+std::shared_ptr<TorchScriptClassifier> TorchScriptClassifier::load(const std::string& path,
+                                                                   ClassifierOptions options) {
+  ADVLAB_CHECK(std::ifstream(path).good(), "model file not found or unreadable: ", path);
+  torch::jit::Module module;
+  try {
+    module = torch::jit::load(path, options.device);
+  } catch (const std::exception&) {
+    throw Error(c10::str("model file is not a TorchScript archive (corrupt or wrong format): ", path));
+  }
+  return std::make_shared<TorchScriptClassifier>(std::move(module), std::move(options));
+}
+
+torch::Tensor TorchScriptClassifier::preprocess(const torch::Tensor& x) const {
+  if (!mean_.defined()) return x;
+  return (x - mean_) / std_;
+}
+
+torch::Tensor TorchScriptClassifier::logits(const torch::Tensor& x) {
+  EvalModeGuard eval(module_);
+  torch::Tensor out;
+  try {
+    out = module_.forward({preprocess(x.to(options_.device, torch::kFloat32))}).toTensor();
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    throw Error(c10::str("model forward failed on input ", x.sizes(), ": ", msg.substr(0, msg.find('\n'))));
+  }
+  ADVLAB_CHECK(out.dim() == 2 && out.size(0) == x.size(0),
+               "model output must be [N, classes], got ", out.sizes(), " for input ", x.sizes());
+  num_classes_ = out.size(1);
+  return out;
+}
+
+int64_t TorchScriptClassifier::num_classes() const {
+  ADVLAB_CHECK(num_classes_ > 0, "number of classes unknown: probe the classifier first");
+  return num_classes_;
+}
+
+}  // namespace advlab

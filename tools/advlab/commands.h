@@ -1,0 +1,14 @@
+#pragma once
+// Each subcommand lives in its own file and adds itself to the app here.
+// A registrar adds a subcommand to `app` and sets its callback; callbacks throw
+// advlab::Error for bad input (main() turns that into one line on stderr, exit 2).
+#include <CLI/CLI.hpp>
+
+namespace advlab::cli {
+
+void register_train_command(CLI::App& app);
+void register_attack_command(CLI::App& app);
+void register_list_attacks_command(CLI::App& app);
+void register_quickstart_command(CLI::App& app);
+
+}  // namespace advlab::cli

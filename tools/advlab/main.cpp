@@ -1,0 +1,46 @@
+// advlab: adversarial attacks on image classifiers, from the command line.
+#include "advlab/core/error.h"
+#include "advlab/core/threads.h"
+#include "commands.h"
+
+#include <c10/util/Exception.h>
+
+#include <iostream>
+
+namespace {
+
+// First line of a message: users get one clear line, never a stack dump.
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"advlab: adversarial attacks on image classifiers"};
+  app.require_subcommand(1);
+  int threads = 0;
+  app.add_option("--threads", threads, "torch threads (default: number of cores)");
+  app.parse_complete_callback([&] { advlab::configure_threads(threads); });
+
+  advlab::cli::register_train_command(app);
+  advlab::cli::register_attack_command(app);
+  advlab::cli::register_list_attacks_command(app);
+  advlab::cli::register_quickstart_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::cerr << "advlab: error: " << first_line(e.what()) << "\n";
+    return 2;
+  } catch (const advlab::Error& e) {
+    std::cerr << "advlab: error: " << first_line(e.what()) << "\n";
+    return 2;
+  } catch (const c10::Error& e) {
+    std::cerr << "advlab: error: " << first_line(e.what_without_backtrace()) << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "advlab: error: " << first_line(e.what()) << "\n";
+    return 1;
+  }
+  return 0;
+}

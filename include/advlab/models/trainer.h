@@ -1,0 +1,41 @@
+#pragma once
+// Supervised training of a TorchScript classifier with Adam, a progress line, a
+// checkpoint each epoch and exact resume (same seed, same result, interrupted or not).
+#include "advlab/data/dataset.h"
+
+#include <torch/script.h>
+
+#include <functional>
+#include <iosfwd>
+#include <string>
+
+namespace advlab::models {
+
+struct TrainOptions {
+  int64_t epochs = 3;
+  int64_t batch_size = 128;
+  double learning_rate = 1e-3;
+  uint64_t seed = 0;
+  std::string checkpoint_path;  // empty: no checkpoints
+  bool resume = false;          // continue from checkpoint_path if it exists
+  std::ostream* progress = nullptr;  // progress line (loss, accuracy, images/s, ETA)
+  // Optional: replaces each training batch before the step (adversarial training hooks
+  // in here). Receives the module in eval mode, returns the inputs to train on.
+  std::function<torch::Tensor(torch::jit::Module&, const torch::Tensor& x, const torch::Tensor& y)>
+      batch_transform;
+};
+
+struct TrainSummary {
+  int64_t epochs_completed = 0;
+  double last_epoch_loss = 0;
+  double last_epoch_accuracy = 0;  // on the training batches, in train mode
+};
+
+TrainSummary train_classifier(torch::jit::Module& module, const data::Dataset& train_set,
+                              const TrainOptions& options);
+
+// Top-1 accuracy of the module (eval mode) on a dataset.
+double evaluate_accuracy(torch::jit::Module& module, const data::Dataset& dataset,
+                         int64_t batch_size = 256);
+
+}  // namespace advlab::models

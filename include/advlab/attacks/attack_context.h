@@ -1,0 +1,54 @@
+#pragma once
+// The attack's view of the model: every forward pass and gradient goes through here, so
+// queries and gradients are counted per sample, whatever subset the attack works on.
+#include "advlab/attacks/losses.h"
+#include "advlab/criteria/criterion.h"
+#include "advlab/models/classifier.h"
+
+#include <ATen/core/Generator.h>
+
+namespace advlab {
+
+struct LossGradient {
+  torch::Tensor loss;    // [n], detached
+  torch::Tensor logits;  // [n, K], detached
+  torch::Tensor grad;    // same shape as x
+};
+
+class AttackContext {
+ public:
+  // rows: int64 [n], for each sample of the attack's batch its index in the caller's
+  // batch of `total` samples (where counts are kept).
+  AttackContext(Classifier& model, at::Generator generator, torch::Tensor rows, int64_t total);
+
+  Classifier& model() { return model_; }
+  Bounds bounds() const { return model_.bounds(); }
+  at::Generator& generator() { return generator_; }
+
+  // Logits without a graph; counts one query for each of `local` (indices into the
+  // attack's batch; undefined = all).
+  torch::Tensor logits(const torch::Tensor& x, const torch::Tensor& local = {});
+  // Loss and its gradient w.r.t. x; counts one query and one gradient per sample.
+  LossGradient loss_gradient(const torch::Tensor& x, const AttackLoss& loss,
+                             const Criterion& criterion, const torch::Tensor& local = {});
+
+  // Narrows the context to a subset: rows maps the attack's batch to the caller's.
+  void focus(torch::Tensor rows) { rows_ = rows.to(torch::kCPU, torch::kLong); }
+
+  void note_iterations(int64_t iterations) { iterations_ = std::max(iterations_, iterations); }
+
+  const torch::Tensor& queries() const { return queries_; }
+  const torch::Tensor& gradients() const { return gradients_; }
+  int64_t iterations() const { return iterations_; }
+
+ private:
+  void count(torch::Tensor& counter, const torch::Tensor& local, int64_t n);
+
+  Classifier& model_;
+  at::Generator generator_;
+  torch::Tensor rows_;
+  torch::Tensor queries_, gradients_;
+  int64_t iterations_ = 0;
+};
+
+}  // namespace advlab

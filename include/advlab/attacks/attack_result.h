@@ -1,0 +1,24 @@
+#pragma once
+// What every attack returns. All per-sample tensors are on the CPU.
+#include <torch/types.h>
+
+namespace advlab {
+
+struct Distances {
+  torch::Tensor l0, l1, l2, linf;  // float [N], between input and adversarial
+};
+
+struct AttackResult {
+  torch::Tensor adversarials;  // [N, ...], inside bounds (and the eps-ball if bounded)
+  torch::Tensor success;       // bool [N], verified by a fresh forward pass
+  torch::Tensor predictions;   // int64 [N], the model's classes for the adversarials
+  Distances distances;
+  torch::Tensor queries;    // int64 [N], forward passes spent on each sample
+  torch::Tensor gradients;  // int64 [N], input gradients computed for each sample
+  int64_t iterations = 0;   // attack iterations run (the maximum over samples)
+};
+
+// Distances between x and adv, per sample, on the CPU.
+Distances measure_distances(const torch::Tensor& x, const torch::Tensor& adv);
+
+}  // namespace advlab

@@ -1,0 +1,54 @@
+#pragma once
+// Losses an attack maximises, per sample. Each reads the criterion: untargeted losses
+// push away from the true label, targeted ones towards the target.
+#include "advlab/criteria/criterion.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace advlab {
+
+class AttackLoss {
+ public:
+  virtual ~AttackLoss() = default;
+  virtual std::string name() const = 0;
+  // Per-sample loss [N] to maximise, differentiable in logits [N, K].
+  virtual torch::Tensor operator()(const torch::Tensor& logits, const Criterion& criterion) const = 0;
+};
+
+// Cross-entropy: CE(z, y) untargeted, -CE(z, t) targeted.
+class CrossEntropyLoss : public AttackLoss {
+ public:
+  std::string name() const override { return "ce"; }
+  torch::Tensor operator()(const torch::Tensor& logits, const Criterion& criterion) const override;
+};
+
+// Carlini-Wagner margin: max_{j!=y} z_j - z_y untargeted, z_t - max_{j!=t} z_j targeted,
+// capped at `confidence` (kappa) so samples beyond it stop pulling the step.
+class MarginLoss : public AttackLoss {
+ public:
+  explicit MarginLoss(double confidence = 1e9) : confidence_(confidence) {}
+  std::string name() const override { return "cw"; }
+  torch::Tensor operator()(const torch::Tensor& logits, const Criterion& criterion) const override;
+
+ private:
+  double confidence_;
+};
+
+// Difference of logits ratio (Croce & Hein 2020), untargeted: -(z_y - max_{j!=y} z_j) /
+// (z_(1) - z_(3)); invariant to shifting and scaling the logits. Needs >= 3 classes.
+class DlrLoss : public AttackLoss {
+ public:
+  std::string name() const override { return "dlr"; }
+  torch::Tensor operator()(const torch::Tensor& logits, const Criterion& criterion) const override;
+};
+
+std::vector<std::string> loss_names();
+// "ce" | "cw" | "dlr"; throws advlab::Error otherwise.
+std::shared_ptr<AttackLoss> make_loss(const std::string& name);
+
+// max_{j != c_i} z_ij for classes c [N].
+torch::Tensor max_other_logit(const torch::Tensor& logits, const torch::Tensor& classes);
+
+}  // namespace advlab

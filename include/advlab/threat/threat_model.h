@@ -1,0 +1,42 @@
+#pragma once
+// A ThreatModel is an Lp norm used as a strategy: one attack loop serves every norm by
+// calling these four operations instead of branching on the norm's name.
+// All functions work on batches [N, ...]; eps is per sample, shape [N] (float).
+#include <ATen/core/Generator.h>
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+
+namespace advlab {
+
+class ThreatModel {
+ public:
+  virtual ~ThreatModel() = default;
+  virtual std::string name() const = 0;  // "linf", "l2", "l1", "l0"
+
+  // ||x - ref|| per sample, shape [N].
+  virtual torch::Tensor distance(const torch::Tensor& ref, const torch::Tensor& x) const = 0;
+  // The point of the eps-ball around ref nearest to x (Euclidean projection; for L0 the
+  // eps largest changes are kept).
+  virtual torch::Tensor project(const torch::Tensor& ref, const torch::Tensor& x,
+                                const torch::Tensor& eps) const = 0;
+  // Steepest-ascent direction of unit norm for gradient g (sign(g) for L-inf).
+  virtual torch::Tensor normalize_grad(const torch::Tensor& g) const = 0;
+  // A random point in the eps-ball around ref (uniform where cheap). Random numbers
+  // come from `gen` on the CPU so results do not depend on the device.
+  virtual torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps,
+                                    at::Generator& gen) const = 0;
+};
+
+// "linf" | "l2" | "l1" | "l0" (also "inf"); throws advlab::Error for other names.
+std::shared_ptr<ThreatModel> make_threat_model(const std::string& norm);
+
+// eps as a per-sample tensor [N] on ref's device.
+torch::Tensor per_sample_eps(double eps, const torch::Tensor& ref);
+
+// Per-sample helpers shared by the norms: flatten to [N, D] and broadcast back.
+torch::Tensor flat(const torch::Tensor& x);
+torch::Tensor expand_like(const torch::Tensor& per_sample, const torch::Tensor& x);
+
+}  // namespace advlab

@@ -1,0 +1,28 @@
+#include "advlab/threat/threat_model.h"
+
+#include "advlab/core/error.h"
+#include "advlab/threat/lp_norms.h"
+
+namespace advlab {
+
+std::shared_ptr<ThreatModel> make_threat_model(const std::string& norm) {
+  if (norm == "linf" || norm == "inf") return std::make_shared<LinfThreat>();
+  if (norm == "l2") return std::make_shared<L2Threat>();
+  if (norm == "l1") return std::make_shared<L1Threat>();
+  if (norm == "l0") return std::make_shared<L0Threat>();
+  throw Error("unknown norm '" + norm + "' (expected linf, l2, l1 or l0)");
+}
+
+torch::Tensor per_sample_eps(double eps, const torch::Tensor& ref) {
+  return torch::full({ref.size(0)}, eps, ref.options().dtype(torch::kFloat32));
+}
+
+torch::Tensor flat(const torch::Tensor& x) { return x.reshape({x.size(0), -1}); }
+
+torch::Tensor expand_like(const torch::Tensor& per_sample, const torch::Tensor& x) {
+  std::vector<int64_t> shape(x.dim(), 1);
+  shape[0] = x.size(0);
+  return per_sample.to(x.dtype()).view(shape);
+}
+
+}  // namespace advlab

@@ -1,0 +1,91 @@
+// Projections land in the ball and are the nearest points of the ball (checked against
+// many random points of the ball, and against the analytic answer where there is one).
+#include "advlab/threat/lp_norms.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+namespace advlab {
+namespace {
+
+class ProjectionTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override { torch::manual_seed(0); }
+};
+
+TEST_P(ProjectionTest, ProjectedPointsAreInsideAndNearest) {
+  auto threat = make_threat_model(GetParam());
+  auto gen = at::detail::createCPUGenerator(1);
+  const int64_t n = 64, dim = 5;
+  auto ref = torch::rand({n, dim});
+  auto x = ref + torch::randn({n, dim}) * 2;
+  auto eps = torch::rand({n}) * 1.5 + 0.1;
+  auto p = threat->project(ref, x, eps);
+  EXPECT_TRUE((threat->distance(ref, p) <= eps * (1 + 1e-5) + 1e-6).all().item<bool>());
+  auto best = (x - p).norm(2, 1);
+  // Brute force: no random point of the ball is nearer to x than the projection.
+  for (int trial = 0; trial < 2000; ++trial) {
+    auto q = threat->random_init(ref, eps, gen);
+    ASSERT_TRUE((threat->distance(ref, q) <= eps * (1 + 1e-5) + 1e-6).all().item<bool>());
+    EXPECT_TRUE(((x - q).norm(2, 1) >= best - 1e-5).all().item<bool>()) << "trial " << trial;
+  }
+}
+
+TEST_P(ProjectionTest, PointsInsideTheBallAreUnchanged) {
+  auto threat = make_threat_model(GetParam());
+  auto gen = at::detail::createCPUGenerator(2);
+  auto ref = torch::rand({32, 7});
+  auto eps = torch::full({32}, 0.5);
+  auto inside = threat->random_init(ref, eps, gen);
+  EXPECT_TRUE(torch::allclose(threat->project(ref, inside, eps), inside, 1e-5, 1e-6));
+}
+
+TEST_P(ProjectionTest, NormalizedGradientHasUnitNormAndAscends) {
+  auto threat = make_threat_model(GetParam());
+  auto g = torch::randn({16, 3, 4, 4});
+  auto d = threat->normalize_grad(g);
+  EXPECT_TRUE(((d * g).sum({1, 2, 3}) > 0).all().item<bool>());
+  if (GetParam() == "l2") {
+    EXPECT_TRUE(torch::allclose(d.flatten(1).norm(2, 1), torch::ones({16}), 1e-5));
+  }
+  if (GetParam() == "l1") {
+    EXPECT_TRUE(torch::allclose(d.flatten(1).abs().sum(1), torch::ones({16}), 1e-5));
+  }
+  if (GetParam() == "linf") {
+    EXPECT_TRUE(torch::allclose(d.abs().flatten(1).amax(1), torch::ones({16})));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Norms, ProjectionTest, ::testing::Values("linf", "l2", "l1"));
+
+TEST(L1Projection, MatchesHandComputedExample) {
+  // v = (3, -1, 0.5), radius 2: theta = 1, so the projection is (2, 0, 0).
+  auto v = torch::tensor({{3.0, -1.0, 0.5}});
+  auto p = project_l1_ball(v, torch::tensor({2.0}));
+  EXPECT_TRUE(torch::allclose(p, torch::tensor({{2.0, 0.0, 0.0}}), 1e-6, 1e-6)) << p;
+  auto q = project_l1_ball(v, torch::tensor({3.0}));
+  EXPECT_NEAR(q.abs().sum().item<double>(), 3.0, 1e-6);
+  EXPECT_TRUE(torch::allclose(q, torch::tensor({{2.5, -0.5, 0.0}}), 1e-6, 1e-6)) << q;
+}
+
+TEST(L0Threat, ProjectionKeepsTheLargestChanges) {
+  L0Threat l0;
+  auto ref = torch::zeros({1, 5});
+  auto x = torch::tensor({{0.1, -0.9, 0.3, 0.0, 0.5}});
+  auto p = l0.project(ref, x, torch::tensor({2.0}));
+  EXPECT_TRUE(torch::equal(p, torch::tensor({{0.0, -0.9, 0.0, 0.0, 0.5}})));
+  EXPECT_EQ(l0.distance(ref, x).item<float>(), 4.0f);
+}
+
+TEST(Distances, AgreeWithDefinitions) {
+  auto ref = torch::zeros({1, 1, 2, 2});
+  auto x = torch::tensor({3.0f, -4.0f, 0.0f, 0.0f}).view({1, 1, 2, 2});
+  EXPECT_FLOAT_EQ(LinfThreat().distance(ref, x).item<float>(), 4.0f);
+  EXPECT_FLOAT_EQ(L2Threat().distance(ref, x).item<float>(), 5.0f);
+  EXPECT_FLOAT_EQ(L1Threat().distance(ref, x).item<float>(), 7.0f);
+  EXPECT_FLOAT_EQ(L0Threat().distance(ref, x).item<float>(), 2.0f);
+}
+
+}  // namespace
+}  // namespace advlab

@@ -1,12 +1,24 @@
-// Placeholder until the train subcommand lands.
-#include "advlab/core/error.h"
+// advlab list-attacks: the registry as a table.
+#include "advlab/attacks/registry.h"
 #include "commands.h"
+
+#include <iomanip>
+#include <iostream>
 
 namespace advlab::cli {
 
 void register_list_attacks_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("list-attacks", "(not built yet)");
-  cmd->callback([] { throw Error("train: not built yet"); });
+  auto* cmd = app.add_subcommand("list-attacks", "list the registered attacks");
+  cmd->callback([] {
+    std::cout << std::left << std::setw(12) << "name" << std::setw(11) << "family" << std::setw(14)
+              << "norms" << std::setw(10) << "targeted" << "description\n";
+    for (const auto& spec : attack_registry()) {
+      std::string norms;
+      for (const auto& n : spec.norms) norms += (norms.empty() ? "" : ",") + n;
+      std::cout << std::setw(12) << spec.name << std::setw(11) << spec.family << std::setw(14) << norms
+                << std::setw(10) << (spec.targeted ? "yes" : "no") << spec.help << "\n";
+    }
+  });
 }
 
 }  // namespace advlab::cli

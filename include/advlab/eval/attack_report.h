@@ -1,0 +1,21 @@
+#pragma once
+// Writes the outputs of one attack run into a folder:
+//   metrics.json      summarize(run)
+//   adversarials.pt   torch.load-able dict: adversarials, perturbations, labels,
+//                     clean_predictions, adversarial_predictions, success (+ targets)
+//   grid.png          original | adversarial | magnified perturbation, with class names
+//   report.html       a self-contained page showing the metrics and the grid
+// Every file is written atomically.
+#include "advlab/data/dataset.h"
+#include "advlab/eval/attack_run.h"
+
+#include <string>
+
+namespace advlab::eval {
+
+void write_attack_report(const std::string& dir, const AttackRun& run, const data::Dataset& dataset);
+
+// Human-readable class name (falls back to the index).
+std::string class_name(const data::Dataset& dataset, int64_t index);
+
+}  // namespace advlab::eval

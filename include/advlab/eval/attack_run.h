@@ -1,0 +1,45 @@
+#pragma once
+// Runs one attack over a whole dataset in batches and gathers everything a report needs:
+// clean and adversarial predictions, verified success, distances, queries, timing.
+#include "advlab/attacks/attack.h"
+#include "advlab/criteria/target_selection.h"
+#include "advlab/data/dataset.h"
+
+#include <nlohmann/json.hpp>
+
+#include <iosfwd>
+#include <optional>
+
+namespace advlab::eval {
+
+struct AttackRunOptions {
+  int64_t batch_size = 256;
+  uint64_t seed = 0;
+  std::optional<TargetSelection> targets;  // set = targeted attack
+  std::ostream* progress = nullptr;
+};
+
+struct AttackRun {
+  std::string attack;
+  nlohmann::json params;
+  torch::Tensor labels;             // int64 [N]
+  torch::Tensor clean_predictions;  // int64 [N]
+  torch::Tensor targets;            // int64 [N] (targeted runs only)
+  AttackResult result;              // concatenated over batches, on the CPU
+  double seconds = 0;               // the attack's wall time (clean pass excluded)
+  uint64_t seed = 0;
+
+  int64_t size() const { return labels.size(0); }
+  bool targeted() const { return targets.defined(); }
+};
+
+AttackRun run_attack(Attack& attack, Classifier& model, const data::Dataset& dataset,
+                     const AttackRunOptions& options);
+
+// metrics.json content: attack, params, n, clean_accuracy, robust_accuracy (over all n),
+// success_rate (over samples classified correctly before the attack), distance
+// {linf,l2,l1,l0: {mean, median}} and queries/gradients {mean, median} over those
+// successes, seconds, images_per_second, seed, targeted.
+nlohmann::json summarize(const AttackRun& run);
+
+}  // namespace advlab::eval

@@ -1,0 +1,78 @@
+#include "advlab/eval/attack_report.h"
+
+#include "advlab/io/atomic_file.h"
+#include "advlab/io/html_page.h"
+#include "advlab/io/image_grid.h"
+#include "advlab/io/json_file.h"
+#include "advlab/io/tensor_file.h"
+
+#include <cstdio>
+
+namespace advlab::eval {
+
+namespace {
+
+std::string fixed(double v, int digits = 4) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string json_number(const nlohmann::json& v) {
+  return v.is_number() ? fixed(v.get<double>()) : std::string("-");
+}
+
+// Up to `count` samples to show: successful attacks first, then the rest in order.
+torch::Tensor showcase_rows(const AttackRun& run, int64_t count) {
+  auto ok = (run.result.success & (run.clean_predictions == run.labels));
+  auto rows = torch::cat({ok.nonzero().squeeze(1), (~ok).nonzero().squeeze(1)});
+  return rows.narrow(0, 0, std::min<int64_t>(count, rows.size(0)));
+}
+
+}  // namespace
+
+std::string class_name(const data::Dataset& dataset, int64_t index) {
+  if (index >= 0 && index < static_cast<int64_t>(dataset.class_names.size()))
+    return dataset.class_names[static_cast<size_t>(index)];
+  return std::to_string(index);
+}
+
+void write_attack_report(const std::string& dir, const AttackRun& run, const data::Dataset& dataset) {
+  io::ensure_directory(dir);
+  auto metrics = summarize(run);
+  io::write_json_atomic(dir + "/metrics.json", metrics);
+
+  auto clean = dataset.images.to(torch::kCPU);
+  io::NamedTensors tensors = {{"adversarials", run.result.adversarials},
+                              {"perturbations", run.result.adversarials - clean},
+                              {"labels", run.labels},
+                              {"clean_predictions", run.clean_predictions},
+                              {"adversarial_predictions", run.result.predictions},
+                              {"success", run.result.success}};
+  if (run.targeted()) tensors.push_back({"targets", run.targets});
+  io::save_tensors(dir + "/adversarials.pt", tensors);
+
+  auto rows = showcase_rows(run, 8);
+  std::vector<std::pair<std::string, std::string>> captions;
+  for (int64_t i = 0; i < rows.size(0); ++i) {
+    int64_t r = rows[i].item<int64_t>();
+    captions.emplace_back("orig: " + class_name(dataset, run.clean_predictions[r].item<int64_t>()),
+                          "adv: " + class_name(dataset, run.result.predictions[r].item<int64_t>()));
+  }
+  io::save_adversarial_grid(dir + "/grid.png", clean.index_select(0, rows),
+                            run.result.adversarials.index_select(0, rows), captions);
+
+  io::HtmlPage page("advlab: " + run.attack + " on " + dataset.source);
+  page.heading("Attack " + run.attack + (run.targeted() ? " (targeted)" : " (untargeted)"));
+  page.paragraph("Parameters: " + run.params.dump());
+  page.table({"n", "clean accuracy", "robust accuracy", "success rate", "median Linf", "median L2",
+              "seconds", "images/s"},
+             {{std::to_string(run.size()), fixed(metrics["clean_accuracy"]), fixed(metrics["robust_accuracy"]),
+               fixed(metrics["success_rate"]), json_number(metrics["distance"]["linf"]["median"]),
+               json_number(metrics["distance"]["l2"]["median"]), fixed(metrics["seconds"], 2),
+               fixed(metrics["images_per_second"], 1)}});
+  page.image_file(dir + "/grid.png", "original | adversarial | perturbation (magnified)");
+  page.save(dir + "/report.html");
+}
+
+}  // namespace advlab::eval

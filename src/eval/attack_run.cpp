@@ -1,0 +1,124 @@
+#include "advlab/eval/attack_run.h"
+
+#include "advlab/core/error.h"
+#include "advlab/core/progress.h"
+#include "advlab/criteria/criterion.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <chrono>
+
+namespace advlab::eval {
+
+namespace {
+
+torch::Tensor clean_logits(Classifier& model, const torch::Tensor& images, int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> parts;
+  for (int64_t i = 0; i < images.size(0); i += batch_size)
+    parts.push_back(model.logits(images.slice(0, i, i + batch_size).to(model.device())).to(torch::kCPU));
+  return torch::cat(parts);
+}
+
+AttackResult concatenate(const std::vector<AttackResult>& parts) {
+  auto cat = [&](auto field) {
+    std::vector<torch::Tensor> v;
+    for (const auto& p : parts) v.push_back(field(p));
+    return torch::cat(v);
+  };
+  AttackResult r;
+  r.adversarials = cat([](const AttackResult& p) { return p.adversarials; });
+  r.success = cat([](const AttackResult& p) { return p.success; });
+  r.predictions = cat([](const AttackResult& p) { return p.predictions; });
+  r.distances.l0 = cat([](const AttackResult& p) { return p.distances.l0; });
+  r.distances.l1 = cat([](const AttackResult& p) { return p.distances.l1; });
+  r.distances.l2 = cat([](const AttackResult& p) { return p.distances.l2; });
+  r.distances.linf = cat([](const AttackResult& p) { return p.distances.linf; });
+  r.queries = cat([](const AttackResult& p) { return p.queries; });
+  r.gradients = cat([](const AttackResult& p) { return p.gradients; });
+  for (const auto& p : parts) r.iterations = std::max(r.iterations, p.iterations);
+  return r;
+}
+
+nlohmann::json mean_median(const torch::Tensor& values) {
+  if (values.numel() == 0) return {{"mean", nullptr}, {"median", nullptr}};
+  auto v = values.to(torch::kDouble);
+  // The lower median, as torch.median gives.
+  return {{"mean", v.mean().item<double>()}, {"median", v.median().item<double>()}};
+}
+
+}  // namespace
+
+AttackRun run_attack(Attack& attack, Classifier& model, const data::Dataset& dataset,
+                     const AttackRunOptions& options) {
+  ADVLAB_CHECK(options.batch_size >= 1, "batch size must be >= 1, got ", options.batch_size);
+  ADVLAB_CHECK(dataset.size() > 0, "no samples to attack in ", dataset.source);
+  AttackRun run;
+  run.attack = attack.name();
+  run.params = attack.params();
+  run.seed = options.seed;
+  run.labels = dataset.labels.to(torch::kLong);
+  auto logits = clean_logits(model, dataset.images, options.batch_size);
+  ADVLAB_CHECK(logits.size(1) > run.labels.max().item<int64_t>(), "the model has ", logits.size(1),
+               " classes but the data has labels up to ", run.labels.max().item<int64_t>());
+  run.clean_predictions = logits.argmax(1);
+  if (options.targets) {
+    auto gen = at::detail::createCPUGenerator(options.seed ^ 0x7461726765747321ULL);
+    run.targets = choose_targets(*options.targets, run.labels, logits, logits.size(1), gen);
+  }
+
+  ProgressLine progress(options.progress, run.attack, dataset.size());
+  std::vector<AttackResult> parts;
+  auto start = std::chrono::steady_clock::now();
+  for (int64_t i = 0, batch = 0; i < dataset.size(); i += options.batch_size, ++batch) {
+    int64_t end = std::min(i + options.batch_size, dataset.size());
+    auto x = dataset.images.slice(0, i, end);
+    std::shared_ptr<Criterion> criterion;
+    if (run.targeted())
+      criterion = std::make_shared<TargetedMisclassification>(run.targets.slice(0, i, end));
+    else
+      criterion = std::make_shared<Misclassification>(run.labels.slice(0, i, end));
+    parts.push_back(attack.run(model, x, *criterion, options.seed + static_cast<uint64_t>(batch)));
+    int64_t successes = 0;
+    for (const auto& p : parts) successes += p.success.sum().item<int64_t>();
+    progress.update(end, c10::str("success ", successes, "/", end));
+  }
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.result = concatenate(parts);
+  progress.finish(c10::str("success ", run.result.success.sum().item<int64_t>(), "/", dataset.size()));
+  return run;
+}
+
+nlohmann::json summarize(const AttackRun& run) {
+  const auto& r = run.result;
+  auto n = run.size();
+  auto correct = run.clean_predictions == run.labels;
+  auto robust = r.predictions == run.labels;
+  auto counted = r.success & correct;  // successes on samples the model got right
+  auto idx = counted.nonzero().squeeze(1);
+  int64_t n_correct = correct.sum().item<int64_t>();
+  nlohmann::json m;
+  m["attack"] = run.attack;
+  m["params"] = run.params;
+  m["n"] = n;
+  m["targeted"] = run.targeted();
+  m["clean_accuracy"] = correct.to(torch::kDouble).mean().item<double>();
+  m["robust_accuracy"] = robust.to(torch::kDouble).mean().item<double>();
+  m["success_rate"] = n_correct > 0 ? counted.sum().item<double>() / n_correct : 0.0;
+  m["n_correct"] = n_correct;
+  m["n_success"] = counted.sum().item<int64_t>();
+  m["distance"] = {{"linf", mean_median(r.distances.linf.index_select(0, idx))},
+                   {"l2", mean_median(r.distances.l2.index_select(0, idx))},
+                   {"l1", mean_median(r.distances.l1.index_select(0, idx))},
+                   {"l0", mean_median(r.distances.l0.index_select(0, idx))}};
+  m["queries"] = mean_median(r.queries.index_select(0, idx));
+  m["gradients"] = mean_median(r.gradients.index_select(0, idx));
+  m["iterations"] = r.iterations;
+  m["seconds"] = run.seconds;
+  m["images_per_second"] = run.seconds > 0 ? n / run.seconds : 0.0;
+  m["seed"] = run.seed;
+  return m;
+}
+
+}  // namespace advlab::eval

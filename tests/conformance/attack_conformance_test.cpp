@@ -1,0 +1,119 @@
+// Every registered attack, every norm it supports, untargeted and targeted, must keep
+// the contract: outputs inside bounds and the eps-ball for every sample, success flags
+// equal to a fresh forward pass, targeted successes hit the target, same seed same
+// result, and the model's parameters and mode untouched.
+#include "advlab/attacks/registry.h"
+#include "advlab/criteria/criterion.h"
+#include "advlab/criteria/target_selection.h"
+#include "advlab/threat/threat_model.h"
+#include "support/trained_models.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+namespace advlab {
+namespace {
+
+struct Case {
+  std::string attack, norm;
+  bool targeted;
+};
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  return info.param.attack + "_" + info.param.norm + (info.param.targeted ? "_targeted" : "_untargeted");
+}
+
+std::vector<Case> all_cases() {
+  std::vector<Case> cases;
+  for (const auto& spec : attack_registry())
+    for (const auto& norm : spec.norms) {
+      cases.push_back({spec.name, norm, false});
+      if (spec.targeted) cases.push_back({spec.name, norm, true});
+    }
+  return cases;
+}
+
+double budget(const std::string& norm) {
+  if (norm == "linf") return 0.1;
+  if (norm == "l2") return 1.5;
+  if (norm == "l1") return 15.0;
+  return 20.0;  // l0: pixels
+}
+
+std::vector<torch::Tensor> snapshot(torch::jit::Module& m) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : m.parameters()) out.push_back(p.detach().clone());
+  return out;
+}
+
+class AttackConformance : public ::testing::TestWithParam<Case> {};
+
+TEST_P(AttackConformance, KeepsTheContract) {
+  if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const auto& c = GetParam();
+  const auto& trained = testing::fashion_cnn();
+  auto& model = *trained.model;
+  auto x = trained.test.images.narrow(0, 0, 32);
+  auto labels = trained.test.labels.narrow(0, 0, 32);
+  double eps = budget(c.norm);
+
+  std::shared_ptr<Criterion> criterion;
+  if (c.targeted) {
+    auto gen = at::detail::createCPUGenerator(3);
+    auto targets = choose_targets(TargetSelection{}, labels, {}, 10, gen);
+    criterion = std::make_shared<TargetedMisclassification>(targets);
+  } else {
+    criterion = std::make_shared<Misclassification>(labels);
+  }
+
+  auto before = snapshot(model.module());
+  model.module().train(true);  // the attack must neither rely on nor change the mode
+  auto attack = make_attack(c.attack, {{"norm", c.norm}, {"eps", c10::str(eps)}});
+  auto result = attack->run(model, x, *criterion, 5);
+  EXPECT_TRUE(model.module().is_training());
+  model.module().eval();
+  auto after = snapshot(model.module());
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(torch::equal(before[i], after[i]));
+
+  ASSERT_EQ(result.adversarials.sizes(), x.sizes());
+  EXPECT_TRUE(torch::isfinite(result.adversarials).all().item<bool>());
+  EXPECT_GE(result.adversarials.min().item<double>(), 0.0);
+  EXPECT_LE(result.adversarials.max().item<double>(), 1.0);
+  auto distance = make_threat_model(c.norm)->distance(x, result.adversarials);
+  for (int64_t i = 0; i < x.size(0); ++i)
+    EXPECT_LE(distance[i].item<double>(), eps * (1 + 1e-5) + 1e-5) << "sample " << i;
+
+  torch::NoGradGuard no_grad;
+  auto fresh = model.logits(result.adversarials);
+  EXPECT_TRUE(torch::equal(result.success, criterion->is_adversarial(fresh)));
+  EXPECT_TRUE(torch::equal(result.predictions, fresh.argmax(1)));
+  if (c.targeted) {
+    auto hit = result.predictions == criterion->classes();
+    EXPECT_TRUE(torch::equal(result.success, hit));
+  }
+  EXPECT_GT(result.success.sum().item<int64_t>(), 0) << "the attack never succeeded";
+  EXPECT_TRUE((result.queries >= 1).all().item<bool>());
+
+  auto again = make_attack(c.attack, {{"norm", c.norm}, {"eps", c10::str(eps)}})->run(model, x, *criterion, 5);
+  EXPECT_TRUE(torch::equal(result.adversarials, again.adversarials)) << "same seed, different result";
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, AttackConformance, ::testing::ValuesIn(all_cases()), case_name);
+
+TEST(AttackContract, RejectsInputsOutsideBoundsAndNaN) {
+  if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  auto& model = *testing::fashion_cnn().model;
+  auto attack = make_attack("pgd", {{"eps", "0.1"}});
+  auto labels = torch::zeros({2}, torch::kLong);
+  EXPECT_THROW(attack->run(model, torch::full({2, 1, 28, 28}, 1.5), Misclassification(labels)), Error);
+  auto nan_input = torch::zeros({2, 1, 28, 28});
+  nan_input[0][0][0][0] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_THROW(attack->run(model, nan_input, Misclassification(labels)), Error);
+  EXPECT_THROW(make_attack("pgd", {{"eps", "-0.1"}}), Error);
+  EXPECT_THROW(make_attack("pgd", {{"eps", "0.1"}, {"stepz", "3"}}), Error);
+  EXPECT_THROW(make_attack("no-such-attack", {}), Error);
+}
+
+}  // namespace
+}  // namespace advlab

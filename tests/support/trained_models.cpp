@@ -1,0 +1,50 @@
+#include "support/trained_models.h"
+
+#include "advlab/data/load.h"
+#include "advlab/models/architectures.h"
+#include "advlab/models/trainer.h"
+
+#include <filesystem>
+#include <random>
+
+namespace advlab::testing {
+
+namespace fs = std::filesystem;
+
+bool fashion_mnist_available() {
+  return fs::exists(data::fashion_mnist_dir() + "/train-images-idx3-ubyte.gz");
+}
+
+std::string make_temp_dir(const std::string& tag) {
+  std::random_device rd;
+  auto dir = fs::temp_directory_path() / ("advlab-test-" + tag + "-" + std::to_string(rd()));
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+const TrainedModel& fashion_cnn() {
+  static const TrainedModel trained = [] {
+    TrainedModel t;
+    // Bump the version when the recipe changes so stale caches are not reused.
+    t.path = std::string(ADVLAB_TEST_CACHE_DIR) + "/fashion-small-cnn-v1.pt";
+    t.test = data::load_dataset("fashion-mnist:test").head(500);
+    if (!fs::exists(t.path)) {
+      auto train = data::load_dataset("fashion-mnist:train").head(6000);
+      auto module = models::make_architecture("small-cnn", {});
+      models::TrainOptions options;
+      options.epochs = 2;
+      options.seed = 1;
+      models::train_classifier(module, train, options);
+      fs::create_directories(ADVLAB_TEST_CACHE_DIR);
+      auto tmp = t.path + ".tmp" + std::to_string(std::random_device{}());
+      module.save(tmp);
+      fs::rename(tmp, t.path);
+    }
+    t.model = TorchScriptClassifier::load(t.path);
+    t.model->probe({1, 28, 28});
+    return t;
+  }();
+  return trained;
+}
+
+}  // namespace advlab::testing

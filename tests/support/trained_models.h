@@ -1,0 +1,27 @@
+#pragma once
+// A small CNN trained on a Fashion-MNIST subset, shared by tests that need a real model.
+// Trained once and cached as a TorchScript file in the build tree, because CTest runs
+// every test in its own process.
+#include "advlab/data/dataset.h"
+#include "advlab/models/classifier.h"
+
+#include <memory>
+#include <string>
+
+namespace advlab::testing {
+
+struct TrainedModel {
+  std::string path;  // the cached .pt file
+  data::Dataset test;  // held-out images for attacks
+  std::shared_ptr<TorchScriptClassifier> model;
+};
+
+// Skips the calling test (GTEST_SKIP) when Fashion-MNIST is not installed: check
+// fashion_mnist_available() first.
+bool fashion_mnist_available();
+const TrainedModel& fashion_cnn();
+
+// A fresh directory under the system temp dir, removed by the OS eventually.
+std::string make_temp_dir(const std::string& tag);
+
+}  // namespace advlab::testing

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs advlab's dependencies from Debian 12 and builds it into build/. Idempotent:
+# a second run only rebuilds what changed. Run as root (or with sudo) on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake pkg-config
+  libtorch-dev libopenblas0-pthread   # LibTorch; OpenBLAS instead of the slow reference BLAS
+  libcli11-dev nlohmann-json3-dev libstb-dev zlib1g-dev
+  libgtest-dev libbenchmark-dev
+  dataset-fashion-mnist               # the default data
+  python3-torch                       # PyTorch interop tests
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j"$(nproc)"

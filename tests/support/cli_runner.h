@@ -1,0 +1,15 @@
+#pragma once
+// Runs the advlab binary built alongside the tests and captures what it printed.
+#include <string>
+
+namespace advlab::testing {
+
+struct CliOutput {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// args are passed to a shell as they are (quote paths with spaces yourself).
+CliOutput run_cli(const std::string& args);
+
+}  // namespace advlab::testing

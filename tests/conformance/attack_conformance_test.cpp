@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <fstream>
+
 namespace advlab {
 namespace {
 
@@ -113,6 +115,21 @@ TEST(AttackContract, RejectsInputsOutsideBoundsAndNaN) {
   EXPECT_THROW(make_attack("pgd", {{"eps", "-0.1"}}), Error);
   EXPECT_THROW(make_attack("pgd", {{"eps", "0.1"}, {"stepz", "3"}}), Error);
   EXPECT_THROW(make_attack("no-such-attack", {}), Error);
+}
+
+}  // namespace
+}  // namespace advlab
+
+namespace advlab {
+namespace {
+
+TEST(AttackDocs, EveryRegisteredAttackHasADocPage) {
+  for (const auto& spec : attack_registry()) {
+    auto path = std::string(ADVLAB_SOURCE_DIR) + "/docs/attacks/" + spec.name + ".md";
+    EXPECT_TRUE(std::ifstream(path).good()) << "missing " << path;
+    EXPECT_FALSE(spec.help.empty()) << spec.name;
+    EXPECT_FALSE(spec.norms.empty()) << spec.name;
+  }
 }
 
 }  // namespace

@@ -1,0 +1,85 @@
+#include "advlab/io/tensor_file.h"
+#include "support/scratch_dir.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cstdlib>
+
+using advlab::testing::ScratchDir;
+
+namespace {
+
+bool python_has_torch() {
+  return std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0;
+}
+
+advlab::io::NamedTensors sample_tensors() {
+  return {{"images", torch::arange(24, torch::kFloat32).reshape({2, 3, 4}).div(7)},
+          {"labels", torch::tensor({3, 1}, torch::kInt64)},
+          // A non-contiguous view must be saved as its values, not its storage.
+          {"transposed", torch::arange(6, torch::kFloat64).reshape({2, 3}).t()}};
+}
+
+}  // namespace
+
+TEST(TensorFile, RoundTripKeepsNamesOrderAndValues) {
+  ScratchDir dir;
+  auto path = dir.file("nested/out.pt");
+  auto saved = sample_tensors();
+  advlab::io::save_tensors(path, saved);
+  auto loaded = advlab::io::load_tensors(path);
+  ASSERT_EQ(loaded.size(), saved.size());
+  for (size_t i = 0; i < saved.size(); ++i) {
+    EXPECT_EQ(loaded[i].first, saved[i].first);
+    EXPECT_EQ(loaded[i].second.dtype(), saved[i].second.dtype());
+    EXPECT_TRUE(torch::equal(loaded[i].second, saved[i].second)) << saved[i].first;
+  }
+}
+
+TEST(TensorFile, RejectsGarbageAndDuplicates) {
+  ScratchDir dir;
+  advlab::testing::write_bytes(dir.file("junk.pt"), "definitely not a pickle");
+  auto message = advlab::testing::error_message([&] { advlab::io::load_tensors(dir.file("junk.pt")); });
+  EXPECT_NE(message.find("junk.pt"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_THROW(advlab::io::load_tensors(dir.file("missing.pt")), advlab::Error);
+  EXPECT_THROW(advlab::io::save_tensors(dir.file("dup.pt"),
+                                        {{"x", torch::ones({1})}, {"x", torch::ones({1})}}),
+               advlab::Error);
+}
+
+TEST(TensorFile, ReadableByPythonTorchLoad) {
+  if (!python_has_torch()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
+  ScratchDir dir;
+  auto path = dir.file("for_python.pt");
+  advlab::io::save_tensors(path, sample_tensors());
+  std::string script =
+      "import torch, sys\n"
+      "d = torch.load(sys.argv[1])\n"
+      "assert isinstance(d, dict), type(d)\n"
+      "assert list(d) == ['images', 'labels', 'transposed'], list(d)\n"
+      "assert torch.equal(d['images'], torch.arange(24, dtype=torch.float32).reshape(2, 3, 4) / 7)\n"
+      "assert d['labels'].tolist() == [3, 1]\n"
+      "assert d['transposed'].dtype == torch.float64\n"
+      "assert d['transposed'].tolist() == [[0, 3], [1, 4], [2, 5]]\n";
+  advlab::testing::write_bytes(dir.file("check.py"), script);
+  std::string command = "/usr/bin/python3 " + dir.file("check.py") + " " + path;
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+}
+
+TEST(TensorFile, ReadsDictWrittenByPythonTorchSave) {
+  if (!python_has_torch()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
+  ScratchDir dir;
+  auto path = dir.file("from_python.pt");
+  std::string command = "/usr/bin/python3 -c \"import torch, sys; torch.save({'w': "
+                        "torch.tensor([[1.5, -2.0]]), 'n': torch.tensor([7])}, sys.argv[1])\" " +
+                        path;
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  auto loaded = advlab::io::load_tensors(path);
+  ASSERT_EQ(loaded.size(), 2u);
+  EXPECT_EQ(loaded[0].first, "w");
+  EXPECT_TRUE(torch::equal(loaded[0].second, torch::tensor({{1.5f, -2.0f}})));
+  EXPECT_EQ(loaded[1].first, "n");
+  EXPECT_EQ(loaded[1].second.item<int64_t>(), 7);
+}

@@ -19,9 +19,8 @@ constexpr int64_t kRecordBytes = 1 + kPixelBytes;
 constexpr int64_t kNumClasses = 10;
 
 const std::vector<std::string>& default_class_names() {
-  static const std::vector<std::string> names = {"airplane", "automobile", "bird", "cat",
-                                                 "deer",     "dog",        "frog", "horse",
-                                                 "ship",     "truck"};
+  static const std::vector<std::string> names = {
+      "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
   return names;
 }
 
@@ -39,8 +38,7 @@ int64_t count_records(const std::string& path) {
   auto size = static_cast<int64_t>(std::filesystem::file_size(path, ec));
   ADVLAB_CHECK(!ec, path, ": cannot read file size (", ec.message(), ")");
   ADVLAB_CHECK(size > 0 && size % kRecordBytes == 0, path, ": size ", size,
-               " bytes is not a positive multiple of the ", kRecordBytes,
-               "-byte CIFAR-10 record");
+               " bytes is not a positive multiple of the ", kRecordBytes, "-byte CIFAR-10 record");
   return size / kRecordBytes;
 }
 
@@ -54,8 +52,9 @@ std::vector<std::string> read_class_names(const std::filesystem::path& dir) {
     while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
     if (!line.empty()) names.push_back(line);
   }
-  ADVLAB_CHECK(static_cast<int64_t>(names.size()) == kNumClasses, (dir / "batches.meta.txt").string(),
-               ": expected ", kNumClasses, " class names, found ", names.size());
+  ADVLAB_CHECK(static_cast<int64_t>(names.size()) == kNumClasses,
+               (dir / "batches.meta.txt").string(), ": expected ", kNumClasses,
+               " class names, found ", names.size());
   return names;
 }
 

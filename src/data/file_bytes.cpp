@@ -48,8 +48,7 @@ std::string read_gzip(const std::string& path, uint64_t max_bytes) {
     bytes.append(chunk.data(), static_cast<size_t>(got));
     if (bytes.size() > max_bytes) {
       gzclose(file);
-      throw Error(c10::str(path, ": decompressed data is too large (over ", max_bytes,
-                           " bytes)"));
+      throw Error(c10::str(path, ": decompressed data is too large (over ", max_bytes, " bytes)"));
     }
   }
   // gzread reports a truncated stream as a plain end of file; gzclose_r notices it.

@@ -10,7 +10,6 @@ namespace advlab::data {
 // Returns the file's contents, transparently decompressing gzip (detected by its magic
 // bytes, not by the file name). Throws advlab::Error naming the file if it is missing,
 // unreadable, a corrupt gzip stream or larger than max_bytes.
-std::string read_file_maybe_gzip(const std::string& path,
-                                 uint64_t max_bytes = uint64_t{1} << 34);
+std::string read_file_maybe_gzip(const std::string& path, uint64_t max_bytes = uint64_t{1} << 34);
 
 }  // namespace advlab::data

@@ -36,20 +36,19 @@ std::vector<uint64_t> read_idx_header(const std::string& path, const std::string
                                       uint32_t expected_magic, const char* what) {
   size_t num_dims = expected_magic & 0xff;
   size_t header_size = 4 + 4 * num_dims;
-  ADVLAB_CHECK(bytes.size() >= header_size, path, ": too short for an IDX ", what,
-               " header (", bytes.size(), " bytes)");
+  ADVLAB_CHECK(bytes.size() >= header_size, path, ": too short for an IDX ", what, " header (",
+               bytes.size(), " bytes)");
   uint32_t magic = read_be32(bytes, 0);
-  ADVLAB_CHECK(magic == expected_magic, path, ": not an IDX ", what, " file (magic ",
-               hex32(magic), ", expected ", hex32(expected_magic), ")");
+  ADVLAB_CHECK(magic == expected_magic, path, ": not an IDX ", what, " file (magic ", hex32(magic),
+               ", expected ", hex32(expected_magic), ")");
   std::vector<uint64_t> dims;
   uint64_t payload = 1;
   for (size_t d = 0; d < num_dims; ++d) {
     uint64_t size = read_be32(bytes, 4 + 4 * d);
     ADVLAB_CHECK(size > 0, path, ": dimension ", d, " is zero");
     // Dividing instead of multiplying keeps a corrupt header from overflowing.
-    ADVLAB_CHECK(size <= bytes.size() / payload, path, ": header declares more data (",
-                 what, " dimension ", d, " = ", size, ") than the file holds (",
-                 bytes.size(), " bytes)");
+    ADVLAB_CHECK(size <= bytes.size() / payload, path, ": header declares more data (", what,
+                 " dimension ", d, " = ", size, ") than the file holds (", bytes.size(), " bytes)");
     payload *= size;
     dims.push_back(size);
   }
@@ -70,8 +69,8 @@ Dataset load_idx(const std::string& images_path, const std::string& labels_path)
 
   std::string label_bytes = read_file_maybe_gzip(labels_path);
   auto label_dims = read_idx_header(labels_path, label_bytes, kLabelsMagic, "labels");
-  ADVLAB_CHECK(label_dims[0] == image_dims[0], labels_path, ": has ", label_dims[0],
-               " labels but ", images_path, " has ", image_dims[0], " images");
+  ADVLAB_CHECK(label_dims[0] == image_dims[0], labels_path, ": has ", label_dims[0], " labels but ",
+               images_path, " has ", image_dims[0], " images");
 
   auto n = static_cast<int64_t>(image_dims[0]);
   auto h = static_cast<int64_t>(image_dims[1]);

@@ -77,8 +77,8 @@ Dataset load_image_folder(const std::string& dir) {
       width = w;
       height = h;
     }
-    ADVLAB_CHECK(w == width && h == height, image.path, ": image is ", w, "x", h,
-                 " but ", images.front().path, " is ", width, "x", height,
+    ADVLAB_CHECK(w == width && h == height, image.path, ": image is ", w, "x", h, " but ",
+                 images.front().path, " is ", width, "x", height,
                  "; all images must share one size");
     all_gray = all_gray && channels <= 2;  // gray or gray + alpha
   }
@@ -92,8 +92,7 @@ Dataset load_image_folder(const std::string& dir) {
     int w = 0, h = 0, in_file = 0;
     std::unique_ptr<stbi_uc, void (*)(void*)> decoded(
         stbi_load(images[i].path.c_str(), &w, &h, &in_file, channels), stbi_image_free);
-    ADVLAB_CHECK(decoded != nullptr, images[i].path, ": cannot decode image (", stb_reason(),
-                 ")");
+    ADVLAB_CHECK(decoded != nullptr, images[i].path, ": cannot decode image (", stb_reason(), ")");
     ADVLAB_CHECK(w == width && h == height, images[i].path, ": image size changed while loading");
     // stb returns interleaved HWC; the dataset wants planar CHW.
     uint8_t* dst = pixels.data() + i * channels * plane;

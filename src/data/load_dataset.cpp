@@ -39,8 +39,8 @@ Dataset load_fashion_mnist(const std::string& split, const std::string& spec) {
 
 Dataset load_idx_spec(const std::string& rest, const std::string& spec) {
   auto comma = rest.find(',');
-  ADVLAB_CHECK(comma != std::string::npos && comma > 0 && comma + 1 < rest.size(),
-               "dataset spec '", spec, "': expected idx:IMAGES_FILE,LABELS_FILE");
+  ADVLAB_CHECK(comma != std::string::npos && comma > 0 && comma + 1 < rest.size(), "dataset spec '",
+               spec, "': expected idx:IMAGES_FILE,LABELS_FILE");
   return load_idx(rest.substr(0, comma), rest.substr(comma + 1));
 }
 

@@ -53,9 +53,8 @@ void save_adversarial_grid(const std::string& path, const torch::Tensor& origina
                            const torch::Tensor& adversarials,
                            const std::vector<std::pair<std::string, std::string>>& captions,
                            const AdversarialGridOptions& options) {
-  ADVLAB_CHECK(originals.dim() == 4 && (originals.size(1) == 1 || originals.size(1) == 3),
-               path, ": originals must be [N, C, H, W] with C = 1 or 3, got ",
-               originals.sizes());
+  ADVLAB_CHECK(originals.dim() == 4 && (originals.size(1) == 1 || originals.size(1) == 3), path,
+               ": originals must be [N, C, H, W] with C = 1 or 3, got ", originals.sizes());
   ADVLAB_CHECK(adversarials.sizes() == originals.sizes(), path, ": adversarials ",
                adversarials.sizes(), " do not match originals ", originals.sizes());
   ADVLAB_CHECK(originals.size(0) > 0, path, ": no images to draw");

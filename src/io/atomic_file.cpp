@@ -18,8 +18,8 @@ namespace {
 // Unique within the machine: process id plus a per-process counter.
 fs::path temp_path_beside(const fs::path& target) {
   static std::atomic<unsigned> counter{0};
-  std::string name = c10::str(".", target.filename().string(), ".tmp.", ::getpid(), ".",
-                              counter.fetch_add(1));
+  std::string name =
+      c10::str(".", target.filename().string(), ".tmp.", ::getpid(), ".", counter.fetch_add(1));
   return target.parent_path() / name;
 }
 

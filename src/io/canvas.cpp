@@ -10,10 +10,8 @@ namespace advlab::io {
 
 Canvas::Canvas(int width, int height, int channels, uint8_t background)
     : width_(width), height_(height), channels_(channels) {
-  ADVLAB_CHECK(width > 0 && height > 0, "canvas size must be positive, got ", width, "x",
-               height);
-  ADVLAB_CHECK(channels == 1 || channels == 3, "canvas must have 1 or 3 channels, got ",
-               channels);
+  ADVLAB_CHECK(width > 0 && height > 0, "canvas size must be positive, got ", width, "x", height);
+  ADVLAB_CHECK(channels == 1 || channels == 3, "canvas must have 1 or 3 channels, got ", channels);
   pixels_.assign(static_cast<size_t>(width) * height * channels, background);
 }
 

@@ -10,7 +10,6 @@
 
 #include <vector>
 
-
 namespace advlab::io {
 namespace {
 
@@ -36,8 +35,8 @@ NamedTensors load_tensors(const std::string& path) {
   try {
     value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
   } catch (const c10::Error& e) {
-    throw Error(c10::str(path, ": not a tensor file (", first_line(e.what_without_backtrace()),
-                         ")"));
+    throw Error(
+        c10::str(path, ": not a tensor file (", first_line(e.what_without_backtrace()), ")"));
   }
   ADVLAB_CHECK(value.isGenericDict(), path, ": expected a dict of tensors, found ",
                value.tagKind());

@@ -38,9 +38,9 @@ void Canvas::draw_text(const std::string& text, int x, int y, uint8_t value) {
   auto chars = printable(text);
   // The library documents ~270 bytes per character on average; leave ample room.
   std::vector<FontVertex> vertices(chars.size() * 64 + 64);
-  int quads = stb_easy_font_print(static_cast<float>(x), static_cast<float>(y), chars.data(),
-                                  nullptr, vertices.data(),
-                                  static_cast<int>(vertices.size() * sizeof(FontVertex)));
+  int quads =
+      stb_easy_font_print(static_cast<float>(x), static_cast<float>(y), chars.data(), nullptr,
+                          vertices.data(), static_cast<int>(vertices.size() * sizeof(FontVertex)));
   for (int q = 0; q < quads; ++q) {
     const FontVertex* v = &vertices[static_cast<size_t>(q) * 4];
     float x0 = v[0].x, x1 = v[0].x, y0 = v[0].y, y1 = v[0].y;

@@ -64,7 +64,8 @@ TEST(JsonFile, RoundTripAndErrors) {
   advlab::io::write_json_atomic(dir.file("r/x.json"), value);
   EXPECT_EQ(advlab::io::read_json(dir.file("r/x.json")), value);
   write_bytes(dir.file("bad.json"), "{\"eps\": ");
-  auto message = advlab::testing::error_message([&] { advlab::io::read_json(dir.file("bad.json")); });
+  auto message =
+      advlab::testing::error_message([&] { advlab::io::read_json(dir.file("bad.json")); });
   EXPECT_NE(message.find("bad.json"), std::string::npos) << message;
   EXPECT_THROW(advlab::io::read_json(dir.file("missing.json")), advlab::Error);
 }

@@ -1,5 +1,5 @@
-#include "advlab/io/base64.h"
 #include "advlab/io/html_page.h"
+#include "advlab/io/base64.h"
 #include "advlab/io/image_grid.h"
 #include "support/scratch_dir.h"
 

@@ -24,7 +24,9 @@ std::string idx_images(uint32_t n, uint32_t h, uint32_t w, uint32_t magic = 0x80
   return bytes;
 }
 
-std::string idx_labels(const std::string& labels) { return be32(0x801) + be32(labels.size()) + labels; }
+std::string idx_labels(const std::string& labels) {
+  return be32(0x801) + be32(labels.size()) + labels;
+}
 
 void write_gzip(const std::string& path, const std::string& bytes) {
   gzFile file = gzopen(path.c_str(), "wb");
@@ -60,7 +62,8 @@ TEST(IdxReader, ReadsGzipFilesDetectedByMagicNotName) {
   ScratchDir dir;
   write_gzip(dir.file("images.bin"), idx_images(2, 3, 3));
   write_gzip(dir.file("labels.bin"), idx_labels(std::string{1, 0}));
-  auto d = advlab::data::load_dataset("idx:" + dir.file("images.bin") + "," + dir.file("labels.bin"));
+  auto d =
+      advlab::data::load_dataset("idx:" + dir.file("images.bin") + "," + dir.file("labels.bin"));
   expect_pixels_match(d, 2, 3, 3);
   EXPECT_TRUE(torch::equal(d.labels, torch::tensor({1, 0}, torch::kInt64)));
   EXPECT_EQ(d.num_classes, 2);  // at least two classes even when labels are 0 and 1
@@ -91,15 +94,16 @@ TEST(IdxReader, RejectsTruncatedGzipStream) {
   std::string gz = advlab::testing::read_bytes(dir.file("full.gz"));
   write_bytes(dir.file("img.gz"), gz.substr(0, gz.size() / 2));
   write_bytes(dir.file("lbl"), idx_labels(std::string(50, 1)));
-  auto message = error_message([&] { advlab::data::load_idx(dir.file("img.gz"), dir.file("lbl")); });
+  auto message =
+      error_message([&] { advlab::data::load_idx(dir.file("img.gz"), dir.file("lbl")); });
   EXPECT_NE(message.find(dir.file("img.gz")), std::string::npos) << message;
 }
 
 TEST(IdxReader, HugeDeclaredCountIsACleanErrorNotAnAllocation) {
   ScratchDir dir;
   // Claims 4e9 images of 4096 x 4096 but holds only a few bytes.
-  write_bytes(dir.file("img"), be32(0x803) + be32(4000000000u) + be32(4096) + be32(4096) +
-                                   std::string(64, '\0'));
+  write_bytes(dir.file("img"),
+              be32(0x803) + be32(4000000000u) + be32(4096) + be32(4096) + std::string(64, '\0'));
   write_bytes(dir.file("lbl"), idx_labels(std::string{0, 1}));
   auto message = error_message([&] { advlab::data::load_idx(dir.file("img"), dir.file("lbl")); });
   EXPECT_NE(message.find(dir.file("img")), std::string::npos) << message;

@@ -20,8 +20,8 @@ Decoded decode_png(const std::string& bytes) {
   Decoded out;
   std::unique_ptr<stbi_uc, void (*)(void*)> data(
       stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
-                            static_cast<int>(bytes.size()), &out.width, &out.height,
-                            &out.channels, 0),
+                            static_cast<int>(bytes.size()), &out.width, &out.height, &out.channels,
+                            0),
       stbi_image_free);
   if (data) {
     out.pixels.assign(data.get(), data.get() + out.width * out.height * out.channels);

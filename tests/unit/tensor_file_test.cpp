@@ -40,7 +40,8 @@ TEST(TensorFile, RoundTripKeepsNamesOrderAndValues) {
 TEST(TensorFile, RejectsGarbageAndDuplicates) {
   ScratchDir dir;
   advlab::testing::write_bytes(dir.file("junk.pt"), "definitely not a pickle");
-  auto message = advlab::testing::error_message([&] { advlab::io::load_tensors(dir.file("junk.pt")); });
+  auto message =
+      advlab::testing::error_message([&] { advlab::io::load_tensors(dir.file("junk.pt")); });
   EXPECT_NE(message.find("junk.pt"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
   EXPECT_THROW(advlab::io::load_tensors(dir.file("missing.pt")), advlab::Error);
@@ -59,7 +60,8 @@ TEST(TensorFile, ReadableByPythonTorchLoad) {
       "d = torch.load(sys.argv[1])\n"
       "assert isinstance(d, dict), type(d)\n"
       "assert list(d) == ['images', 'labels', 'transposed'], list(d)\n"
-      "assert torch.equal(d['images'], torch.arange(24, dtype=torch.float32).reshape(2, 3, 4) / 7)\n"
+      "assert torch.equal(d['images'], torch.arange(24, dtype=torch.float32).reshape(2, 3, 4) / "
+      "7)\n"
       "assert d['labels'].tolist() == [3, 1]\n"
       "assert d['transposed'].dtype == torch.float64\n"
       "assert d['transposed'].tolist() == [[0, 3], [1, 4], [2, 5]]\n";
@@ -72,9 +74,10 @@ TEST(TensorFile, ReadsDictWrittenByPythonTorchSave) {
   if (!python_has_torch()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
   ScratchDir dir;
   auto path = dir.file("from_python.pt");
-  std::string command = "/usr/bin/python3 -c \"import torch, sys; torch.save({'w': "
-                        "torch.tensor([[1.5, -2.0]]), 'n': torch.tensor([7])}, sys.argv[1])\" " +
-                        path;
+  std::string command =
+      "/usr/bin/python3 -c \"import torch, sys; torch.save({'w': "
+      "torch.tensor([[1.5, -2.0]]), 'n': torch.tensor([7])}, sys.argv[1])\" " +
+      path;
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
   auto loaded = advlab::io::load_tensors(path);
   ASSERT_EQ(loaded.size(), 2u);

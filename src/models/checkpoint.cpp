@@ -84,8 +84,14 @@ TrainState load_checkpoint(const std::string& path, torch::jit::Module& module,
     copy_named(saved.named_buffers(), module.named_buffers(), "buffer", path);
   }
   const std::string& bytes = extra[kOptimizerFile];
+  // Adam's moments must live where the parameters do.
+  c10::optional<torch::Device> device;
+  for (const auto& p : module.parameters()) {
+    device = p.device();
+    break;
+  }
   torch::serialize::InputArchive archive;
-  archive.load_from(bytes.data(), bytes.size());
+  archive.load_from(bytes.data(), bytes.size(), device);
   optimizer.load(archive);
   return state;
 }

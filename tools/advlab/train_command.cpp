@@ -10,6 +10,7 @@
 #include <c10/util/StringUtil.h>
 
 #include <algorithm>
+#include <iomanip>
 #include <iostream>
 #include <memory>
 
@@ -66,7 +67,7 @@ void run_train(const TrainArgs& args) {
   double accuracy = models::evaluate_accuracy(module, dataset);
   models::save_module_atomic(module, args.out);
   std::cout << "epochs: " << summary.epochs_completed << "\n"
-            << "train accuracy: " << c10::str(100.0 * accuracy) << "%\n"
+            << "train accuracy: " << std::fixed << std::setprecision(2) << 100.0 * accuracy << "%\n"
             << "model: " << args.out << "\n";
 }
 

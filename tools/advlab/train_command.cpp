@@ -1,12 +1,93 @@
-// Placeholder until the train subcommand lands.
+// advlab train: fits a built-in architecture to a dataset and writes a TorchScript model.
+// Checkpoints go to OUT.ckpt after every epoch; --resume continues from there exactly.
 #include "advlab/core/error.h"
+#include "advlab/data/load.h"
+#include "advlab/models/architectures.h"
+#include "advlab/models/module_file.h"
+#include "advlab/models/trainer.h"
 #include "commands.h"
+
+#include <c10/util/StringUtil.h>
+
+#include <algorithm>
+#include <iomanip>
+#include <iostream>
+#include <memory>
 
 namespace advlab::cli {
 
+namespace {
+
+struct TrainArgs {
+  std::string data = "fashion-mnist:train";
+  std::string arch = "small-cnn";
+  int64_t epochs = 3;
+  int64_t batch_size = 128;
+  double lr = 1e-3;
+  uint64_t seed = 0;
+  int64_t limit = 0;
+  std::string out = "model.pt";
+  bool resume = false;
+};
+
+void run_train(const TrainArgs& args) {
+  ADVLAB_CHECK(args.epochs >= 1, "--epochs must be >= 1, got ", args.epochs);
+  ADVLAB_CHECK(args.batch_size >= 1, "--batch-size must be >= 1, got ", args.batch_size);
+  ADVLAB_CHECK(args.lr > 0, "--lr must be > 0, got ", args.lr);
+  ADVLAB_CHECK(args.limit >= 0, "--limit must be >= 0, got ", args.limit);
+  ADVLAB_CHECK(!args.out.empty(), "--out must name a file");
+
+  // An unknown architecture should fail before a whole dataset is read.
+  auto names = models::architecture_names();
+  ADVLAB_CHECK(std::find(names.begin(), names.end(), args.arch) != names.end(),
+               "unknown architecture '", args.arch, "'; known: ", c10::Join(", ", names));
+  auto dataset = data::load_dataset(args.data).head(args.limit);
+  ADVLAB_CHECK(dataset.size() > 0, "dataset ", args.data, " is empty");
+  models::ArchitectureOptions arch;
+  arch.in_channels = dataset.images.size(1);
+  arch.height = dataset.images.size(2);
+  arch.width = dataset.images.size(3);
+  arch.num_classes = dataset.num_classes;
+  arch.seed = args.seed;
+  auto module = models::make_architecture(args.arch, arch);
+
+  models::TrainOptions options;
+  options.epochs = args.epochs;
+  options.batch_size = args.batch_size;
+  options.learning_rate = args.lr;
+  options.seed = args.seed;
+  options.checkpoint_path = args.out + ".ckpt";
+  options.resume = args.resume;
+  options.progress = &std::cerr;
+
+  std::cerr << "training " << args.arch << " on " << dataset.size() << " images from "
+            << dataset.source << " (" << arch.in_channels << "x" << arch.height << "x" << arch.width
+            << ", " << arch.num_classes << " classes)\n";
+  auto summary = models::train_classifier(module, dataset, options);
+  double accuracy = models::evaluate_accuracy(module, dataset);
+  models::save_module_atomic(module, args.out);
+  std::cout << "epochs: " << summary.epochs_completed << "\n"
+            << "train accuracy: " << std::fixed << std::setprecision(2) << 100.0 * accuracy << "%\n"
+            << "model: " << args.out << "\n";
+}
+
+}  // namespace
+
 void register_train_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("train", "(not built yet)");
-  cmd->callback([] { throw Error("train: not built yet"); });
+  auto args = std::make_shared<TrainArgs>();
+  auto* cmd = app.add_subcommand("train", "train a built-in architecture, write a TorchScript model");
+  cmd->add_option("--data", args->data, "dataset spec (fashion-mnist:train|test, idx:..., cifar10:DIR:train, folder:DIR)")
+      ->capture_default_str();
+  cmd->add_option("--arch", args->arch, "architecture: " + c10::Join(", ", models::architecture_names()))
+      ->capture_default_str();
+  cmd->add_option("--epochs", args->epochs, "number of epochs (>= 1)")->capture_default_str();
+  cmd->add_option("--batch-size", args->batch_size, "images per step")->capture_default_str();
+  cmd->add_option("--lr", args->lr, "Adam learning rate (> 0)")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "seed for initialisation and shuffling")->capture_default_str();
+  cmd->add_option("--limit", args->limit, "train on the first N samples (0 = all)")->capture_default_str();
+  cmd->add_option("--out", args->out, "output model file; checkpoints go to OUT.ckpt")->capture_default_str();
+  cmd->add_flag("--resume", args->resume, "continue from OUT.ckpt if it exists");
+  cmd->callback([args] { run_train(*args); });
 }
 
 }  // namespace advlab::cli

@@ -16,8 +16,12 @@ struct TrainOptions {
   int64_t batch_size = 128;
   double learning_rate = 1e-3;
   uint64_t seed = 0;
-  std::string checkpoint_path;  // empty: no checkpoints
-  bool resume = false;          // continue from checkpoint_path if it exists
+  // Written after every epoch, atomically: a TorchScript archive of the module (so it opens
+  // as a model) holding the Adam state and the epoch count as extra files. Empty: none.
+  std::string checkpoint_path;
+  // Continue from checkpoint_path if it exists (seed and batch size must match it); the
+  // result is bitwise the same as an uninterrupted run.
+  bool resume = false;
   std::ostream* progress = nullptr;  // progress line (loss, accuracy, images/s, ETA)
   // Optional: replaces each training batch before the step (adversarial training hooks
   // in here). Receives the module in eval mode, returns the inputs to train on.

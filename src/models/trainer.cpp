@@ -1,0 +1,157 @@
+#include "advlab/models/trainer.h"
+
+#include "advlab/core/error.h"
+#include "checkpoint.h"
+#include "progress_meter.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+namespace advlab::models {
+
+namespace {
+
+// Puts a module in eval mode for one scope and gives back the mode it had.
+class EvalModeGuard {
+ public:
+  explicit EvalModeGuard(torch::jit::Module& m) : module_(m), was_training_(m.is_training()) {
+    module_.eval();
+  }
+  ~EvalModeGuard() { module_.train(was_training_); }
+
+ private:
+  torch::jit::Module& module_;
+  bool was_training_;
+};
+
+void check_dataset(const data::Dataset& d, const char* what) {
+  ADVLAB_CHECK(d.size() > 0, what, " is empty");
+  ADVLAB_CHECK(d.images.dim() == 4, what, " images must be [N, C, H, W], got ", d.images.sizes());
+  ADVLAB_CHECK(d.labels.dim() == 1 && d.labels.size(0) == d.size(), what, " has ", d.size(),
+               " images but labels of shape ", d.labels.sizes());
+}
+
+void check_options(const TrainOptions& o) {
+  ADVLAB_CHECK(o.epochs >= 1, "epochs must be >= 1, got ", o.epochs);
+  ADVLAB_CHECK(o.batch_size >= 1, "batch size must be >= 1, got ", o.batch_size);
+  ADVLAB_CHECK(o.learning_rate > 0, "learning rate must be > 0, got ", o.learning_rate);
+  ADVLAB_CHECK(!o.resume || !o.checkpoint_path.empty(), "resume needs a checkpoint path");
+}
+
+// SplitMix64: turns (seed, epoch) into well-spread generator seeds, so each epoch's order
+// depends on nothing but those two numbers and a resumed run shuffles exactly as before.
+uint64_t epoch_seed(uint64_t seed, int64_t epoch) {
+  uint64_t z = seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(epoch + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+torch::Device module_device(const torch::jit::Module& module) {
+  for (const auto& p : module.parameters()) return p.device();
+  return torch::kCPU;
+}
+
+torch::Tensor forward(torch::jit::Module& module, const torch::Tensor& x) {
+  return module.forward({x}).toTensor();
+}
+
+struct EpochResult {
+  double loss = 0;
+  double accuracy = 0;
+};
+
+EpochResult train_one_epoch(torch::jit::Module& module, torch::optim::Optimizer& optimizer,
+                            const data::Dataset& train_set, const TrainOptions& options,
+                            int64_t epoch) {
+  const int64_t n = train_set.size();
+  const auto device = module_device(module);
+  auto order = torch::randperm(n, at::detail::createCPUGenerator(epoch_seed(options.seed, epoch)),
+                               torch::kLong);
+  const int64_t steps = (n + options.batch_size - 1) / options.batch_size;
+  ProgressMeter meter(options.progress, epoch + 1, options.epochs, steps);
+
+  module.train(true);
+  for (int64_t start = 0; start < n; start += options.batch_size) {
+    auto index = order.slice(0, start, std::min(start + options.batch_size, n));
+    auto x = train_set.images.index_select(0, index).to(device, torch::kFloat32);
+    auto y = train_set.labels.index_select(0, index).to(device, torch::kLong);
+    if (options.batch_transform) {
+      EvalModeGuard eval(module);
+      auto replaced = options.batch_transform(module, x, y);
+      ADVLAB_CHECK(replaced.sizes() == x.sizes(), "batch_transform returned shape ",
+                   replaced.sizes(), " for a batch of shape ", x.sizes());
+      x = replaced.detach().to(device, torch::kFloat32);
+    }
+    optimizer.zero_grad();
+    auto logits = forward(module, x);
+    auto loss = torch::nn::functional::cross_entropy(logits, y);
+    loss.backward();
+    optimizer.step();
+    meter.update(x.size(0), loss.item<double>(), (logits.argmax(1) == y).sum().item<int64_t>());
+  }
+  meter.finish();
+  return {meter.mean_loss(), meter.accuracy()};
+}
+
+}  // namespace
+
+TrainSummary train_classifier(torch::jit::Module& module, const data::Dataset& train_set,
+                              const TrainOptions& options) {
+  check_options(options);
+  check_dataset(train_set, "training set");
+
+  std::vector<torch::Tensor> parameters;
+  for (const auto& p : module.parameters()) parameters.push_back(p.requires_grad_(true));
+  ADVLAB_CHECK(!parameters.empty(), "the model has no parameters to train");
+  torch::optim::Adam optimizer(parameters, torch::optim::AdamOptions(options.learning_rate));
+
+  TrainState state;
+  state.seed = options.seed;
+  state.batch_size = options.batch_size;
+  if (options.resume && std::filesystem::exists(options.checkpoint_path)) {
+    state = load_checkpoint(options.checkpoint_path, module, optimizer);
+    // Another seed or batch size would silently break "resumed == uninterrupted".
+    ADVLAB_CHECK(state.seed == options.seed, "checkpoint ", options.checkpoint_path,
+                 " was trained with seed ", state.seed, ", not ", options.seed);
+    ADVLAB_CHECK(state.batch_size == options.batch_size, "checkpoint ", options.checkpoint_path,
+                 " was trained with batch size ", state.batch_size, ", not ", options.batch_size);
+  }
+
+  for (int64_t epoch = state.epochs_completed; epoch < options.epochs; ++epoch) {
+    auto result = train_one_epoch(module, optimizer, train_set, options, epoch);
+    state.epochs_completed = epoch + 1;
+    state.last_epoch_loss = result.loss;
+    state.last_epoch_accuracy = result.accuracy;
+    if (!options.checkpoint_path.empty()) {
+      save_checkpoint(options.checkpoint_path, module, optimizer, state);
+    }
+  }
+  module.eval();
+
+  TrainSummary summary;
+  summary.epochs_completed = state.epochs_completed;
+  summary.last_epoch_loss = state.last_epoch_loss;
+  summary.last_epoch_accuracy = state.last_epoch_accuracy;
+  return summary;
+}
+
+double evaluate_accuracy(torch::jit::Module& module, const data::Dataset& dataset,
+                         int64_t batch_size) {
+  check_dataset(dataset, "evaluation set");
+  ADVLAB_CHECK(batch_size >= 1, "batch size must be >= 1, got ", batch_size);
+  EvalModeGuard eval(module);
+  torch::NoGradGuard no_grad;
+  const auto device = module_device(module);
+  int64_t correct = 0;
+  for (int64_t start = 0; start < dataset.size(); start += batch_size) {
+    auto x = dataset.images.slice(0, start, start + batch_size).to(device, torch::kFloat32);
+    auto y = dataset.labels.slice(0, start, start + batch_size).to(device, torch::kLong);
+    correct += (forward(module, x).argmax(1) == y).sum().item<int64_t>();
+  }
+  return static_cast<double>(correct) / static_cast<double>(dataset.size());
+}
+
+}  // namespace advlab::models

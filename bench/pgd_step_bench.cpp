@@ -27,7 +27,7 @@ double bare_forward_backward_seconds(advlab::TorchScriptClassifier& model, const
 }
 
 void BM_ForwardBackward(benchmark::State& state) {
-  advlab::configure_threads();
+  advlab::configure_runtime();
   torch::manual_seed(0);
   advlab::TorchScriptClassifier model(advlab::models::make_architecture("small-cnn", {}));
   auto x = torch::rand({state.range(0), 1, 28, 28});
@@ -37,7 +37,7 @@ void BM_ForwardBackward(benchmark::State& state) {
 }
 
 void BM_PgdStep(benchmark::State& state) {
-  advlab::configure_threads();
+  advlab::configure_runtime();
   torch::manual_seed(0);
   advlab::TorchScriptClassifier model(advlab::models::make_architecture("small-cnn", {}));
   auto x = torch::rand({state.range(0), 1, 28, 28});

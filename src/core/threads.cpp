@@ -2,6 +2,8 @@
 
 #include <ATen/Parallel.h>
 
+#include <malloc.h>
+
 #include <thread>
 
 namespace advlab {
@@ -11,6 +13,15 @@ int configure_threads(int requested) {
   if (n <= 0) n = 1;
   at::set_num_threads(n);
   return at::get_num_threads();
+}
+
+int configure_runtime(int requested_threads) {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // the largest glibc accepts
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 256 << 20);
+#endif
+  return configure_threads(requested_threads);
 }
 
 }  // namespace advlab

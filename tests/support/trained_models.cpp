@@ -26,13 +26,14 @@ const TrainedModel& fashion_cnn() {
   static const TrainedModel trained = [] {
     TrainedModel t;
     // Bump the version when the recipe changes so stale caches are not reused.
-    t.path = std::string(ADVLAB_TEST_CACHE_DIR) + "/fashion-small-cnn-v1.pt";
+    t.path = std::string(ADVLAB_TEST_CACHE_DIR) + "/fashion-small-cnn-v2.pt";
     t.test = data::load_dataset("fashion-mnist:test").head(500);
     if (!fs::exists(t.path)) {
-      auto train = data::load_dataset("fashion-mnist:train").head(6000);
+      auto train = data::load_dataset("fashion-mnist:train").head(15000);
       auto module = models::make_architecture("small-cnn", {});
       models::TrainOptions options;
-      options.epochs = 2;
+      options.epochs = 4;
+      options.learning_rate = 3e-3;
       options.seed = 1;
       models::train_classifier(module, train, options);
       fs::create_directories(ADVLAB_TEST_CACHE_DIR);

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int threads = 0;
   app.add_option("--threads", threads, "torch threads (default: number of cores)");
-  app.parse_complete_callback([&] { advlab::configure_threads(threads); });
+  app.parse_complete_callback([&] { advlab::configure_runtime(threads); });
 
   advlab::cli::register_train_command(app);
   advlab::cli::register_attack_command(app);

@@ -1,5 +1,7 @@
 #include "progress_meter.h"
 
+#include "advlab/core/progress.h"
+
 #include <cstdio>
 #include <ostream>
 #include <string>
@@ -10,13 +12,6 @@ namespace {
 
 // Redrawing at most this often keeps a redirected log short on fast, small batches.
 constexpr std::chrono::milliseconds kRedrawInterval{200};
-
-std::string format_duration(double seconds) {
-  auto s = static_cast<long>(seconds + 0.5);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
-  return buf;
-}
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 
 #include "advlab/data/load.h"
 #include "advlab/models/architectures.h"
+#include "advlab/models/module_file.h"
 #include "advlab/models/trainer.h"
 
 #include <filesystem>
@@ -36,10 +37,7 @@ const TrainedModel& fashion_cnn() {
       options.learning_rate = 3e-3;
       options.seed = 1;
       models::train_classifier(module, train, options);
-      fs::create_directories(ADVLAB_TEST_CACHE_DIR);
-      auto tmp = t.path + ".tmp" + std::to_string(std::random_device{}());
-      module.save(tmp);
-      fs::rename(tmp, t.path);
+      models::save_module_atomic(module, t.path);
     }
     t.model = TorchScriptClassifier::load(t.path);
     t.model->probe({1, 28, 28});

@@ -8,6 +8,7 @@
 #include "advlab/io/html_page.h"
 #include "advlab/io/json_file.h"
 #include "advlab/models/architectures.h"
+#include "advlab/models/module_file.h"
 #include "advlab/models/trainer.h"
 #include "commands.h"
 #include "model_loading.h"
@@ -49,11 +50,7 @@ std::string ensure_model(const QuickstartFlags& f) {
   options.resume = true;  // an interrupted quickstart continues where it stopped
   options.progress = &std::cerr;
   models::train_classifier(module, train, options);
-  auto parent = std::filesystem::path(f.cache).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
-  auto tmp = f.cache + ".tmp";
-  module.save(tmp);
-  std::filesystem::rename(tmp, f.cache);
+  models::save_module_atomic(module, f.cache);
   return f.cache;
 }
 

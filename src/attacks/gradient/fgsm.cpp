@@ -11,23 +11,19 @@ FgsmOptions FgsmOptions::from_params(ParamReader& params) {
 }
 
 Fgsm::Fgsm(FgsmOptions options)
-    : options_(std::move(options)),
-      threat_(make_threat_model(options_.norm())),
-      loss_(make_loss(options_.loss())) {
-  ADVLAB_CHECK(options_.eps() >= 0 && std::isfinite(options_.eps()), "fgsm: eps must be >= 0, got ",
-               options_.eps());
-}
+    : BoundedGradientAttack("fgsm", options.eps(), options.norm(), options.loss()),
+      options_(std::move(options)) {}
 
 nlohmann::json Fgsm::params() const {
   return {{"eps", options_.eps()}, {"norm", options_.norm()}, {"loss", options_.loss()}};
 }
 
 torch::Tensor Fgsm::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
-  auto step = context.loss_gradient(x, *loss_, criterion);
+  auto step = context.loss_gradient(x, loss(), criterion);
   context.note_iterations(1);
   auto eps = per_sample_eps(options_.eps(), x);
-  auto adv = x + expand_like(eps, x) * threat_->normalize_grad(step.grad);
-  return context.bounds().clip(threat_->project(x, adv, eps));
+  auto adv = x + expand_like(eps, x) * threat().normalize_grad(step.grad);
+  return context.bounds().clip(threat().project(x, adv, eps));
 }
 
 }  // namespace advlab

@@ -23,11 +23,8 @@ PgdOptions PgdOptions::from_params(ParamReader& params) {
 }
 
 Pgd::Pgd(PgdOptions options)
-    : options_(std::move(options)),
-      threat_(make_threat_model(options_.norm())),
-      loss_(make_loss(options_.loss())) {
-  ADVLAB_CHECK(options_.eps() >= 0 && std::isfinite(options_.eps()), "pgd: eps must be >= 0, got ",
-               options_.eps());
+    : BoundedGradientAttack("pgd", options.eps(), options.norm(), options.loss()),
+      options_(std::move(options)) {
   ADVLAB_CHECK(options_.steps() >= 1, "pgd: steps must be >= 1, got ", options_.steps());
   ADVLAB_CHECK(options_.restarts() >= 1, "pgd: restarts must be >= 1, got ", options_.restarts());
   ADVLAB_CHECK(options_.step_size() >= 0, "pgd: step_size must be >= 0, got ", options_.step_size());
@@ -65,7 +62,7 @@ void Pgd::run_once(AttackContext& context, const torch::Tensor& x, const Criteri
   auto active = rows.to(device);  // indices into x of samples still being attacked
   auto x0 = x.index_select(0, active);
   auto eps = per_sample_eps(options_.eps(), x0);
-  auto adv = random_start ? bounds.clip(threat_->project(x0, threat_->random_init(x0, eps, context.generator()), eps))
+  auto adv = random_start ? bounds.clip(threat().project(x0, threat().random_init(x0, eps, context.generator()), eps))
                           : x0.clone();
   auto origin = x0;
   const double alpha = options_.absolute_step();
@@ -76,7 +73,7 @@ void Pgd::run_once(AttackContext& context, const torch::Tensor& x, const Criteri
       best.update(active, adv, crit->is_adversarial(context.logits(adv, active)));
       break;
     }
-    auto lg = context.loss_gradient(adv, *loss_, *crit, active);
+    auto lg = context.loss_gradient(adv, loss(), *crit, active);
     auto is_adv = crit->is_adversarial(lg.logits);
     best.update(active, adv, is_adv);
     auto keep = (~is_adv).nonzero().squeeze(1);
@@ -86,8 +83,8 @@ void Pgd::run_once(AttackContext& context, const torch::Tensor& x, const Criteri
     origin = origin.index_select(0, keep);
     eps = eps.index_select(0, keep);
     adv = adv.index_select(0, keep) +
-          alpha * threat_->normalize_grad(lg.grad.index_select(0, keep));
-    adv = bounds.clip(threat_->project(origin, adv, eps));
+          alpha * threat().normalize_grad(lg.grad.index_select(0, keep));
+    adv = bounds.clip(threat().project(origin, adv, eps));
   }
 }
 

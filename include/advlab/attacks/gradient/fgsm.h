@@ -2,7 +2,7 @@
 // FGSM / FGM (Goodfellow et al. 2015, "Explaining and Harnessing Adversarial Examples"):
 // one step of size eps along the threat model's normalised loss gradient.
 // White-box; untargeted or targeted; L-inf (sign of the gradient), L2 and L1.
-#include "advlab/attacks/attack.h"
+#include "advlab/attacks/gradient/bounded_gradient_attack.h"
 #include "advlab/attacks/param_reader.h"
 
 #include <torch/arg.h>
@@ -18,22 +18,17 @@ struct FgsmOptions {
   TORCH_ARG(std::string, loss) = "ce";
 };
 
-class Fgsm : public Attack {
+class Fgsm : public BoundedGradientAttack {
  public:
   explicit Fgsm(FgsmOptions options);
-  std::string name() const override { return "fgsm"; }
   nlohmann::json params() const override;
 
  protected:
   torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
                         const Criterion& criterion) override;
-  const ThreatModel& threat() const override { return *threat_; }
-  std::optional<double> epsilon() const override { return options_.eps(); }
 
  private:
   FgsmOptions options_;
-  std::shared_ptr<ThreatModel> threat_;
-  std::shared_ptr<AttackLoss> loss_;
 };
 
 }  // namespace advlab

@@ -4,7 +4,7 @@
 // and the bounds, from a random start in the ball, best of several restarts.
 // White-box; untargeted or targeted; L-inf, L2, L1. A sample stops costing compute as
 // soon as an iterate is adversarial (that iterate is kept).
-#include "advlab/attacks/attack.h"
+#include "advlab/attacks/gradient/bounded_gradient_attack.h"
 #include "advlab/attacks/param_reader.h"
 
 #include <torch/arg.h>
@@ -28,17 +28,14 @@ struct PgdOptions {
   TORCH_ARG(std::string, loss) = "ce";
 };
 
-class Pgd : public Attack {
+class Pgd : public BoundedGradientAttack {
  public:
   explicit Pgd(PgdOptions options);
-  std::string name() const override { return "pgd"; }
   nlohmann::json params() const override;
 
  protected:
   torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
                         const Criterion& criterion) override;
-  const ThreatModel& threat() const override { return *threat_; }
-  std::optional<double> epsilon() const override { return options_.eps(); }
 
  private:
   // One run from a (random) start for the samples `rows` of x.
@@ -46,8 +43,6 @@ class Pgd : public Attack {
                 const torch::Tensor& rows, class BestAdversarial& best, bool random_start);
 
   PgdOptions options_;
-  std::shared_ptr<ThreatModel> threat_;
-  std::shared_ptr<AttackLoss> loss_;
 };
 
 }  // namespace advlab

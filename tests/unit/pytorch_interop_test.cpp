@@ -1,4 +1,6 @@
 // Models cross between advlab and PyTorch in both directions with the same logits.
+#include "advlab/attacks/registry.h"
+#include "advlab/criteria/criterion.h"
 #include "advlab/models/architectures.h"
 #include "advlab/models/classifier.h"
 #include "advlab/models/module_file.h"
@@ -109,6 +111,13 @@ TEST_F(PyTorchInterop, TracedPyTorchModelGivesSameLogitsAndGradients) {
   logits.select(1, 0).sum().backward();
   ASSERT_TRUE(x.grad().defined());
   EXPECT_GT(x.grad().abs().sum().item<double>(), 0.0);
+
+  // And it is attacked as it is: PGD flips its own predictions inside the budget.
+  advlab::Misclassification criterion(logits.detach().argmax(1));
+  auto result = advlab::make_attack("pgd", {{"eps", "0.3"}, {"steps", "20"}})
+                    ->run(*classifier, io.at("x"), criterion, 0);
+  EXPECT_GT(result.success.sum().item<int64_t>(), 0);
+  EXPECT_LE((result.adversarials - io.at("x")).abs().max().item<double>(), 0.3 + 1e-5);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "advlab/core/error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <limits>
 #include <torch/torch.h>
 
 namespace advlab {
@@ -26,6 +27,17 @@ void check_inputs(Classifier& model, const torch::Tensor& x, const Criterion& cr
 // Small slack so that float round-off in an attack's own projection is not "outside".
 torch::Tensor outside_ball(const torch::Tensor& distance, double eps) {
   return distance > eps * (1 + 1e-5) + 1e-6;
+}
+
+// Distance of each candidate that a fresh forward pass confirms adversarial, else +inf.
+torch::Tensor verified_distance(Classifier& model, const Criterion& criterion,
+                                const torch::Tensor& clean, const torch::Tensor& adv,
+                                const ThreatModel& threat) {
+  if (clean.size(0) == 0) return torch::empty({0});
+  torch::NoGradGuard no_grad;
+  auto is_adv = criterion.is_adversarial(model.logits(adv)).to(torch::kCPU);
+  auto d = threat.distance(clean, adv).to(torch::kCPU, torch::kFloat32);
+  return torch::where(is_adv, d, torch::full_like(d, std::numeric_limits<float>::infinity()));
 }
 
 }  // namespace
@@ -58,6 +70,9 @@ AttackResult Attack::run(Classifier& model, const torch::Tensor& x, const Criter
   // Enforce the contract: finite, inside the eps-ball, inside the bounds.
   auto finite = flat(torch::isfinite(adv)).all(1);
   adv = torch::where(expand_like(finite, adv).to(torch::kBool), adv, clean);
+  adv = model.bounds().clip(adv);
+  torch::Tensor minimum_distance;
+  if (minimum_norm()) minimum_distance = verified_distance(model, *crit, clean, adv, threat());
   if (eps && n > 0) {
     auto e = per_sample_eps(*eps, clean);
     auto outside = outside_ball(threat().distance(clean, adv), *eps);
@@ -77,6 +92,7 @@ AttackResult Attack::run(Classifier& model, const torch::Tensor& x, const Criter
   result.queries = context.queries();
   result.gradients = context.gradients();
   result.iterations = context.iterations();
+  result.minimum_distance = minimum_distance;
   return result;
 }
 

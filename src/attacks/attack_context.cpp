@@ -18,6 +18,11 @@ void AttackContext::count(torch::Tensor& counter, const torch::Tensor& local, in
   counter.index_add_(0, rows, torch::ones({rows.size(0)}, torch::kLong));
 }
 
+torch::Tensor AttackContext::queries_of(const torch::Tensor& local) const {
+  auto rows = local.defined() ? rows_.index_select(0, local.to(torch::kCPU, torch::kLong)) : rows_;
+  return queries_.index_select(0, rows);
+}
+
 torch::Tensor AttackContext::logits(const torch::Tensor& x, const torch::Tensor& local) {
   torch::NoGradGuard no_grad;
   auto z = model_.logits(x);

@@ -41,6 +41,8 @@ std::vector<Case> all_cases() {
   return cases;
 }
 
+constexpr int64_t kQueryBudget = 300;
+
 double budget(const std::string& norm) {
   if (norm == "linf") return 0.1;
   if (norm == "l2") return 1.5;
@@ -76,7 +78,11 @@ TEST_P(AttackConformance, KeepsTheContract) {
 
   auto before = snapshot(model.module());
   model.module().train(true);  // the attack must neither rely on nor change the mode
-  auto attack = make_attack(c.attack, {{"norm", c.norm}, {"eps", c10::str(eps)}});
+  const auto& spec = find_attack(c.attack);
+  std::map<std::string, std::string> options = {{"norm", c.norm}, {"eps", c10::str(eps)}};
+  // A small query budget keeps black-box cases fast; the contract is the same.
+  if (spec.family == "black-box") options["queries"] = std::to_string(kQueryBudget);
+  auto attack = make_attack(c.attack, options);
   auto result = attack->run(model, x, *criterion, 5);
   EXPECT_TRUE(model.module().is_training());
   model.module().eval();
@@ -101,10 +107,22 @@ TEST_P(AttackConformance, KeepsTheContract) {
   }
   // Untargeted at these budgets every attack must break something; a single step
   // towards one chosen class (targeted FGSM) may legitimately fail everywhere.
-  if (!c.targeted) EXPECT_GT(result.success.sum().item<int64_t>(), 0) << "the attack never succeeded";
+  if (!c.targeted) {
+    EXPECT_GT(result.success.sum().item<int64_t>(), 0) << "the attack never succeeded";
+  }
   EXPECT_TRUE((result.queries >= 1).all().item<bool>());
+  if (spec.family == "black-box") {
+    EXPECT_LE(result.queries.max().item<int64_t>(), kQueryBudget) << "query budget exceeded";
+    EXPECT_TRUE((result.gradients == 0).all().item<bool>()) << "a black-box attack took gradients";
+  }
+  if (spec.minimum_norm) {
+    ASSERT_TRUE(result.minimum_distance.defined()) << "minimum-norm attack without minimum_distance";
+    // A verified adversarial within eps must be reported as a success.
+    auto within = result.minimum_distance <= eps * (1 - 1e-4);
+    EXPECT_TRUE((result.success | ~within).all().item<bool>());
+  }
 
-  auto again = make_attack(c.attack, {{"norm", c.norm}, {"eps", c10::str(eps)}})->run(model, x, *criterion, 5);
+  auto again = make_attack(c.attack, options)->run(model, x, *criterion, 5);
   EXPECT_TRUE(torch::equal(result.adversarials, again.adversarials)) << "same seed, different result";
 }
 

@@ -19,7 +19,8 @@ struct AttackFlags {
   std::string attack;
   std::string norm;
   double eps = 0, step_size = 0;
-  int64_t steps = 0, restarts = 0;
+  int64_t steps = 0, restarts = 0, queries = 0;
+  std::string surrogate;
   bool targeted = false;
   std::string target = "random";
   uint64_t seed = 0;
@@ -36,6 +37,8 @@ std::map<std::string, std::string> attack_options(const AttackFlags& f, const CL
   if (cmd.count("--steps")) options["steps"] = std::to_string(f.steps);
   if (cmd.count("--step-size")) options["step_size"] = c10::str(f.step_size);
   if (cmd.count("--restarts")) options["restarts"] = std::to_string(f.restarts);
+  if (cmd.count("--queries")) options["queries"] = std::to_string(f.queries);
+  if (cmd.count("--surrogate")) options["surrogate"] = f.surrogate;
   for (const auto& s : f.settings) {
     auto eq = s.find('=');
     ADVLAB_CHECK(eq != std::string::npos && eq > 0, "--set expects key=value, got '", s, "'");
@@ -82,6 +85,8 @@ void register_attack_command(CLI::App& app) {
   cmd->add_option("--steps", flags->steps, "iterations");
   cmd->add_option("--step-size", flags->step_size, "absolute step size");
   cmd->add_option("--restarts", flags->restarts, "random restarts (total runs)");
+  cmd->add_option("--queries", flags->queries, "query budget per image (black-box attacks)");
+  cmd->add_option("--surrogate", flags->surrogate, "surrogate model .pt (transfer attack)");
   cmd->add_flag("--targeted", flags->targeted, "targeted attack");
   cmd->add_option("--target", flags->target, "random | least-likely | <class>")->capture_default_str();
   cmd->add_option("--seed", flags->seed, "random seed")->capture_default_str();

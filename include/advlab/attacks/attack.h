@@ -25,6 +25,9 @@ class Attack {
   virtual std::string name() const = 0;
   // Every option in effect (defaults included), for reports.
   virtual nlohmann::json params() const = 0;
+  // Minimum-norm attacks look for the smallest adversarial; run() then also reports
+  // AttackResult::minimum_distance (before any eps projection).
+  virtual bool minimum_norm() const { return false; }
 
  protected:
   // Returns candidate adversarials for x [n, ...] (the samples still to be broken).

@@ -37,6 +37,9 @@ class AttackContext {
 
   void note_iterations(int64_t iterations) { iterations_ = std::max(iterations_, iterations); }
 
+  // Queries spent so far on each of `local` (undefined = every sample of the focus).
+  torch::Tensor queries_of(const torch::Tensor& local = {}) const;
+
   const torch::Tensor& queries() const { return queries_; }
   const torch::Tensor& gradients() const { return gradients_; }
   int64_t iterations() const { return iterations_; }

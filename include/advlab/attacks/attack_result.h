@@ -16,6 +16,12 @@ struct AttackResult {
   torch::Tensor queries;    // int64 [N], forward passes spent on each sample
   torch::Tensor gradients;  // int64 [N], input gradients computed for each sample
   int64_t iterations = 0;   // attack iterations run (the maximum over samples)
+  // Minimum-norm attacks only (else undefined): float [N], the distance in the attack's
+  // norm of the smallest verified adversarial found, before projection onto an eps-ball;
+  // 0 for samples adversarial already, +inf where none was found. With eps given,
+  // success == (minimum_distance <= eps) up to round-off, so one run gives the whole
+  // robust-accuracy-vs-eps curve.
+  torch::Tensor minimum_distance;
 };
 
 // Distances between x and adv, per sample, on the CPU.

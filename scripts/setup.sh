@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libbenchmark-dev
   dataset-fashion-mnist               # the default data
   python3-torch                       # PyTorch interop tests
+  libjs-chart.js                      # the chart inlined into eval reports
+  chromium                            # renders eval reports in a test (headless)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -59,6 +59,7 @@ AttackResult Attack::run(Classifier& model, const torch::Tensor& x, const Criter
     auto todo = (~already).nonzero().squeeze(1);
     if (todo.numel() > 0) {
       context.focus(todo);
+      context.watch(crit, clean, threat(), eps);
       auto todo_dev = todo.to(device);
       auto candidates = perturb(context, clean.index_select(0, todo_dev), *crit->select(todo));
       ADVLAB_CHECK(candidates.sizes() == clean.index_select(0, todo_dev).sizes(), name(),
@@ -93,6 +94,8 @@ AttackResult Attack::run(Classifier& model, const torch::Tensor& x, const Criter
   result.gradients = context.gradients();
   result.iterations = context.iterations();
   result.minimum_distance = minimum_distance;
+  auto seen = context.seen_adversarial();
+  result.silent_failure = seen.defined() ? (seen & ~result.success) : torch::zeros({n}, torch::kBool);
   return result;
 }
 

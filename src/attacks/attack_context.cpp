@@ -12,10 +12,33 @@ AttackContext::AttackContext(Classifier& model, at::Generator generator, torch::
       queries_(torch::zeros({total}, torch::kLong)),
       gradients_(torch::zeros({total}, torch::kLong)) {}
 
+torch::Tensor AttackContext::caller_rows(const torch::Tensor& local, int64_t n) const {
+  return local.defined() ? rows_.index_select(0, local.to(torch::kCPU, torch::kLong)) : rows_.narrow(0, 0, n);
+}
+
 void AttackContext::count(torch::Tensor& counter, const torch::Tensor& local, int64_t n) {
-  auto rows = local.defined() ? rows_.index_select(0, local.to(torch::kCPU, torch::kLong))
-                              : rows_.narrow(0, 0, n);
+  auto rows = caller_rows(local, n);
   counter.index_add_(0, rows, torch::ones({rows.size(0)}, torch::kLong));
+}
+
+void AttackContext::watch(std::shared_ptr<const Criterion> criterion, torch::Tensor clean,
+                          const ThreatModel& threat, std::optional<double> eps) {
+  watch_ = Watch{std::move(criterion), std::move(clean), &threat, eps};
+  seen_ = torch::zeros({queries_.size(0)}, torch::kBool);
+}
+
+void AttackContext::observe(const torch::Tensor& x, const torch::Tensor& logits, const torch::Tensor& local) {
+  if (!watch_ || x.size(0) == 0) return;
+  torch::NoGradGuard no_grad;
+  auto rows = caller_rows(local, x.size(0));
+  auto hit = watch_->criterion->select(rows)->is_adversarial(logits.detach()).to(torch::kCPU);
+  auto inside = model_.bounds().contains_per_sample(x.detach()).to(torch::kCPU);
+  if (watch_->eps) {
+    auto ref = watch_->clean.index_select(0, rows.to(watch_->clean.device()));
+    auto d = watch_->threat->distance(ref, x.detach()).to(torch::kCPU);
+    inside = inside & (d <= *watch_->eps * (1 + 1e-5) + 1e-6);
+  }
+  seen_.index_put_({rows}, seen_.index_select(0, rows) | (hit & inside));
 }
 
 torch::Tensor AttackContext::queries_of(const torch::Tensor& local) const {
@@ -27,6 +50,7 @@ torch::Tensor AttackContext::logits(const torch::Tensor& x, const torch::Tensor&
   torch::NoGradGuard no_grad;
   auto z = model_.logits(x);
   count(queries_, local, x.size(0));
+  observe(x, z, local);
   return z;
 }
 
@@ -39,6 +63,7 @@ LossGradient AttackContext::loss_gradient(const torch::Tensor& x, const AttackLo
   auto grad = torch::autograd::grad({per_sample.sum()}, {input})[0];
   count(queries_, local, x.size(0));
   count(gradients_, local, x.size(0));
+  observe(x, z, local);
   return {per_sample.detach(), z.detach(), grad.detach()};
 }
 

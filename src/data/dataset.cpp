@@ -19,4 +19,12 @@ Dataset Dataset::head(int64_t count) const {
   return slice(0, count);
 }
 
+Dataset Dataset::select(const torch::Tensor& index) const {
+  Dataset out = *this;
+  auto i = index.to(torch::kCPU, torch::kLong);
+  out.images = images.index_select(0, i);
+  out.labels = labels.index_select(0, i);
+  return out;
+}
+
 }  // namespace advlab::data

@@ -37,6 +37,9 @@ AttackResult concatenate(const std::vector<AttackResult>& parts) {
   r.distances.linf = cat([](const AttackResult& p) { return p.distances.linf; });
   r.queries = cat([](const AttackResult& p) { return p.queries; });
   r.gradients = cat([](const AttackResult& p) { return p.gradients; });
+  r.silent_failure = cat([](const AttackResult& p) { return p.silent_failure; });
+  if (!parts.empty() && parts.front().minimum_distance.defined())
+    r.minimum_distance = cat([](const AttackResult& p) { return p.minimum_distance; });
   for (const auto& p : parts) r.iterations = std::max(r.iterations, p.iterations);
   return r;
 }

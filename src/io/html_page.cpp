@@ -82,6 +82,11 @@ HtmlPage& HtmlPage::image_bytes(const std::string& png_bytes, const std::string&
   return *this;
 }
 
+HtmlPage& HtmlPage::raw(const std::string& html) {
+  body_ += html + "\n";
+  return *this;
+}
+
 std::string HtmlPage::render() const {
   return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
          html_escape(title_) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n<h1>" +

@@ -43,6 +43,7 @@ void copy_named(const NamedList& from, const NamedList& to, const std::string& w
 void save_checkpoint(const std::string& path, const torch::jit::Module& module,
                      const torch::optim::Optimizer& optimizer, const TrainState& state) {
   nlohmann::json json = {{"epochs_completed", state.epochs_completed},
+                         {"objective", state.objective},
                          {"seed", state.seed},
                          {"batch_size", state.batch_size},
                          {"last_epoch_loss", state.last_epoch_loss},
@@ -74,6 +75,7 @@ TrainState load_checkpoint(const std::string& path, torch::jit::Module& module,
     state.batch_size = json.at("batch_size").get<int64_t>();
     state.last_epoch_loss = json.at("last_epoch_loss").get<double>();
     state.last_epoch_accuracy = json.at("last_epoch_accuracy").get<double>();
+    state.objective = json.value("objective", std::string("cross-entropy"));
   } catch (const nlohmann::json::exception& e) {
     throw Error(c10::str("checkpoint ", path, " has an unreadable training state: ", e.what()));
   }

@@ -19,6 +19,7 @@ struct TrainState {
   int64_t batch_size = 0;
   double last_epoch_loss = 0;
   double last_epoch_accuracy = 0;
+  std::string objective = "cross-entropy";  // TrainObjective::describe()
 };
 
 void save_checkpoint(const std::string& path, const torch::jit::Module& module,

@@ -13,18 +13,7 @@ namespace advlab::models {
 
 namespace {
 
-// Puts a module in eval mode for one scope and gives back the mode it had.
-class EvalModeGuard {
- public:
-  explicit EvalModeGuard(torch::jit::Module& m) : module_(m), was_training_(m.is_training()) {
-    module_.eval();
-  }
-  ~EvalModeGuard() { module_.train(was_training_); }
-
- private:
-  torch::jit::Module& module_;
-  bool was_training_;
-};
+using EvalModeGuard = ModuleEvalScope;
 
 void check_dataset(const data::Dataset& d, const char* what) {
   ADVLAB_CHECK(d.size() > 0, what, " is empty");
@@ -72,6 +61,9 @@ EpochResult train_one_epoch(torch::jit::Module& module, torch::optim::Optimizer&
                                torch::kLong);
   const int64_t steps = (n + options.batch_size - 1) / options.batch_size;
   ProgressMeter meter(options.progress, epoch + 1, options.epochs, steps);
+  auto objective = options.objective ? options.objective : std::make_shared<CrossEntropyObjective>();
+  // Seeded per epoch (apart from the shuffle's stream) so resume reproduces it exactly.
+  auto objective_gen = at::detail::createCPUGenerator(epoch_seed(options.seed ^ 0x5DEECE66DULL, epoch));
 
   module.train(true);
   for (int64_t start = 0; start < n; start += options.batch_size) {
@@ -86,11 +78,11 @@ EpochResult train_one_epoch(torch::jit::Module& module, torch::optim::Optimizer&
       x = replaced.detach().to(device, torch::kFloat32);
     }
     optimizer.zero_grad();
-    auto logits = forward(module, x);
-    auto loss = torch::nn::functional::cross_entropy(logits, y);
-    loss.backward();
+    auto out = (*objective)(module, x, y, objective_gen);
+    out.loss.backward();
     optimizer.step();
-    meter.update(x.size(0), loss.item<double>(), (logits.argmax(1) == y).sum().item<int64_t>());
+    meter.update(x.size(0), out.loss.item<double>(),
+                 (out.logits.argmax(1) == y).sum().item<int64_t>());
   }
   meter.finish();
   return {meter.mean_loss(), meter.accuracy()};
@@ -111,6 +103,7 @@ TrainSummary train_classifier(torch::jit::Module& module, const data::Dataset& t
   TrainState state;
   state.seed = options.seed;
   state.batch_size = options.batch_size;
+  state.objective = options.objective ? options.objective->describe() : "cross-entropy";
   if (options.resume && std::filesystem::exists(options.checkpoint_path)) {
     state = load_checkpoint(options.checkpoint_path, module, optimizer);
     // Another seed or batch size would silently break "resumed == uninterrupted".
@@ -118,6 +111,9 @@ TrainSummary train_classifier(torch::jit::Module& module, const data::Dataset& t
                  " was trained with seed ", state.seed, ", not ", options.seed);
     ADVLAB_CHECK(state.batch_size == options.batch_size, "checkpoint ", options.checkpoint_path,
                  " was trained with batch size ", state.batch_size, ", not ", options.batch_size);
+    auto objective = options.objective ? options.objective->describe() : "cross-entropy";
+    ADVLAB_CHECK(state.objective == objective, "checkpoint ", options.checkpoint_path,
+                 " was trained with objective ", state.objective, ", not ", objective);
   }
 
   for (int64_t epoch = state.epochs_completed; epoch < options.epochs; ++epoch) {

@@ -1,6 +1,7 @@
 // End to end through the command line: list-attacks, and an attack run whose report
 // folder has the promised files and fields, with numbers that agree with the saved
 // adversarials.
+#include "advlab/attacks/registry.h"
 #include "advlab/io/json_file.h"
 #include "advlab/io/tensor_file.h"
 #include "support/cli_runner.h"
@@ -20,6 +21,14 @@ TEST(CliAttack, ListAttacksShowsTheRegistry) {
   EXPECT_NE(r.out.find("pgd"), std::string::npos);
   EXPECT_NE(r.out.find("fgsm"), std::string::npos);
   EXPECT_NE(r.out.find("white-box"), std::string::npos);
+  // Every registered attack has a row with its family and targeted support.
+  for (const auto& spec : attack_registry()) {
+    auto line_start = r.out.find("\n" + spec.name + " ");
+    ASSERT_NE(line_start, std::string::npos) << spec.name;
+    auto line = r.out.substr(line_start + 1, r.out.find('\n', line_start + 1) - line_start - 1);
+    EXPECT_NE(line.find(spec.family), std::string::npos) << line;
+    EXPECT_NE(line.find(spec.norms.front()), std::string::npos) << line;
+  }
 }
 
 TEST(CliAttack, PgdRunWritesMetricsTensorsGridAndReport) {

@@ -7,4 +7,5 @@
 TEST(TestModelCache, Prepare) {
   if (!advlab::testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   EXPECT_FALSE(advlab::testing::fashion_cnn().path.empty());
+  EXPECT_FALSE(advlab::testing::fashion_robust_cnn().path.empty());
 }

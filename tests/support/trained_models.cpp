@@ -1,6 +1,7 @@
 #include "support/trained_models.h"
 
 #include "advlab/data/load.h"
+#include "advlab/defenses/adversarial_training.h"
 #include "advlab/models/architectures.h"
 #include "advlab/models/module_file.h"
 #include "advlab/models/trainer.h"
@@ -23,26 +24,40 @@ std::string make_temp_dir(const std::string& tag) {
   return dir.string();
 }
 
+namespace {
+
+TrainedModel train_or_load(const std::string& file, std::shared_ptr<models::TrainObjective> objective) {
+  TrainedModel t;
+  t.path = std::string(ADVLAB_TEST_CACHE_DIR) + "/" + file;
+  t.test = data::load_dataset("fashion-mnist:test").head(500);
+  if (!fs::exists(t.path)) {
+    auto train = data::load_dataset("fashion-mnist:train").head(15000);
+    auto module = models::make_architecture("small-cnn", {});
+    models::TrainOptions options;
+    options.epochs = 4;
+    options.learning_rate = 3e-3;
+    options.seed = 1;
+    options.objective = std::move(objective);
+    models::train_classifier(module, train, options);
+    models::save_module_atomic(module, t.path);
+  }
+  t.model = TorchScriptClassifier::load(t.path);
+  t.model->probe({1, 28, 28});
+  return t;
+}
+
+}  // namespace
+
+const TrainedModel& fashion_robust_cnn() {
+  static const TrainedModel trained = train_or_load(
+      "fashion-small-cnn-fgsmrs-v1.pt",
+      defenses::make_adversarial_objective(defenses::AdversarialTrainingOptions("fgsm-rs", 0.1)));
+  return trained;
+}
+
 const TrainedModel& fashion_cnn() {
-  static const TrainedModel trained = [] {
-    TrainedModel t;
-    // Bump the version when the recipe changes so stale caches are not reused.
-    t.path = std::string(ADVLAB_TEST_CACHE_DIR) + "/fashion-small-cnn-v2.pt";
-    t.test = data::load_dataset("fashion-mnist:test").head(500);
-    if (!fs::exists(t.path)) {
-      auto train = data::load_dataset("fashion-mnist:train").head(15000);
-      auto module = models::make_architecture("small-cnn", {});
-      models::TrainOptions options;
-      options.epochs = 4;
-      options.learning_rate = 3e-3;
-      options.seed = 1;
-      models::train_classifier(module, train, options);
-      models::save_module_atomic(module, t.path);
-    }
-    t.model = TorchScriptClassifier::load(t.path);
-    t.model->probe({1, 28, 28});
-    return t;
-  }();
+  // Bump the file's version when the recipe changes so stale caches are not reused.
+  static const TrainedModel trained = train_or_load("fashion-small-cnn-v2.pt", nullptr);
   return trained;
 }
 

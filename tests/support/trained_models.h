@@ -20,6 +20,9 @@ struct TrainedModel {
 // fashion_mnist_available() first.
 bool fashion_mnist_available();
 const TrainedModel& fashion_cnn();
+// The same architecture and data, adversarially trained (FGSM with random start, L-inf
+// eps 0.1): the "robust" model that evaluation tests compare against fashion_cnn().
+const TrainedModel& fashion_robust_cnn();
 
 // A fresh directory under the system temp dir, removed by the OS eventually.
 std::string make_temp_dir(const std::string& tag);

@@ -10,13 +10,14 @@ namespace advlab::cli {
 void register_list_attacks_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("list-attacks", "list the registered attacks");
   cmd->callback([] {
-    std::cout << std::left << std::setw(12) << "name" << std::setw(11) << "family" << std::setw(14)
-              << "norms" << std::setw(10) << "targeted" << "description\n";
+    std::cout << std::left << std::setw(12) << "name" << std::setw(11) << "family" << std::setw(16)
+              << "norms" << std::setw(10) << "targeted" << std::setw(10) << "min-norm" << "description\n";
     for (const auto& spec : attack_registry()) {
       std::string norms;
       for (const auto& n : spec.norms) norms += (norms.empty() ? "" : ",") + n;
-      std::cout << std::setw(12) << spec.name << std::setw(11) << spec.family << std::setw(14) << norms
-                << std::setw(10) << (spec.targeted ? "yes" : "no") << spec.help << "\n";
+      std::cout << std::setw(12) << spec.name << std::setw(11) << spec.family << std::setw(16) << norms
+                << std::setw(10) << (spec.targeted ? "yes" : "no") << std::setw(10)
+                << (spec.minimum_norm ? "yes" : "no") << spec.help << "\n";
     }
   });
 }

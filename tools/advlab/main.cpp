@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   advlab::cli::register_attack_command(app);
   advlab::cli::register_list_attacks_command(app);
   advlab::cli::register_quickstart_command(app);
+  advlab::cli::register_eval_command(app);
 
   try {
     app.parse(argc, argv);

@@ -7,9 +7,7 @@
 #include "advlab/eval/attack_report.h"
 #include "advlab/io/html_page.h"
 #include "advlab/io/json_file.h"
-#include "advlab/models/architectures.h"
-#include "advlab/models/module_file.h"
-#include "advlab/models/trainer.h"
+#include "advlab/models/default_model.h"
 #include "commands.h"
 #include "model_loading.h"
 
@@ -35,23 +33,12 @@ struct QuickstartFlags {
 // The model to attack: --model if given, else the cached default CNN (trained if absent).
 std::string ensure_model(const QuickstartFlags& f) {
   if (!f.model.path.empty()) return f.model.path;
-  if (std::filesystem::exists(f.cache)) {
-    std::cerr << "using cached model " << f.cache << "\n";
-    return f.cache;
-  }
-  std::cerr << "training small-cnn on fashion-mnist:train (" << f.epochs << " epochs), caching to "
-            << f.cache << "\n";
-  auto train = data::load_dataset("fashion-mnist:train");
-  auto module = models::make_architecture("small-cnn", {});
-  models::TrainOptions options;
+  models::DefaultModelOptions options;
+  options.cache = f.cache;
   options.epochs = f.epochs;
   options.seed = f.seed;
-  options.checkpoint_path = f.cache + ".ckpt";
-  options.resume = true;  // an interrupted quickstart continues where it stopped
   options.progress = &std::cerr;
-  models::train_classifier(module, train, options);
-  models::save_module_atomic(module, f.cache);
-  return f.cache;
+  return models::ensure_default_model(options);
 }
 
 std::string format(double v, const char* fmt = "%.3f") {

@@ -2,6 +2,7 @@
 // Checkpoints go to OUT.ckpt after every epoch; --resume continues from there exactly.
 #include "advlab/core/error.h"
 #include "advlab/data/load.h"
+#include "advlab/defenses/adversarial_training.h"
 #include "advlab/models/architectures.h"
 #include "advlab/models/module_file.h"
 #include "advlab/models/trainer.h"
@@ -28,7 +29,23 @@ struct TrainArgs {
   int64_t limit = 0;
   std::string out = "model.pt";
   bool resume = false;
+  // Adversarial training (empty method = plain training).
+  std::string adversarial;
+  double eps = 0;
+  std::string norm = "linf";
+  int64_t attack_steps = 10;
+  double attack_step_size = 0;
+  double trades_beta = 6.0;
 };
+
+std::shared_ptr<models::TrainObjective> make_objective(const TrainArgs& args) {
+  if (args.adversarial.empty()) return nullptr;
+  return defenses::make_adversarial_objective(defenses::AdversarialTrainingOptions(args.adversarial, args.eps)
+                                                  .norm(args.norm)
+                                                  .steps(args.attack_steps)
+                                                  .step_size(args.attack_step_size)
+                                                  .beta(args.trades_beta));
+}
 
 void run_train(const TrainArgs& args) {
   ADVLAB_CHECK(args.epochs >= 1, "--epochs must be >= 1, got ", args.epochs);
@@ -37,6 +54,7 @@ void run_train(const TrainArgs& args) {
   ADVLAB_CHECK(args.limit >= 0, "--limit must be >= 0, got ", args.limit);
   ADVLAB_CHECK(!args.out.empty(), "--out must name a file");
 
+  auto objective = make_objective(args);  // bad adversarial settings fail before any work
   // An unknown architecture should fail before a whole dataset is read.
   auto names = models::architecture_names();
   ADVLAB_CHECK(std::find(names.begin(), names.end(), args.arch) != names.end(),
@@ -59,10 +77,12 @@ void run_train(const TrainArgs& args) {
   options.checkpoint_path = args.out + ".ckpt";
   options.resume = args.resume;
   options.progress = &std::cerr;
+  options.objective = objective;
 
   std::cerr << "training " << args.arch << " on " << dataset.size() << " images from "
             << dataset.source << " (" << arch.in_channels << "x" << arch.height << "x" << arch.width
-            << ", " << arch.num_classes << " classes)\n";
+            << ", " << arch.num_classes << " classes)"
+            << (objective ? ", objective " + objective->describe() : std::string()) << "\n";
   auto summary = models::train_classifier(module, dataset, options);
   double accuracy = models::evaluate_accuracy(module, dataset);
   models::save_module_atomic(module, args.out);
@@ -87,6 +107,13 @@ void register_train_command(CLI::App& app) {
   cmd->add_option("--limit", args->limit, "train on the first N samples (0 = all)")->capture_default_str();
   cmd->add_option("--out", args->out, "output model file; checkpoints go to OUT.ckpt")->capture_default_str();
   cmd->add_flag("--resume", args->resume, "continue from OUT.ckpt if it exists");
+  cmd->add_option("--adversarial", args->adversarial, "adversarial training: pgd | trades | fgsm-rs");
+  cmd->add_option("--eps", args->eps, "adversarial training budget (with --adversarial)");
+  cmd->add_option("--norm", args->norm, "adversarial training norm: linf, l2, l1")->capture_default_str();
+  cmd->add_option("--attack-steps", args->attack_steps, "inner attack steps (pgd, trades)")->capture_default_str();
+  cmd->add_option("--attack-step-size", args->attack_step_size,
+                  "inner step size (0 = 2.5*eps/steps; fgsm-rs 1.25*eps)")->capture_default_str();
+  cmd->add_option("--trades-beta", args->trades_beta, "TRADES robustness weight")->capture_default_str();
   cmd->callback([args] { run_train(*args); });
 }
 

@@ -4,6 +4,9 @@
 #include "advlab/attacks/losses.h"
 #include "advlab/criteria/criterion.h"
 #include "advlab/models/classifier.h"
+#include "advlab/threat/threat_model.h"
+
+#include <optional>
 
 #include <ATen/core/Generator.h>
 
@@ -35,6 +38,15 @@ class AttackContext {
   // Narrows the context to a subset: rows maps the attack's batch to the caller's.
   void focus(torch::Tensor rows) { rows_ = rows.to(torch::kCPU, torch::kLong); }
 
+  // From now on, every answer is checked: a queried input that is adversarial under
+  // `criterion` (rows = the caller's batch), inside the bounds and within `eps` of
+  // `clean` (no eps = any distance) marks its sample in seen_adversarial(). run() compares
+  // that with what the attack returned: an attack that saw an adversarial but did not
+  // return it failed silently (Pintor et al. 2022).
+  void watch(std::shared_ptr<const Criterion> criterion, torch::Tensor clean,
+             const ThreatModel& threat, std::optional<double> eps);
+  const torch::Tensor& seen_adversarial() const { return seen_; }
+
   void note_iterations(int64_t iterations) { iterations_ = std::max(iterations_, iterations); }
 
   // Queries spent so far on each of `local` (undefined = every sample of the focus).
@@ -46,6 +58,17 @@ class AttackContext {
 
  private:
   void count(torch::Tensor& counter, const torch::Tensor& local, int64_t n);
+  torch::Tensor caller_rows(const torch::Tensor& local, int64_t n) const;
+  void observe(const torch::Tensor& x, const torch::Tensor& logits, const torch::Tensor& local);
+
+  struct Watch {
+    std::shared_ptr<const Criterion> criterion;
+    torch::Tensor clean;
+    const ThreatModel* threat;  // owned by the attack, which outlives its context
+    std::optional<double> eps;
+  };
+  std::optional<Watch> watch_;
+  torch::Tensor seen_;
 
   Classifier& model_;
   at::Generator generator_;

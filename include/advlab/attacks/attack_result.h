@@ -22,6 +22,9 @@ struct AttackResult {
   // success == (minimum_distance <= eps) up to round-off, so one run gives the whole
   // robust-accuracy-vs-eps curve.
   torch::Tensor minimum_distance;
+  // bool [N]: the attack queried an adversarial inside the budget for this sample but did
+  // not return one ("silent success" in Pintor et al. 2022): a bug in the attack.
+  torch::Tensor silent_failure;
 };
 
 // Distances between x and adv, per sample, on the CPU.

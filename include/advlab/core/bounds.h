@@ -11,6 +11,8 @@ struct Bounds {
   torch::Tensor clip(const torch::Tensor& x) const { return x.clamp(lower, upper); }
   // True when every element lies in [lower - tol, upper + tol].
   bool contains(const torch::Tensor& x, double tol = 1e-6) const;
+  // bool [N]: does each sample of x [N, ...] lie inside (same tolerance)?
+  torch::Tensor contains_per_sample(const torch::Tensor& x, double tol = 1e-6) const;
 };
 
 }  // namespace advlab

@@ -20,6 +20,8 @@ struct Dataset {
   Dataset head(int64_t count) const;
   // Samples [start, start + count).
   Dataset slice(int64_t start, int64_t count) const;
+  // The samples at `index` (int64 [M]), in that order.
+  Dataset select(const torch::Tensor& index) const;
 };
 
 }  // namespace advlab::data

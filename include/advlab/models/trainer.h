@@ -2,11 +2,13 @@
 // Supervised training of a TorchScript classifier with Adam, a progress line, a
 // checkpoint each epoch and exact resume (same seed, same result, interrupted or not).
 #include "advlab/data/dataset.h"
+#include "advlab/models/train_objective.h"
 
 #include <torch/script.h>
 
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <string>
 
 namespace advlab::models {
@@ -27,6 +29,8 @@ struct TrainOptions {
   // in here). Receives the module in eval mode, returns the inputs to train on.
   std::function<torch::Tensor(torch::jit::Module&, const torch::Tensor& x, const torch::Tensor& y)>
       batch_transform;
+  // What each step minimises; null = cross-entropy on the (transformed) batch.
+  std::shared_ptr<TrainObjective> objective;
 };
 
 struct TrainSummary {

@@ -1,0 +1,38 @@
+#pragma once
+// Writes an evaluation into a folder:
+//   report.json                 every number, the seed, each attack's parameters, the
+//                               model file's and the data's CRC-32
+//   report.html                 one self-contained page: robust accuracy vs eps chart
+//                               (Chart.js, inlined), per-attack and per-class tables, the
+//                               most and least robust samples, the warnings
+//   adversarials-eps<E>.pt      per eps: the worst-case adversarial of every sample (the
+//                               clean image where none was found), labels, robust flags
+// Every file is written atomically.
+#include "advlab/data/dataset.h"
+#include "advlab/eval/robustness_evaluation.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace advlab::eval {
+
+struct EvaluationInputs {
+  std::string model_path;
+  std::string data_spec;
+};
+
+nlohmann::json evaluation_json(const RobustnessEvaluation& evaluation, const data::Dataset& dataset,
+                               const EvaluationInputs& inputs);
+
+// Where the evaluation's adversarials for one eps go inside the report folder.
+std::string adversarials_file_name(double eps);
+
+// Chart.js from Debian's libjs-chart.js, inlined so the page needs no network; empty if
+// it is not installed (the page then shows the curve as a table only).
+std::string chart_library_source();
+
+void write_evaluation_report(const std::string& dir, const RobustnessEvaluation& evaluation,
+                             const data::Dataset& dataset, const EvaluationInputs& inputs);
+
+}  // namespace advlab::eval

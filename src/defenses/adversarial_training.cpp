@@ -1,0 +1,133 @@
+#include "advlab/defenses/adversarial_training.h"
+
+#include "advlab/core/error.h"
+#include "advlab/threat/threat_model.h"
+
+#include <c10/util/StringUtil.h>
+#include <torch/torch.h>
+
+namespace advlab::defenses {
+
+namespace {
+
+torch::Tensor forward_logits(torch::jit::Module& module, const torch::Tensor& x) {
+  return module.forward({x}).toTensor();
+}
+
+// Shared by the three methods: the options, the threat model and one ascent step.
+class AdversarialObjective : public models::TrainObjective {
+ public:
+  explicit AdversarialObjective(AdversarialTrainingOptions o)
+      : options_(std::move(o)), threat_(make_threat_model(options_.norm())) {}
+
+  std::string describe() const override {
+    return c10::str(options_.method(), "(eps=", options_.eps(), ", norm=", options_.norm(),
+                    ", steps=", options_.steps(), ", step_size=", step(), ", beta=", options_.beta(), ")");
+  }
+
+ protected:
+  virtual double default_step() const = 0;
+  double step() const { return options_.step_size() > 0 ? options_.step_size() : default_step(); }
+
+  // x_adv + step * steepest-ascent(loss), projected onto the ball around x and the bounds.
+  torch::Tensor ascend(const torch::Tensor& x, const torch::Tensor& x_adv, const torch::Tensor& eps,
+                       const std::function<torch::Tensor(const torch::Tensor&)>& loss) const {
+    auto input = x_adv.detach().requires_grad_(true);
+    auto grad = torch::autograd::grad({loss(input)}, {input})[0];
+    auto next = input.detach() + step() * threat_->normalize_grad(grad);
+    return options_.bounds().clip(threat_->project(x, next, eps));
+  }
+
+  AdversarialTrainingOptions options_;
+  std::shared_ptr<ThreatModel> threat_;
+};
+
+class PgdTraining : public AdversarialObjective {
+ public:
+  using AdversarialObjective::AdversarialObjective;
+  double default_step() const override { return 2.5 * options_.eps() / options_.steps(); }
+
+  models::ObjectiveOutput operator()(torch::jit::Module& module, const torch::Tensor& x,
+                                     const torch::Tensor& y, at::Generator& gen) override {
+    auto eps = per_sample_eps(options_.eps(), x);
+    torch::Tensor x_adv;
+    {
+      models::ModuleEvalScope eval(module);
+      x_adv = options_.bounds().clip(threat_->project(x, threat_->random_init(x, eps, gen), eps));
+      auto ce = [&](const torch::Tensor& in) {
+        return torch::nn::functional::cross_entropy(forward_logits(module, in), y,
+                                                    torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+      };
+      for (int64_t s = 0; s < steps(); ++s) x_adv = ascend(x, x_adv, eps, ce);
+    }
+    auto logits = forward_logits(module, x_adv.detach());
+    return {torch::nn::functional::cross_entropy(logits, y), logits};
+  }
+
+ protected:
+  virtual int64_t steps() const { return options_.steps(); }
+};
+
+class FgsmRsTraining : public PgdTraining {
+ public:
+  using PgdTraining::PgdTraining;
+  double default_step() const override { return 1.25 * options_.eps(); }
+
+ protected:
+  int64_t steps() const override { return 1; }
+};
+
+class TradesTraining : public AdversarialObjective {
+ public:
+  using AdversarialObjective::AdversarialObjective;
+  double default_step() const override { return 2.5 * options_.eps() / options_.steps(); }
+
+  models::ObjectiveOutput operator()(torch::jit::Module& module, const torch::Tensor& x,
+                                     const torch::Tensor& y, at::Generator& gen) override {
+    auto eps = per_sample_eps(options_.eps(), x);
+    torch::Tensor x_adv;
+    {
+      models::ModuleEvalScope eval(module);
+      torch::Tensor clean_probs;
+      {
+        torch::NoGradGuard no_grad;
+        clean_probs = torch::softmax(forward_logits(module, x), 1);
+      }
+      // TRADES starts next to x, not uniformly in the ball: at x itself the KL gradient is 0.
+      auto noise = torch::randn(x.sizes(), gen, torch::kFloat32).to(x.device());
+      x_adv = options_.bounds().clip(threat_->project(x, x + 0.001 * noise, eps));
+      auto kl = [&](const torch::Tensor& in) { return kl_divergence(forward_logits(module, in), clean_probs); };
+      for (int64_t s = 0; s < options_.steps(); ++s) x_adv = ascend(x, x_adv, eps, kl);
+    }
+    auto logits = forward_logits(module, x);
+    auto adv_logits = forward_logits(module, x_adv.detach());
+    auto robust = kl_divergence(adv_logits, torch::softmax(logits, 1)) / x.size(0);
+    return {torch::nn::functional::cross_entropy(logits, y) + options_.beta() * robust, logits};
+  }
+
+ private:
+  // Summed KL(p || softmax(logits)) over the batch.
+  static torch::Tensor kl_divergence(const torch::Tensor& logits, const torch::Tensor& p) {
+    return torch::nn::functional::kl_div(torch::log_softmax(logits, 1), p,
+                                         torch::nn::functional::KLDivFuncOptions().reduction(torch::kSum));
+  }
+};
+
+}  // namespace
+
+std::vector<std::string> adversarial_training_methods() { return {"pgd", "trades", "fgsm-rs"}; }
+
+std::shared_ptr<models::TrainObjective> make_adversarial_objective(const AdversarialTrainingOptions& o) {
+  ADVLAB_CHECK(o.eps() > 0 && std::isfinite(o.eps()), "adversarial training: eps must be > 0, got ", o.eps());
+  ADVLAB_CHECK(o.steps() >= 1, "adversarial training: steps must be >= 1, got ", o.steps());
+  ADVLAB_CHECK(o.step_size() >= 0, "adversarial training: step size must be >= 0, got ", o.step_size());
+  ADVLAB_CHECK(o.beta() >= 0, "adversarial training: beta must be >= 0, got ", o.beta());
+  make_threat_model(o.norm());  // validates the norm
+  if (o.method() == "pgd") return std::make_shared<PgdTraining>(o);
+  if (o.method() == "trades") return std::make_shared<TradesTraining>(o);
+  if (o.method() == "fgsm-rs") return std::make_shared<FgsmRsTraining>(o);
+  throw Error("unknown adversarial training method '" + o.method() + "' (known: " +
+              c10::Join(", ", adversarial_training_methods()) + ")");
+}
+
+}  // namespace advlab::defenses

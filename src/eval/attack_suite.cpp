@@ -1,0 +1,51 @@
+#include "advlab/eval/attack_suite.h"
+
+#include "advlab/attacks/registry.h"
+#include "advlab/core/error.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace advlab::eval {
+
+namespace {
+
+bool supports(const AttackSpec& spec, const std::string& norm) {
+  return std::find(spec.norms.begin(), spec.norms.end(), norm) != spec.norms.end();
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> resolve_suite(const std::string& suite, const std::string& norm) {
+  std::vector<std::string> names;
+  if (suite == "standard" || suite == "quick") {
+    std::vector<std::string> wanted = suite == "standard"
+                                          ? std::vector<std::string>{"apgd-ce", "apgd-t", "fab-t", "square"}
+                                          : std::vector<std::string>{"fgsm", "pgd"};
+    for (const auto& name : wanted)
+      if (supports(find_attack(name), norm)) names.push_back(name);
+  } else if (suite == "full") {
+    // White-box attacks first: the cheap, strong ones break most samples before the
+    // query-hungry black-box attacks run.
+    for (const char* family : {"white-box", "black-box"})
+      for (const auto& spec : attack_registry())
+        if (spec.family == family && supports(spec, norm)) names.push_back(spec.name);
+  } else {
+    for (const auto& name : split_list(suite)) {
+      ADVLAB_CHECK(supports(find_attack(name), norm), "attack '", name, "' does not support norm '", norm, "'");
+      names.push_back(name);
+    }
+  }
+  ADVLAB_CHECK(!names.empty(), "suite '", suite, "' has no attack for norm '", norm, "'");
+  return names;
+}
+
+}  // namespace advlab::eval

@@ -1,0 +1,144 @@
+#include "advlab/eval/robustness_evaluation.h"
+
+#include "advlab/attacks/registry.h"
+#include "advlab/core/error.h"
+#include "advlab/eval/attack_run.h"
+#include "advlab/eval/soundness_checks.h"
+#include "advlab/threat/threat_model.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <ostream>
+
+namespace advlab::eval {
+
+double EpsEvaluation::robust_accuracy_after(size_t k) const {
+  auto robust_then = correct.clone();
+  for (size_t i = 0; i <= k && i < stages.size(); ++i) robust_then &= ~stages[i].broken;
+  return robust_then.to(torch::kDouble).mean().item<double>();
+}
+
+double EpsEvaluation::robust_accuracy_of(size_t k) const {
+  return (correct & ~stages.at(k).broken).to(torch::kDouble).mean().item<double>();
+}
+
+namespace {
+
+void check_options(const EvaluationOptions& o) {
+  ADVLAB_CHECK(!o.attacks.empty(), "evaluation needs at least one attack");
+  ADVLAB_CHECK(!o.eps.empty(), "evaluation needs at least one eps");
+  for (double e : o.eps) ADVLAB_CHECK(e >= 0 && std::isfinite(e), "eps must be finite and >= 0, got ", e);
+  ADVLAB_CHECK(o.queries >= 1, "query budget must be >= 1, got ", o.queries);
+  ADVLAB_CHECK(o.batch_size >= 1, "batch size must be >= 1, got ", o.batch_size);
+}
+
+std::map<std::string, std::string> attack_settings(const EvaluationOptions& o, const AttackSpec& spec, double eps) {
+  std::map<std::string, std::string> settings{{"norm", o.norm}, {"eps", c10::str(eps)}};
+  if (spec.family == "black-box") settings["queries"] = std::to_string(o.queries);
+  auto extra = o.attack_options.find(spec.name);
+  if (extra != o.attack_options.end())
+    for (const auto& [k, v] : extra->second) settings[k] = v;
+  return settings;
+}
+
+// Every attack is built once up front, so a bad name or option fails before any work.
+void validate_attacks(const EvaluationOptions& o) {
+  for (const auto& name : o.attacks) make_attack(name, attack_settings(o, find_attack(name), o.eps.front()));
+}
+
+}  // namespace
+
+RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset& dataset,
+                                         const EvaluationOptions& options) {
+  check_options(options);
+  validate_attacks(options);
+  ADVLAB_CHECK(dataset.size() > 0, "evaluation dataset is empty");
+  auto start = std::chrono::steady_clock::now();
+  auto threat = make_threat_model(options.norm);
+
+  RobustnessEvaluation ev;
+  ev.options = options;
+  std::sort(ev.options.eps.begin(), ev.options.eps.end());
+  ev.labels = dataset.labels.to(torch::kCPU, torch::kLong);
+  ev.clean_predictions = model.predict(dataset.images, options.batch_size).to(torch::kCPU);
+  const auto correct = ev.correct();
+  const int64_t n = dataset.size();
+  ev.smallest_distance = torch::where(correct, torch::full({n}, std::numeric_limits<float>::infinity()),
+                                      torch::zeros({n}));
+
+  if (options.checks) {
+    auto model_warnings = check_model(model, dataset.head(64), options.norm);
+    ev.warnings.insert(ev.warnings.end(), model_warnings.begin(), model_warnings.end());
+  }
+
+  for (size_t e = 0; e < ev.options.eps.size(); ++e) {
+    EpsEvaluation at;
+    at.eps = ev.options.eps[e];
+    at.correct = correct;
+    at.robust = correct.clone();
+    at.broken_by = torch::full({n}, -1, torch::kLong);
+    at.adversarials = dataset.images.clone();
+    for (size_t k = 0; k < options.attacks.size(); ++k) {
+      const auto& spec = find_attack(options.attacks[k]);
+      auto attack = make_attack(spec.name, attack_settings(options, spec, at.eps));
+      AttackStage stage;
+      stage.attack = spec.name;
+      stage.family = spec.family;
+      stage.params = attack->params();
+      stage.attacked = options.individual ? correct.clone() : at.robust.clone();
+      stage.broken = torch::zeros({n}, torch::kBool);
+      stage.silent_failures = torch::zeros({n}, torch::kBool);
+      auto rows = stage.attacked.nonzero().squeeze(1);
+      if (options.progress)
+        *options.progress << "eps " << at.eps << " [" << k + 1 << "/" << options.attacks.size() << "] "
+                          << spec.name << " on " << rows.size(0) << " samples\n";
+      if (rows.size(0) > 0) {
+        AttackRunOptions run_options;
+        run_options.batch_size = options.batch_size;
+        run_options.seed = options.seed + 1000003ULL * k;  // attacks draw independent numbers
+        run_options.progress = options.progress;
+        auto run = run_attack(*attack, model, dataset.select(rows), run_options);
+        const auto& r = run.result;
+        stage.seconds = run.seconds;
+        stage.queries = r.queries.sum().item<int64_t>();
+        stage.gradients = r.gradients.sum().item<int64_t>();
+        stage.broken.index_put_({rows}, r.success);
+        stage.silent_failures.index_put_({rows}, r.silent_failure);
+
+        auto hit = r.success.nonzero().squeeze(1);
+        auto hit_rows = rows.index_select(0, hit);
+        auto d = threat->distance(dataset.images.index_select(0, hit_rows),
+                                  r.adversarials.index_select(0, hit)).to(torch::kFloat32);
+        ev.smallest_distance.index_put_({hit_rows}, torch::minimum(ev.smallest_distance.index_select(0, hit_rows), d));
+        if (r.minimum_distance.defined())  // the whole curve from a minimum-norm attack
+          ev.smallest_distance.index_put_({rows}, torch::minimum(ev.smallest_distance.index_select(0, rows),
+                                                                 r.minimum_distance.to(torch::kFloat32)));
+        // Keep the first adversarial found for each sample.
+        auto fresh = stage.broken & (at.broken_by < 0);
+        auto fresh_local = fresh.index_select(0, rows).nonzero().squeeze(1);
+        auto fresh_rows = rows.index_select(0, fresh_local);
+        at.adversarials.index_copy_(0, fresh_rows, r.adversarials.index_select(0, fresh_local));
+        at.broken_by.index_fill_(0, fresh_rows, static_cast<int64_t>(k));
+        at.robust &= ~stage.broken;
+      }
+      at.stages.push_back(std::move(stage));
+    }
+    ev.per_eps.push_back(std::move(at));
+  }
+
+  if (options.checks) {
+    auto result_warnings = check_results(ev);
+    ev.warnings.insert(ev.warnings.end(), result_warnings.begin(), result_warnings.end());
+    auto extra = check_with_extra_attacks(model, dataset, ev);
+    ev.warnings.insert(ev.warnings.end(), extra.begin(), extra.end());
+  }
+  if (options.progress)
+    for (const auto& w : ev.warnings) *options.progress << "warning [" << w.check << "]: " << w.message << "\n";
+  ev.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return ev;
+}
+
+}  // namespace advlab::eval

@@ -1,0 +1,99 @@
+// advlab eval: robustness of a model, worst case per sample over a suite of attacks, at
+// several budgets; writes report.json, report.html and the worst-case adversarials.
+#include "advlab/core/error.h"
+#include "advlab/data/load.h"
+#include "advlab/eval/attack_suite.h"
+#include "advlab/eval/evaluation_report.h"
+#include "advlab/eval/robustness_evaluation.h"
+#include "commands.h"
+#include "model_loading.h"
+
+#include <c10/util/StringUtil.h>
+
+#include <algorithm>
+#include <iomanip>
+#include <iostream>
+
+namespace advlab::cli {
+
+namespace {
+
+struct EvalFlags {
+  ModelFlags model;
+  std::string data = "fashion-mnist:test";
+  int64_t limit = 1000;
+  std::string norm = "linf";
+  std::vector<double> eps{0.05, 0.1, 0.2};
+  std::string suite = "standard";
+  int64_t queries = 1000;
+  bool individual = false, no_checks = false;
+  uint64_t seed = 0;
+  int64_t batch_size = 256;
+  std::vector<std::string> settings;  // attack.key=value
+  std::string out = "results/eval";
+};
+
+// "--set pgd.steps=100" -> options["pgd"]["steps"] = "100".
+std::map<std::string, std::map<std::string, std::string>> per_attack_settings(const std::vector<std::string>& settings) {
+  std::map<std::string, std::map<std::string, std::string>> out;
+  for (const auto& s : settings) {
+    auto dot = s.find('.'), eq = s.find('=');
+    ADVLAB_CHECK(dot != std::string::npos && eq != std::string::npos && dot > 0 && eq > dot + 1,
+                 "--set expects attack.key=value, got '", s, "'");
+    out[s.substr(0, dot)][s.substr(dot + 1, eq - dot - 1)] = s.substr(eq + 1);
+  }
+  return out;
+}
+
+void run(const EvalFlags& f) {
+  ADVLAB_CHECK(f.limit >= 0, "--limit must be >= 0, got ", f.limit);
+  eval::EvaluationOptions options;
+  options.attacks = eval::resolve_suite(f.suite, f.norm);
+  options.norm = f.norm;
+  options.eps = f.eps;
+  options.queries = f.queries;
+  options.attack_options = per_attack_settings(f.settings);
+  for (const auto& [attack, _] : options.attack_options)
+    ADVLAB_CHECK(std::find(options.attacks.begin(), options.attacks.end(), attack) != options.attacks.end(),
+                 "--set names attack '", attack, "', which is not in the suite");
+  options.individual = f.individual;
+  options.checks = !f.no_checks;
+  options.batch_size = f.batch_size;
+  options.seed = f.seed;
+  options.progress = &std::cerr;
+
+  auto dataset = data::load_dataset(f.data).head(f.limit);
+  auto model = f.model.load(dataset);
+  std::cerr << "evaluating " << f.model.path << " on " << dataset.size() << " samples, suite "
+            << c10::Join(", ", options.attacks) << "\n";
+  auto evaluation = eval::evaluate_robustness(*model, dataset, options);
+  eval::write_evaluation_report(f.out, evaluation, dataset, {f.model.path, f.data});
+
+  std::cout << "clean accuracy " << std::fixed << std::setprecision(3) << evaluation.clean_accuracy() << "\n";
+  for (const auto& at : evaluation.per_eps)
+    std::cout << "eps " << at.eps << ": worst-case robust accuracy " << at.robust_accuracy() << "\n";
+  std::cout << evaluation.warnings.size() << " warning(s); wrote " << f.out << "/{report.json,report.html}\n";
+}
+
+}  // namespace
+
+void register_eval_command(CLI::App& app) {
+  auto flags = std::make_shared<EvalFlags>();
+  auto* cmd = app.add_subcommand("eval", "robustness evaluation: worst case over a suite of attacks");
+  flags->model.add_to(*cmd);
+  cmd->add_option("--data", flags->data, "dataset spec (see README)")->capture_default_str();
+  cmd->add_option("--limit", flags->limit, "use the first N images (0 = all)")->capture_default_str();
+  cmd->add_option("--norm", flags->norm, "threat model: linf, l2, l1, l0")->capture_default_str();
+  cmd->add_option("--eps", flags->eps, "budgets, comma separated")->delimiter(',')->capture_default_str();
+  cmd->add_option("--suite", flags->suite, "standard | quick | full | attack,attack,...")->capture_default_str();
+  cmd->add_option("--queries", flags->queries, "query budget per image for black-box attacks")->capture_default_str();
+  cmd->add_flag("--individual", flags->individual, "also run every attack on every correct sample");
+  cmd->add_flag("--no-checks", flags->no_checks, "skip the soundness checks");
+  cmd->add_option("--seed", flags->seed, "random seed")->capture_default_str();
+  cmd->add_option("--batch-size", flags->batch_size, "images per batch")->capture_default_str();
+  cmd->add_option("--set", flags->settings, "attack option attack.key=value (repeatable)");
+  cmd->add_option("--out", flags->out, "output folder")->capture_default_str();
+  cmd->callback([flags] { run(*flags); });
+}
+
+}  // namespace advlab::cli

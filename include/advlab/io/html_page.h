@@ -16,6 +16,8 @@ class HtmlPage {
   // Embeds a PNG file from disk (throws advlab::Error if it cannot be read).
   HtmlPage& image_file(const std::string& png_path, const std::string& caption = "");
   HtmlPage& image_bytes(const std::string& png_bytes, const std::string& caption = "");
+  // Inlines an SVG drawing the caller generated (the markup is trusted, not escaped).
+  HtmlPage& svg_figure(const std::string& svg_markup, const std::string& caption = "");
   std::string render() const;
   void save(const std::string& path) const;  // atomic
 

@@ -143,12 +143,16 @@ torch::Tensor SimbaAttack::attack(Oracle& oracle, const torch::Tensor& x, const 
 
   auto order = basis.order(gen);
   int64_t position = 0;
+  bool queried_in_pass = false;
   for (int64_t it = 0;; ++it) {
     narrow(oracle.remaining(active) >= 1);
     if (active.numel() == 0) break;
     if (position == order.size(0)) {  // every direction tried: a fresh order
+      // A whole pass without a query (e.g. eps = 0: no step changes anything) ends it.
+      if (!queried_in_pass) break;
       order = basis.order(gen);
       position = 0;
+      queried_in_pass = false;
     }
     oracle.note_iterations(it + 1);
     auto q = basis.direction(order[position++].item<int64_t>());
@@ -160,6 +164,7 @@ torch::Tensor SimbaAttack::attack(Oracle& oracle, const torch::Tensor& x, const 
       auto changed = flat((candidate - xb).abs() > 1e-7).any(1).to(torch::kCPU);
       auto tried = (open & changed & (oracle.remaining(active) >= 1)).nonzero().squeeze(1);
       if (tried.numel() == 0) continue;
+      queried_in_pass = true;
       auto td = tried.to(device);
       auto sub = crit->select(tried);
       auto logp = query_log_probabilities(oracle, candidate.index_select(0, td), active.index_select(0, tried));

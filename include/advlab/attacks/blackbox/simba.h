@@ -24,8 +24,8 @@ struct SimbaOptions {
   TORCH_ARG(int64_t, queries) = 1000;  // per sample, the clean check included
   TORCH_ARG(std::string, output) = "probs";
   TORCH_ARG(std::string, basis) = "dct";  // "pixel" | "dct"
-  // Step along each direction; <= 0 means the default for the norm and basis (see the
-  // docs): L2 0.2 * sqrt(D / 784)... resolved by SimbaAttack::step().
+  // Step along each direction; <= 0 means 0.2 for L2 (the paper's) and for L-inf a step
+  // whose largest pixel change is about eps (eps for pixels, eps sqrt(H W) / 2 for DCT).
   TORCH_ARG(double, eps_step) = 0;
   // DCT: the first directions come from the lowest freq_dims x freq_dims frequencies,
   // then rings of `stride` more; <= 0 means H/4 and H/8 (at least 1).

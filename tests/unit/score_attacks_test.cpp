@@ -73,7 +73,7 @@ TEST(ScoreAttacks, RejectBadOptionsNamingTheValue) {
   };
   for (const char* name : kScoreAttacks) {
     throws_naming(name, {{"output", "label"}}, "label");
-    throws_naming(name, {{"queries", "0"}}, "0");
+    throws_naming(name, {{"queries", "0"}}, "queries");
     throws_naming(name, {{"norm", "l1"}}, "l1");
     throws_naming(name, {{"eps", "-1"}}, "-1");
   }

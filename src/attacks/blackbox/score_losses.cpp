@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include <limits>
+
 namespace advlab {
 
 torch::Tensor score_log_probabilities(const torch::Tensor& scores, OracleOutput output) {

@@ -77,12 +77,17 @@ class SimbaBasis {
 
 }  // namespace
 
+std::string SimbaOptions::basis_in_effect() const {
+  if (!basis().empty()) return basis();
+  return norm() == "l2" ? "dct" : "pixel";
+}
+
 SimbaOptions SimbaOptions::from_params(ParamReader& params) {
   return SimbaOptions(params.require_double("eps"))
       .norm(params.get_string("norm", "l2"))
       .queries(params.get_int("queries", 1000))
       .output(params.get_string("output", "probs"))
-      .basis(params.get_string("basis", "dct"))
+      .basis(params.get_string("basis", ""))
       .eps_step(params.get_double("eps_step", params.get_double("step_size", 0)))
       .freq_dims(params.get_int("freq_dims", 0))
       .stride(params.get_int("stride", 0));
@@ -95,7 +100,8 @@ SimbaAttack::SimbaAttack(SimbaOptions options)
   ADVLAB_CHECK(threat().name() == "linf" || threat().name() == "l2", "simba: norm must be l2 or linf, got '",
                options_.norm(), "'");
   ADVLAB_CHECK(options_.queries() >= 1, "simba: queries must be >= 1, got ", options_.queries());
-  ADVLAB_CHECK(options_.basis() == "pixel" || options_.basis() == "dct", "simba: basis must be pixel or dct, got '",
+  ADVLAB_CHECK(options_.basis().empty() || options_.basis() == "pixel" || options_.basis() == "dct",
+               "simba: basis must be pixel or dct, got '",
                options_.basis(), "'");
   ADVLAB_CHECK(options_.eps_step() >= 0, "simba: eps_step must be >= 0, got ", options_.eps_step());
   ADVLAB_CHECK(options_.freq_dims() >= 0, "simba: freq_dims must be >= 0, got ", options_.freq_dims());
@@ -104,14 +110,14 @@ SimbaAttack::SimbaAttack(SimbaOptions options)
 
 nlohmann::json SimbaAttack::params() const {
   return {{"eps", options_.eps()},       {"norm", threat().name()},     {"queries", options_.queries()},
-          {"output", options_.output()}, {"basis", options_.basis()},   {"eps_step", options_.eps_step()},
+          {"output", options_.output()}, {"basis", options_.basis_in_effect()},   {"eps_step", options_.eps_step()},
           {"freq_dims", options_.freq_dims()}, {"stride", options_.stride()}};
 }
 
 torch::Tensor SimbaAttack::attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) {
   ADVLAB_CHECK(x.dim() == 4, "simba: inputs must be images [N, C, H, W], got ", x.sizes());
   const int64_t C = x.size(1), H = x.size(2), W = x.size(3);
-  const bool dct = options_.basis() == "dct";
+  const bool dct = options_.basis_in_effect() == "dct";
   const int64_t freq_dims = options_.freq_dims() > 0 ? options_.freq_dims() : std::max<int64_t>(H / 4, 1);
   const int64_t stride = options_.stride() > 0 ? options_.stride() : std::max<int64_t>(H / 8, 1);
   // Default step: 0.2 in L2 (the paper's); in L-inf one whose largest pixel change is

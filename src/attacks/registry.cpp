@@ -2,6 +2,11 @@
 
 #include "advlab/attacks/gradient/fgsm.h"
 #include "advlab/attacks/gradient/pgd.h"
+#include "advlab/attacks/blackbox/nes.h"
+#include "advlab/attacks/blackbox/simba.h"
+#include "advlab/attacks/blackbox/spsa.h"
+#include "advlab/attacks/blackbox/square.h"
+#include "advlab/attacks/blackbox/zoo.h"
 #include "advlab/core/error.h"
 
 namespace advlab {
@@ -14,6 +19,21 @@ const std::vector<AttackSpec>& attack_registry() {
       {"pgd", "Projected Gradient Descent with random start and restarts (Madry et al. 2018)",
        "white-box", {"linf", "l2", "l1"}, true, false,
        [](ParamReader& p) { return std::make_unique<Pgd>(PgdOptions::from_params(p)); }},
+      {"square", "Square Attack: random search over square updates on a shrinking schedule (Andriushchenko et al. 2020)",
+       "black-box", {"linf", "l2"}, true, false,
+       [](ParamReader& p) { return std::make_unique<SquareAttack>(SquareOptions::from_params(p)); }},
+      {"nes", "NES gradient estimates (antithetic Gaussian samples) with PGD steps (Ilyas et al. 2018)",
+       "black-box", {"linf", "l2"}, true, false,
+       [](ParamReader& p) { return std::make_unique<NesAttack>(NesOptions::from_params(p)); }},
+      {"spsa", "SPSA gradient estimates (Rademacher perturbations) with Adam steps (Uesato et al. 2018)",
+       "black-box", {"linf", "l2"}, true, false,
+       [](ParamReader& p) { return std::make_unique<SpsaAttack>(SpsaOptions::from_params(p)); }},
+      {"simba", "SimBA: keep random pixel or low-frequency DCT steps that lower the class probability (Guo et al. 2019)",
+       "black-box", {"l2", "linf"}, true, false,
+       [](ParamReader& p) { return std::make_unique<SimbaAttack>(SimbaOptions::from_params(p)); }},
+      {"zoo", "ZOO: coordinate-wise finite differences with Adam or Newton steps on the C&W loss (Chen et al. 2017)",
+       "black-box", {"linf", "l2"}, true, false,
+       [](ParamReader& p) { return std::make_unique<ZooAttack>(ZooOptions::from_params(p)); }},
   };
   return registry;
 }

@@ -1,5 +1,9 @@
 #include "advlab/eval/attack_report.h"
 
+#include "advlab/attacks/registry.h"
+#include "advlab/core/error.h"
+#include "advlab/eval/query_curve.h"
+
 #include "advlab/io/atomic_file.h"
 #include "advlab/io/html_page.h"
 #include "advlab/io/image_grid.h"
@@ -29,6 +33,14 @@ torch::Tensor showcase_rows(const AttackRun& run, int64_t count) {
   return rows.narrow(0, 0, std::min<int64_t>(count, rows.size(0)));
 }
 
+bool is_black_box(const std::string& attack) {
+  try {
+    return find_attack(attack).family == "black-box";
+  } catch (const Error&) {
+    return false;  // not a registered attack (e.g. built in code): no chart
+  }
+}
+
 }  // namespace
 
 std::string class_name(const data::Dataset& dataset, int64_t index) {
@@ -41,6 +53,7 @@ void write_attack_report(const std::string& dir, const AttackRun& run, const dat
   io::ensure_directory(dir);
   auto metrics = summarize(run);
   io::write_json_atomic(dir + "/metrics.json", metrics);
+  io::write_json_atomic(dir + "/query_curve.json", metrics["query_curve"]);
 
   auto clean = dataset.images.to(torch::kCPU);
   io::NamedTensors tensors = {{"adversarials", run.result.adversarials},
@@ -72,6 +85,14 @@ void write_attack_report(const std::string& dir, const AttackRun& run, const dat
                json_number(metrics["distance"]["l2"]["median"]), fixed(metrics["seconds"], 2),
                fixed(metrics["images_per_second"], 1)}});
   page.image_file(dir + "/grid.png", "original | adversarial | perturbation (magnified)");
+  if (is_black_box(run.attack)) {
+    QueryCurve curve;
+    curve.queries = metrics["query_curve"]["queries"].get<std::vector<int64_t>>();
+    curve.success_rate = metrics["query_curve"]["success_rate"].get<std::vector<double>>();
+    curve.attacked = metrics["query_curve"]["attacked"].get<int64_t>();
+    page.svg_figure(query_curve_svg(curve, run.attack + ": success rate within q queries"),
+                    "success rate against the number of queries per image (query_curve.json)");
+  }
   page.save(dir + "/report.html");
 }
 

@@ -3,6 +3,7 @@
 #include "advlab/core/error.h"
 #include "advlab/core/progress.h"
 #include "advlab/criteria/criterion.h"
+#include "advlab/eval/query_curve.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
@@ -117,6 +118,12 @@ nlohmann::json summarize(const AttackRun& run) {
                    {"l0", mean_median(r.distances.l0.index_select(0, idx))}};
   m["queries"] = mean_median(r.queries.index_select(0, idx));
   m["gradients"] = mean_median(r.gradients.index_select(0, idx));
+  // Over the same samples as success_rate; the grid runs to the query budget if the
+  // attack has one, else to the most queries spent.
+  int64_t budget = run.params.contains("queries") && run.params["queries"].is_number_integer()
+                       ? run.params["queries"].get<int64_t>()
+                       : 0;
+  m["query_curve"] = to_json(query_curve(r.queries, counted, correct, budget));
   m["iterations"] = r.iterations;
   m["seconds"] = run.seconds;
   m["images_per_second"] = run.seconds > 0 ? n / run.seconds : 0.0;

@@ -87,6 +87,13 @@ HtmlPage& HtmlPage::raw(const std::string& html) {
   return *this;
 }
 
+HtmlPage& HtmlPage::svg_figure(const std::string& svg_markup, const std::string& caption) {
+  body_ += "<figure>" + svg_markup;
+  if (!caption.empty()) body_ += "<figcaption>" + html_escape(caption) + "</figcaption>";
+  body_ += "</figure>\n";
+  return *this;
+}
+
 std::string HtmlPage::render() const {
   return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
          html_escape(title_) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n<h1>" +

@@ -1,6 +1,8 @@
 #pragma once
 // Writes the outputs of one attack run into a folder:
 //   metrics.json      summarize(run)
+//   query_curve.json  metrics' query_curve: success rate within q queries (charted in
+//                     report.html for black-box attacks)
 //   adversarials.pt   torch.load-able dict: adversarials, perturbations, labels,
 //                     clean_predictions, adversarial_predictions, success (+ targets)
 //   grid.png          original | adversarial | magnified perturbation, with class names

@@ -39,7 +39,8 @@ AttackRun run_attack(Attack& attack, Classifier& model, const data::Dataset& dat
 // metrics.json content: attack, params, n, clean_accuracy, robust_accuracy (over all n),
 // success_rate (over samples classified correctly before the attack), distance
 // {linf,l2,l1,l0: {mean, median}} and queries/gradients {mean, median} over those
-// successes, seconds, images_per_second, seed, targeted.
+// successes, query_curve (see query_curve.h: success rate within q queries, over the
+// same samples as success_rate), seconds, images_per_second, seed, targeted.
 nlohmann::json summarize(const AttackRun& run);
 
 }  // namespace advlab::eval

@@ -18,6 +18,8 @@ class HtmlPage {
   HtmlPage& image_bytes(const std::string& png_bytes, const std::string& caption = "");
   // Inserts trusted markup as it is (charts, scripts built by advlab itself).
   HtmlPage& raw(const std::string& html);
+  // Inlines an SVG drawing the caller generated (the markup is trusted, not escaped).
+  HtmlPage& svg_figure(const std::string& svg_markup, const std::string& caption = "");
   std::string render() const;
   void save(const std::string& path) const;  // atomic
 

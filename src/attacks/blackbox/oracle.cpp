@@ -49,8 +49,11 @@ torch::Tensor Oracle::query(const torch::Tensor& x, const torch::Tensor& local) 
   ADVLAB_CHECK(rows.size(0) == x.size(0), "oracle query: ", x.size(0), " inputs for ", rows.size(0),
                " samples");
   if (budget_ > 0 && x.size(0) > 0) {
-    auto left = remaining(rows);
-    ADVLAB_CHECK((left >= 1).all().item<bool>(), "black-box oracle: query budget of ", budget_,
+    // A sample may appear several times in one batch (e.g. finite differences): each row
+    // costs a query, so compare the rows per sample with what it has left.
+    auto [samples, inverse, needed] = at::_unique2(rows.to(torch::kCPU, torch::kLong), true, false, true);
+    auto over = (remaining(samples) < needed).nonzero();
+    ADVLAB_CHECK(over.numel() == 0, "black-box oracle: query budget of ", budget_,
                  " exceeded (the attack must stop at its budget)");
   }
   return context_.logits(x.detach(), rows).detach();

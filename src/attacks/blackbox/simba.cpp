@@ -1,0 +1,193 @@
+#include "advlab/attacks/blackbox/simba.h"
+
+#include "advlab/attacks/best_adversarial.h"
+#include "advlab/attacks/blackbox/score_losses.h"
+#include "advlab/core/error.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace advlab {
+
+namespace detail_simba {
+
+torch::Tensor dct_matrix(int64_t n) {
+  auto k = torch::arange(n, torch::kDouble).unsqueeze(1);
+  auto i = torch::arange(n, torch::kDouble).unsqueeze(0);
+  auto m = torch::cos(M_PI * (2 * i + 1) * k / (2.0 * double(n))) * std::sqrt(2.0 / double(n));
+  m[0] = m[0] / std::sqrt(2.0);
+  return m.to(torch::kFloat32);
+}
+
+torch::Tensor dct_order(int64_t C, int64_t H, int64_t W, int64_t freq_dims, int64_t stride, at::Generator& gen) {
+  auto u = torch::arange(H, torch::kLong).view({1, H, 1}).expand({C, H, W});
+  auto v = torch::arange(W, torch::kLong).view({1, 1, W}).expand({C, H, W});
+  auto ring = torch::maximum(u, v).reshape({-1});  // how far out each frequency lies
+  auto flat_index = torch::arange(C * H * W, torch::kLong);
+  std::vector<torch::Tensor> parts;
+  int64_t lo = 0;
+  for (int64_t hi = freq_dims; lo < std::max(H, W); lo = hi, hi += stride) {
+    auto members = flat_index.masked_select((ring >= lo) & (ring < hi));
+    if (members.numel() == 0) continue;
+    parts.push_back(members.index_select(0, at::randperm(members.numel(), gen, torch::kLong)));
+  }
+  return torch::cat(parts);
+}
+
+}  // namespace detail_simba
+
+namespace {
+
+// The orthonormal basis SimBA draws its directions from.
+class SimbaBasis {
+ public:
+  SimbaBasis(bool dct, std::vector<int64_t> shape, int64_t freq_dims, int64_t stride, torch::Device device)
+      : dct_(dct), shape_(std::move(shape)), freq_dims_(freq_dims), stride_(stride) {
+    if (dct_) {
+      dh_ = detail_simba::dct_matrix(shape_[1]).to(device);
+      dw_ = detail_simba::dct_matrix(shape_[2]).to(device);
+    }
+    device_ = device;
+  }
+  int64_t size() const { return shape_[0] * shape_[1] * shape_[2]; }
+  torch::Tensor order(at::Generator& gen) const {
+    return dct_ ? detail_simba::dct_order(shape_[0], shape_[1], shape_[2], freq_dims_, stride_, gen)
+                : at::randperm(size(), gen, torch::kLong);
+  }
+  // Unit-norm direction number `index`, shaped [1, C, H, W].
+  torch::Tensor direction(int64_t index) const {
+    auto q = torch::zeros({size()}, torch::TensorOptions().device(device_));
+    if (!dct_) return q.index_fill_(0, torch::tensor({index}, torch::kLong).to(device_), 1.0).view(full_shape());
+    const int64_t H = shape_[1], W = shape_[2];
+    const int64_t c = index / (H * W), u = (index % (H * W)) / W, v = index % W;
+    auto image = q.view(full_shape());
+    image[0][c].copy_(torch::outer(dh_[u], dw_[v]));
+    return image;
+  }
+
+ private:
+  std::vector<int64_t> full_shape() const { return {1, shape_[0], shape_[1], shape_[2]}; }
+  bool dct_;
+  std::vector<int64_t> shape_;  // C, H, W
+  int64_t freq_dims_, stride_;
+  torch::Tensor dh_, dw_;
+  torch::Device device_ = torch::kCPU;
+};
+
+}  // namespace
+
+std::string SimbaOptions::basis_in_effect() const {
+  if (!basis().empty()) return basis();
+  return norm() == "l2" ? "dct" : "pixel";
+}
+
+SimbaOptions SimbaOptions::from_params(ParamReader& params) {
+  return SimbaOptions(params.require_double("eps"))
+      .norm(params.get_string("norm", "l2"))
+      .queries(params.get_int("queries", 1000))
+      .output(params.get_string("output", "probs"))
+      .basis(params.get_string("basis", ""))
+      .eps_step(params.get_double("eps_step", params.get_double("step_size", 0)))
+      .freq_dims(params.get_int("freq_dims", 0))
+      .stride(params.get_int("stride", 0));
+}
+
+SimbaAttack::SimbaAttack(SimbaOptions options)
+    : BlackBoxAttack("simba", options.eps(), options.norm(), parse_score_output("simba", options.output()),
+                     options.queries()),
+      options_(std::move(options)) {
+  ADVLAB_CHECK(threat().name() == "linf" || threat().name() == "l2", "simba: norm must be l2 or linf, got '",
+               options_.norm(), "'");
+  ADVLAB_CHECK(options_.queries() >= 1, "simba: queries must be >= 1, got ", options_.queries());
+  ADVLAB_CHECK(options_.basis().empty() || options_.basis() == "pixel" || options_.basis() == "dct",
+               "simba: basis must be pixel or dct, got '",
+               options_.basis(), "'");
+  ADVLAB_CHECK(options_.eps_step() >= 0, "simba: eps_step must be >= 0, got ", options_.eps_step());
+  ADVLAB_CHECK(options_.freq_dims() >= 0, "simba: freq_dims must be >= 0, got ", options_.freq_dims());
+  ADVLAB_CHECK(options_.stride() >= 0, "simba: stride must be >= 0, got ", options_.stride());
+}
+
+nlohmann::json SimbaAttack::params() const {
+  return {{"eps", options_.eps()},       {"norm", threat().name()},     {"queries", options_.queries()},
+          {"output", options_.output()}, {"basis", options_.basis_in_effect()},   {"eps_step", options_.eps_step()},
+          {"freq_dims", options_.freq_dims()}, {"stride", options_.stride()}};
+}
+
+torch::Tensor SimbaAttack::attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) {
+  ADVLAB_CHECK(x.dim() == 4, "simba: inputs must be images [N, C, H, W], got ", x.sizes());
+  const int64_t C = x.size(1), H = x.size(2), W = x.size(3);
+  const bool dct = options_.basis_in_effect() == "dct";
+  const int64_t freq_dims = options_.freq_dims() > 0 ? options_.freq_dims() : std::max<int64_t>(H / 4, 1);
+  const int64_t stride = options_.stride() > 0 ? options_.stride() : std::max<int64_t>(H / 8, 1);
+  // Default step: 0.2 in L2 (the paper's); in L-inf one whose largest pixel change is
+  // about eps (a DCT direction peaks near 2 / sqrt(H W)).
+  double step = options_.eps_step();
+  if (step <= 0) step = threat().name() == "l2" ? 0.2 : (dct ? options_.eps() * std::sqrt(double(H * W)) / 2 : options_.eps());
+  auto& gen = oracle.generator();
+  const auto bounds = oracle.bounds();
+  auto device = x.device();
+  SimbaBasis basis(dct, {C, H, W}, freq_dims, stride, device);
+  BestAdversarial best(x);
+
+  auto active = oracle.with_budget(1);
+  auto x0 = x.index_select(0, active.to(device));
+  auto xb = x0.clone();
+  auto crit = criterion.select(active);
+  // Loss to lower: -log of the other classes' mass (untargeted, i.e. p_y drops) or
+  // -log p_t (targeted); log-space keeps confident samples from rounding to p_y = 1.
+  auto loss = score_cross_entropy(query_log_probabilities(oracle, xb, active), *crit);
+  auto narrow = [&](const torch::Tensor& keep) {
+    auto k = keep.nonzero().squeeze(1);
+    auto kd = k.to(device);
+    active = active.index_select(0, k);
+    x0 = x0.index_select(0, kd);
+    xb = xb.index_select(0, kd);
+    loss = loss.index_select(0, k);
+    crit = crit->select(k);
+  };
+
+  auto order = basis.order(gen);
+  int64_t position = 0;
+  bool queried_in_pass = false;
+  for (int64_t it = 0;; ++it) {
+    narrow(oracle.remaining(active) >= 1);
+    if (active.numel() == 0) break;
+    if (position == order.size(0)) {  // every direction tried: a fresh order
+      // A whole pass without a query (e.g. eps = 0: no step changes anything) ends it.
+      if (!queried_in_pass) break;
+      order = basis.order(gen);
+      position = 0;
+      queried_in_pass = false;
+    }
+    oracle.note_iterations(it + 1);
+    auto q = basis.direction(order[position++].item<int64_t>());
+    auto eps = per_sample_eps(options_.eps(), x0);
+    auto open = torch::ones({active.size(0)}, torch::kBool);  // no step kept yet
+    auto adversarial = torch::zeros({active.size(0)}, torch::kBool);
+    for (double sign : {-1.0, 1.0}) {
+      auto candidate = bounds.clip(threat().project(x0, xb + sign * step * q, eps));
+      auto changed = flat((candidate - xb).abs() > 1e-7).any(1).to(torch::kCPU);
+      auto tried = (open & changed & (oracle.remaining(active) >= 1)).nonzero().squeeze(1);
+      if (tried.numel() == 0) continue;
+      queried_in_pass = true;
+      auto td = tried.to(device);
+      auto sub = crit->select(tried);
+      auto logp = query_log_probabilities(oracle, candidate.index_select(0, td), active.index_select(0, tried));
+      auto l = score_cross_entropy(logp, *sub);
+      auto adv = sub->is_adversarial(logp);
+      best.update(active.index_select(0, tried), candidate.index_select(0, td), adv);
+      auto keep = (l < loss.index_select(0, tried)) | adv;
+      auto kept = tried.masked_select(keep);
+      auto kd = kept.to(device);
+      xb.index_copy_(0, kd, candidate.index_select(0, kd));
+      loss.index_copy_(0, kept, l.masked_select(keep));
+      open.index_fill_(0, kept, false);
+      adversarial.index_fill_(0, tried.masked_select(adv), true);
+    }
+    narrow(~adversarial);
+  }
+  return best.adversarials();
+}
+
+}  // namespace advlab

@@ -1,0 +1,246 @@
+#include "advlab/attacks/blackbox/square.h"
+
+#include "advlab/attacks/best_adversarial.h"
+#include "advlab/attacks/blackbox/score_losses.h"
+#include "advlab/core/error.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace advlab {
+
+namespace detail_square {
+
+double square_fraction(double p_init, int64_t it, int64_t total) {
+  const double i = total > 0 ? static_cast<double>(it) / static_cast<double>(total) * 10000.0
+                             : static_cast<double>(it);
+  static const double kHalvings[] = {10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000};
+  double p = p_init;
+  for (double edge : kHalvings)
+    if (i > edge) p = p / 2;
+  return p;
+}
+
+namespace {
+
+// Concentric rectangles of weight 1/(k+1)^2 around the centre of an [a, b] patch.
+torch::Tensor square_rectangles(int64_t a, int64_t b) {
+  auto delta = torch::zeros({a, b});
+  if (a == 0 || b == 0) return delta;
+  int64_t r = a / 2, c = b / 2;  // top-left corner of the current rectangle
+  for (int64_t k = 0; k < std::max(a / 2 + 1, b / 2 + 1); ++k, --r, --c) {
+    int64_t r0 = std::max<int64_t>(r, 0), r1 = std::min(r + 2 * k + 1, a);
+    int64_t c0 = std::max<int64_t>(c, 0), c1 = std::min(c + 2 * k + 1, b);
+    if (r1 > r0 && c1 > c0) delta.slice(0, r0, r1).slice(1, c0, c1) += 1.0 / double((k + 1) * (k + 1));
+  }
+  return delta;
+}
+
+torch::Tensor square_unit(const torch::Tensor& t) {
+  auto norm = t.norm().item<double>();
+  return norm > 0 ? t / norm : t;
+}
+
+}  // namespace
+
+torch::Tensor square_l2_pattern(int64_t s, bool transpose) {
+  auto delta = torch::zeros({s, s});
+  delta.slice(0, 0, s / 2).copy_(square_unit(square_rectangles(s / 2, s)));
+  delta.slice(0, s / 2, s).copy_(-square_unit(square_rectangles(s - s / 2, s)));
+  delta = square_unit(delta);
+  return transpose ? delta.t().contiguous() : delta;
+}
+
+}  // namespace detail_square
+
+namespace {
+
+using detail_square::square_l2_pattern;
+
+// pattern [s, s] placed at per-sample corners (vh, vw) of an H x W image: [n, 1, H, W].
+torch::Tensor square_place(const torch::Tensor& pattern, const torch::Tensor& vh, const torch::Tensor& vw,
+                           int64_t H, int64_t W) {
+  const int64_t s = pattern.size(0);
+  auto r = torch::arange(H).unsqueeze(0) - vh.unsqueeze(1);  // [n, H]
+  auto c = torch::arange(W).unsqueeze(0) - vw.unsqueeze(1);  // [n, W]
+  auto inside = ((r >= 0) & (r < s)).unsqueeze(2) & ((c >= 0) & (c < s)).unsqueeze(1);
+  auto values = pattern.index({r.clamp(0, s - 1).unsqueeze(2), c.clamp(0, s - 1).unsqueeze(1)});
+  return (values * inside).unsqueeze(1);
+}
+
+// Random corners for squares of side s, uniform over the valid positions.
+std::pair<torch::Tensor, torch::Tensor> square_corners(int64_t n, int64_t s, int64_t H, int64_t W,
+                                                       at::Generator& gen) {
+  auto vh = (torch::rand({n}, gen) * double(H - s + 1)).floor().to(torch::kLong).clamp(0, H - s);
+  auto vw = (torch::rand({n}, gen) * double(W - s + 1)).floor().to(torch::kLong).clamp(0, W - s);
+  return {vh, vw};
+}
+
+torch::Tensor square_signs(std::vector<int64_t> shape, at::Generator& gen) {
+  return torch::randint(0, 2, shape, gen, torch::kFloat32) * 2 - 1;
+}
+
+// Per-sample sum over the given dims, kept for broadcasting.
+torch::Tensor square_sum_sq(const torch::Tensor& t, std::vector<int64_t> dims) {
+  return t.pow(2).sum(dims, /*keepdim=*/true);
+}
+
+// The two norms as strategies: a starting point and a proposal from the current best.
+struct SquareStrategy {
+  torch::Tensor (*init)(const torch::Tensor& x0, double eps, at::Generator& gen);
+  torch::Tensor (*propose)(const torch::Tensor& x0, const torch::Tensor& xb, double eps, double p,
+                           const Bounds& bounds, at::Generator& gen);
+};
+
+torch::Tensor square_linf_init(const torch::Tensor& x0, double eps, at::Generator& gen) {
+  // Vertical stripes: one sign per column and channel.
+  auto stripes = square_signs({x0.size(0), x0.size(1), 1, x0.size(3)}, gen).to(x0.device());
+  return x0 + eps * stripes;
+}
+
+torch::Tensor square_linf_propose(const torch::Tensor& x0, const torch::Tensor& xb, double eps, double p,
+                                  const Bounds& bounds, at::Generator& gen) {
+  const int64_t n = x0.size(0), C = x0.size(1), H = x0.size(2), W = x0.size(3);
+  const int64_t side_max = std::max<int64_t>(std::min(H, W) - 1, 1);
+  const int64_t s = std::clamp<int64_t>(std::llround(std::sqrt(p * double(H * W))), 1, side_max);
+  auto [vh, vw] = square_corners(n, s, H, W, gen);
+  auto mask = square_place(torch::ones({s, s}), vh, vw, H, W).to(x0.device()) > 0;
+  auto candidate = xb.clone();
+  auto todo = torch::ones({n}, torch::kBool).to(x0.device());
+  // Resample the signs of a square that would change nothing (as the reference does).
+  for (int tries = 0; tries < 10 && todo.any().item<bool>(); ++tries) {
+    auto sign = square_signs({n, C, 1, 1}, gen).to(x0.device());
+    auto proposal = torch::where(mask, bounds.clip(x0 + eps * sign), xb);
+    candidate = torch::where(expand_like(todo, xb).to(torch::kBool), proposal, candidate);
+    todo = ~flat((candidate - xb).abs() > 1e-7).any(1);
+  }
+  return candidate;
+}
+
+torch::Tensor square_l2_init(const torch::Tensor& x0, double eps, at::Generator& gen) {
+  // A grid of centred pseudo-Gaussian blocks of side H/5 with random signs.
+  const int64_t n = x0.size(0), C = x0.size(1), H = x0.size(2), W = x0.size(3);
+  const int64_t s = std::max<int64_t>(std::min(H, W) / 5, 1);
+  auto delta = torch::zeros({n, C, H, W});
+  const int64_t top = (H - s * (H / s)) / 2, left = (W - s * (W / s)) / 2;
+  for (int64_t h = top; h + s <= H; h += s)
+    for (int64_t w = left; w + s <= W; w += s) {
+      bool transpose = torch::rand({1}, gen).item<double>() > 0.5;
+      auto block = square_l2_pattern(s, transpose).view({1, 1, s, s});
+      delta.slice(2, h, h + s).slice(3, w, w + s) += block * square_signs({n, C, 1, 1}, gen);
+    }
+  auto norm = square_sum_sq(delta, {1, 2, 3}).sqrt().clamp_min(1e-12);
+  return x0 + (delta * eps / norm).to(x0.device());
+}
+
+torch::Tensor square_l2_propose(const torch::Tensor& x0, const torch::Tensor& xb, double eps, double p,
+                                const Bounds& /*bounds*/, at::Generator& gen) {
+  const int64_t n = x0.size(0), C = x0.size(1), H = x0.size(2), W = x0.size(3);
+  int64_t s = std::max<int64_t>(std::llround(std::sqrt(p * double(H * W))), 3);
+  if (s % 2 == 0) ++s;
+  s = std::min(s, std::min(H, W));
+  auto device = x0.device();
+  auto delta = (xb - x0).to(torch::kCPU);
+  auto [vh1, vw1] = square_corners(n, s, H, W, gen);  // receives the new perturbation
+  auto [vh2, vw2] = square_corners(n, s, H, W, gen);  // gives its mass to window 1
+  auto ones = torch::ones({s, s});
+  auto m1 = square_place(ones, vh1, vw1, H, W);
+  auto m12 = torch::maximum(m1, square_place(ones, vh2, vw2, H, W));
+  auto norm_w1 = square_sum_sq(delta * m1, {2, 3}).sqrt();          // [n, C, 1, 1]
+  auto norm_image = square_sum_sq(delta, {1, 2, 3}).sqrt();         // [n, 1, 1, 1]
+  auto norm_w12 = square_sum_sq(delta * m12, {2, 3}).sqrt();        // [n, C, 1, 1]
+  bool transpose = torch::rand({1}, gen).item<double>() > 0.5;
+  auto fresh = square_place(square_l2_pattern(s, transpose), vh1, vw1, H, W) * square_signs({n, C, 1, 1}, gen);
+  fresh = fresh + delta * m1 / (norm_w1 + 1e-10);
+  // Window 1 gets the mass of both windows plus whatever the eps budget still allows.
+  auto target = ((eps * eps - norm_image.pow(2)).clamp_min(0) / double(C) + norm_w12.pow(2)).sqrt();
+  fresh = fresh / square_sum_sq(fresh, {2, 3}).sqrt().clamp_min(1e-12) * target;
+  auto updated = delta * (1 - m12) + fresh;
+  auto norm = square_sum_sq(updated, {1, 2, 3}).sqrt().clamp_min(1e-12);
+  return x0 + (updated * eps / norm).to(device);
+}
+
+}  // namespace
+
+double SquareOptions::initial_fraction() const {
+  if (p_init() > 0) return p_init();
+  return norm() == "l2" ? 0.1 : 0.8;
+}
+
+SquareOptions SquareOptions::from_params(ParamReader& params) {
+  return SquareOptions(params.require_double("eps"))
+      .norm(params.get_string("norm", "linf"))
+      .queries(params.get_int("queries", 1000))
+      .output(params.get_string("output", "probs"))
+      .p_init(params.get_double("p_init", 0));
+}
+
+SquareAttack::SquareAttack(SquareOptions options)
+    : BlackBoxAttack("square", options.eps(), options.norm(), parse_score_output("square", options.output()),
+                     options.queries()),
+      options_(std::move(options)) {
+  ADVLAB_CHECK(options_.norm() == "linf" || options_.norm() == "l2" || options_.norm() == "inf",
+               "square: norm must be linf or l2, got '", options_.norm(), "'");
+  ADVLAB_CHECK(options_.queries() >= 1, "square: queries must be >= 1, got ", options_.queries());
+  ADVLAB_CHECK(options_.p_init() >= 0 && options_.p_init() <= 1, "square: p_init must be in [0, 1], got ",
+               options_.p_init());
+}
+
+nlohmann::json SquareAttack::params() const {
+  return {{"eps", options_.eps()},         {"norm", threat().name()},
+          {"queries", options_.queries()}, {"output", options_.output()},
+          {"p_init", options_.initial_fraction()}};
+}
+
+torch::Tensor SquareAttack::attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) {
+  ADVLAB_CHECK(x.dim() == 4, "square: inputs must be images [N, C, H, W], got ", x.sizes());
+  const SquareStrategy strategy = threat().name() == "l2" ? SquareStrategy{square_l2_init, square_l2_propose}
+                                                          : SquareStrategy{square_linf_init, square_linf_propose};
+  auto& gen = oracle.generator();
+  const auto bounds = oracle.bounds();
+  const double eps = options_.eps();
+  const double p_init = options_.initial_fraction();
+  auto device = x.device();
+  BestAdversarial best(x);
+
+  auto active = oracle.with_budget(1);  // indices into x, on the CPU
+  auto x0 = x.index_select(0, active.to(device));
+  auto xb = bounds.clip(strategy.init(x0, eps, gen));
+  auto crit = criterion.select(active);
+  auto logp = query_log_probabilities(oracle, xb, active);
+  auto margin = score_margin(logp, *crit);
+  auto adversarial = crit->is_adversarial(logp);
+  best.update(active, xb, adversarial);
+
+  // Keeps the samples marked in `keep` (bool, CPU) in every per-sample tensor.
+  auto narrow = [&](const torch::Tensor& keep) {
+    auto k = keep.nonzero().squeeze(1);
+    auto kd = k.to(device);
+    active = active.index_select(0, k);
+    x0 = x0.index_select(0, kd);
+    xb = xb.index_select(0, kd);
+    margin = margin.index_select(0, k);
+    crit = crit->select(k);
+  };
+  narrow(~adversarial);
+
+  for (int64_t it = 0; active.numel() > 0; ++it) {
+    narrow(oracle.remaining(active) >= 1);  // out of queries: done
+    if (active.numel() == 0) break;
+    oracle.note_iterations(it + 1);
+    auto p = detail_square::square_fraction(p_init, it, options_.queries());
+    auto candidate = bounds.clip(strategy.propose(x0, xb, eps, p, bounds, gen));
+    logp = query_log_probabilities(oracle, candidate, active);
+    auto m = score_margin(logp, *crit);
+    adversarial = crit->is_adversarial(logp);
+    auto better = (m < margin) | adversarial;
+    xb = torch::where(expand_like(better.to(device), xb).to(torch::kBool), candidate, xb);
+    margin = torch::where(better, m, margin);
+    best.update(active, candidate, adversarial);
+    narrow(~adversarial);
+  }
+  return best.adversarials();
+}
+
+}  // namespace advlab

@@ -2,6 +2,7 @@
 
 #include "advlab/attacks/gradient/fgsm.h"
 #include "advlab/attacks/gradient/pgd.h"
+#include "advlab/attacks/gradient/fab.h"
 #include "advlab/core/error.h"
 
 namespace advlab {
@@ -14,6 +15,12 @@ const std::vector<AttackSpec>& attack_registry() {
       {"pgd", "Projected Gradient Descent with random start and restarts (Madry et al. 2018)",
        "white-box", {"linf", "l2", "l1"}, true, false,
        [](ParamReader& p) { return std::make_unique<Pgd>(PgdOptions::from_params(p)); }},
+      {"fab", "Fast Adaptive Boundary: minimum-norm steps onto the closest linearised boundary (Croce & Hein 2020)",
+       "white-box", {"linf", "l2", "l1"}, true, true,
+       [](ParamReader& p) { return std::make_unique<Fab>(FabOptions::from_params(p)); }},
+      {"fab-t", "FAB-T: targeted FAB towards each of the top-k other classes in turn (AutoAttack)",
+       "white-box", {"linf", "l2", "l1"}, true, true,
+       [](ParamReader& p) { return std::make_unique<FabT>(FabOptions::from_params(p, true)); }},
   };
   return registry;
 }

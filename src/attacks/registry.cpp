@@ -7,6 +7,7 @@
 #include "advlab/attacks/blackbox/spsa.h"
 #include "advlab/attacks/blackbox/square.h"
 #include "advlab/attacks/blackbox/zoo.h"
+#include "advlab/attacks/gradient/fab.h"
 #include "advlab/core/error.h"
 
 namespace advlab {
@@ -34,6 +35,12 @@ const std::vector<AttackSpec>& attack_registry() {
       {"zoo", "ZOO: coordinate-wise finite differences with Adam or Newton steps on the C&W loss (Chen et al. 2017)",
        "black-box", {"linf", "l2"}, true, false,
        [](ParamReader& p) { return std::make_unique<ZooAttack>(ZooOptions::from_params(p)); }},
+      {"fab", "Fast Adaptive Boundary: minimum-norm steps onto the closest linearised boundary (Croce & Hein 2020)",
+       "white-box", {"linf", "l2", "l1"}, true, true,
+       [](ParamReader& p) { return std::make_unique<Fab>(FabOptions::from_params(p)); }},
+      {"fab-t", "FAB-T: targeted FAB towards each of the top-k other classes in turn (AutoAttack)",
+       "white-box", {"linf", "l2", "l1"}, true, true,
+       [](ParamReader& p) { return std::make_unique<FabT>(FabOptions::from_params(p, true)); }},
   };
   return registry;
 }

@@ -1,0 +1,96 @@
+#pragma once
+// FAB, the Fast Adaptive Boundary attack (Croce & Hein, ICML 2020, "Minimally distorted
+// adversarial examples with a fast adaptive boundary attack"): a minimum-norm attack.
+// Each step linearises the classifier at the iterate, takes the closest linearised
+// decision boundary, and moves to a biased convex combination of the minimal-norm
+// projections (within the box) of the iterate and of the original point onto it; once an
+// iterate is adversarial it steps back towards the original. Restarts start from random
+// points at half the best distance found so far. The smallest adversarial is returned.
+// White-box; untargeted or targeted; L-inf, L2, L1.
+//
+//   fab   untargeted: closest boundary among all classes; targeted: the target's boundary
+//         against the strongest other class.
+//   fab-t FAB-T as in AutoAttack: untargeted, targeted FAB towards each of the
+//         `target_classes` most likely other classes in turn (success is still any
+//         misclassification), each only on samples not yet broken; with a targeted
+//         criterion it is the same as fab.
+#include "advlab/attacks/attack.h"
+#include "advlab/attacks/gradient/boundary_projection.h"
+#include "advlab/attacks/param_reader.h"
+
+#include <torch/arg.h>
+
+namespace advlab {
+
+class BestAdversarial;
+
+struct FabOptions {
+  // `fab_t` reads fab-t's extra option (target_classes); fab rejects it as unknown.
+  static FabOptions from_params(ParamReader& params, bool fab_t = false);
+
+  TORCH_ARG(std::string, norm) = "linf";
+  TORCH_ARG(int64_t, n_iter) = 20;
+  TORCH_ARG(int64_t, restarts) = 1;  // runs per target (fab-t) or in all (fab)
+  TORCH_ARG(double, alpha_max) = 0.1;
+  TORCH_ARG(double, eta) = 1.05;
+  TORCH_ARG(double, beta) = 0.9;
+  // Optional budget: success means distance <= eps; it also caps restart radii, and
+  // samples broken within it are not restarted.
+  TORCH_ARG(std::optional<double>, eps) = std::nullopt;
+  TORCH_ARG(int64_t, target_classes) = 9;  // fab-t only
+};
+
+// Which linearised boundaries one run uses, per sample: the pairs (toward, away) whose
+// logit difference z_toward - z_away must become positive. away = -1 means the strongest
+// class other than toward at the iterate. Fixed for a run; [n, replicas].
+struct FabPlanes {
+  torch::Tensor toward, away;
+};
+
+class Fab : public Attack {
+ public:
+  explicit Fab(FabOptions options) : Fab(std::move(options), "fab") {}
+  std::string name() const override { return name_; }
+  nlohmann::json params() const override;
+  bool minimum_norm() const override { return true; }
+
+ protected:
+  torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
+                        const Criterion& criterion) override;
+  const ThreatModel& threat() const override { return *threat_; }
+  std::optional<double> epsilon() const override { return options_.eps(); }
+
+  Fab(FabOptions options, std::string name);
+  const FabOptions& options() const { return options_; }
+  // Samples not yet within eps (without eps: not yet broken at all when `refine` is
+  // false, every sample when it is true).
+  torch::Tensor unfinished(const BestAdversarial& best, bool refine) const;
+  // One run of n_iter FAB steps on the samples `rows` of x, from x itself or from a
+  // random point at half the current best distance.
+  void run_once(AttackContext& context, const torch::Tensor& x, const Criterion& criterion,
+                const torch::Tensor& rows, const FabPlanes& planes, BestAdversarial& best,
+                torch::Tensor& reach, bool random_start);
+  // The planes of plain FAB: all other classes (untargeted) or the target (targeted).
+  static FabPlanes default_planes(const Criterion& criterion, int64_t num_classes);
+
+ private:
+  torch::Tensor start_point(AttackContext& context, const torch::Tensor& x0,
+                            const torch::Tensor& best_distance, const torch::Tensor& reach) const;
+
+  FabOptions options_;
+  std::string name_;
+  std::shared_ptr<ThreatModel> threat_;
+  const BoundaryGeometry* geometry_;
+};
+
+class FabT : public Fab {
+ public:
+  explicit FabT(FabOptions options) : Fab(std::move(options), "fab-t") {}
+  nlohmann::json params() const override;
+
+ protected:
+  torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
+                        const Criterion& criterion) override;
+};
+
+}  // namespace advlab

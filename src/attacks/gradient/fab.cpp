@@ -1,0 +1,213 @@
+#include "advlab/attacks/gradient/fab.h"
+
+#include "advlab/attacks/best_adversarial.h"
+#include "advlab/core/error.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
+
+namespace advlab {
+namespace detail_fab {
+
+// z_toward - z_away per row (away = -1: the strongest class other than toward). Its
+// gradient is the normal of the linearised boundary between the two classes.
+class PlaneMargin : public AttackLoss {
+ public:
+  PlaneMargin(torch::Tensor toward, torch::Tensor away)
+      : toward_(std::move(toward)), away_(std::move(away)) {}
+  std::string name() const override { return "fab-plane"; }
+  torch::Tensor operator()(const torch::Tensor& logits, const Criterion&) const override {
+    auto toward = toward_.to(logits.device()).view({-1, 1});
+    auto away = away_.to(logits.device()).view({-1, 1});
+    auto z_toward = logits.gather(1, toward).squeeze(1);
+    auto z_fixed = logits.gather(1, away.clamp_min(0)).squeeze(1);
+    auto z_away = torch::where(away.squeeze(1) >= 0, z_fixed, max_other_logit(logits, toward.squeeze(1)));
+    return z_toward - z_away;
+  }
+
+ private:
+  torch::Tensor toward_, away_;
+};
+
+void check_options(const std::string& name, const FabOptions& o) {
+  ADVLAB_CHECK(o.norm() == "linf" || o.norm() == "l2" || o.norm() == "l1", name,
+               ": norm must be linf, l2 or l1, got '", o.norm(), "'");
+  ADVLAB_CHECK(o.n_iter() >= 1, name, ": n_iter must be >= 1, got ", o.n_iter());
+  ADVLAB_CHECK(o.restarts() >= 1, name, ": restarts must be >= 1, got ", o.restarts());
+  ADVLAB_CHECK(o.alpha_max() >= 0 && o.alpha_max() <= 1, name, ": alpha_max must be in [0, 1], got ",
+               o.alpha_max());
+  // eta < 1 would stop short of every linearised boundary.
+  ADVLAB_CHECK(o.eta() >= 1 && std::isfinite(o.eta()), name, ": eta must be >= 1 and finite, got ", o.eta());
+  ADVLAB_CHECK(o.beta() > 0 && o.beta() <= 1, name, ": beta must be in (0, 1], got ", o.beta());
+  if (o.eps())
+    ADVLAB_CHECK(*o.eps() >= 0 && std::isfinite(*o.eps()), name, ": eps must be >= 0 and finite, got ",
+                 *o.eps());
+  ADVLAB_CHECK(o.target_classes() >= 1, name, ": target_classes must be >= 1, got ", o.target_classes());
+}
+
+}  // namespace detail_fab
+
+FabOptions FabOptions::from_params(ParamReader& params, bool fab_t) {
+  const char* attack = fab_t ? "fab-t" : "fab";
+  // `steps` (the command line's --steps) is accepted for n_iter.
+  ADVLAB_CHECK(!(params.has("n_iter") && params.has("steps")), attack,
+               ": give n_iter or steps, not both");
+  FabOptions o;
+  o.norm(params.get_string("norm", "linf"))
+      .n_iter(params.get_int("n_iter", params.get_int("steps", o.n_iter())))
+      .restarts(params.get_int("restarts", o.restarts()))
+      .alpha_max(params.get_double("alpha_max", o.alpha_max()))
+      .eta(params.get_double("eta", o.eta()))
+      .beta(params.get_double("beta", o.beta()))
+      .eps(params.find_double("eps"));
+  if (fab_t) o.target_classes(params.get_int("target_classes", o.target_classes()));
+  return o;
+}
+
+Fab::Fab(FabOptions options, std::string name) : options_(std::move(options)), name_(std::move(name)) {
+  detail_fab::check_options(name_, options_);
+  threat_ = make_threat_model(options_.norm());
+  geometry_ = &boundary_geometry(options_.norm());
+}
+
+nlohmann::json Fab::params() const {
+  return {{"norm", options_.norm()},
+          {"n_iter", options_.n_iter()},
+          {"restarts", options_.restarts()},
+          {"alpha_max", options_.alpha_max()},
+          {"eta", options_.eta()},
+          {"beta", options_.beta()},
+          {"eps", options_.eps() ? nlohmann::json(*options_.eps()) : nlohmann::json(nullptr)}};
+}
+
+FabPlanes Fab::default_planes(const Criterion& criterion, int64_t num_classes) {
+  auto classes = criterion.classes().to(torch::kCPU, torch::kLong).view({-1, 1});
+  const int64_t n = classes.size(0);
+  ADVLAB_CHECK(n == 0 || (classes.min().item<int64_t>() >= 0 && classes.max().item<int64_t>() < num_classes),
+               "fab: criterion classes must lie in [0, ", num_classes, ")");
+  if (criterion.targeted())  // the target against whichever class currently beats it
+    return {classes, torch::full({n, 1}, -1, torch::kLong)};
+  // Untargeted: every other class against the label; each step takes the closest.
+  auto all = torch::arange(num_classes, torch::kLong).repeat({n, 1});
+  auto others = all.masked_select(all != classes).view({n, num_classes - 1});
+  return {others, classes.expand({n, num_classes - 1}).contiguous()};
+}
+
+torch::Tensor Fab::unfinished(const BestAdversarial& best, bool refine) const {
+  torch::Tensor done;
+  if (options_.eps())
+    done = best.found() & (best.distance() <= *options_.eps());
+  else
+    done = refine ? torch::zeros_like(best.found()) : best.found();
+  return (~done).nonzero().squeeze(1);
+}
+
+torch::Tensor Fab::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
+  BestAdversarial best(x);
+  auto reach = torch::full({x.size(0)}, std::numeric_limits<float>::infinity(), x.options());
+  auto planes = default_planes(criterion, context.model().num_classes());
+  for (int64_t run = 0; run < options_.restarts(); ++run) {
+    // Minimum-norm: later runs also refine samples already broken (unless within eps).
+    auto rows = unfinished(best, /*refine=*/true);
+    if (rows.numel() == 0) break;
+    run_once(context, x, criterion, rows, planes, best, reach, run > 0);
+  }
+  return best.adversarials();
+}
+
+torch::Tensor Fab::start_point(AttackContext& context, const torch::Tensor& x0,
+                               const torch::Tensor& best_distance, const torch::Tensor& reach) const {
+  // Half the best distance so far (capped by eps); before any success, half the distance
+  // the previous run's last iterate reached.
+  auto radius = best_distance.to(x0.dtype());
+  if (options_.eps()) radius = radius.clamp_max(*options_.eps());
+  radius = torch::where(torch::isfinite(radius), radius, reach);
+  radius = torch::where(torch::isfinite(radius), radius, torch::zeros_like(radius));
+  return context.bounds().clip(threat().random_init(x0, 0.5 * radius, context.generator()));
+}
+
+void Fab::run_once(AttackContext& context, const torch::Tensor& x, const Criterion& criterion,
+                   const torch::Tensor& rows, const FabPlanes& planes, BestAdversarial& best,
+                   torch::Tensor& reach, bool random_start) {
+  auto bounds = context.bounds();
+  auto active = rows.to(x.device(), torch::kLong);
+  auto rows_cpu = rows.to(torch::kCPU, torch::kLong);
+  auto x0 = x.index_select(0, active);
+  const int64_t n = x0.size(0);
+  auto toward = planes.toward.index_select(0, rows_cpu);
+  const int64_t replicas = toward.size(1);
+  detail_fab::PlaneMargin margin(toward.reshape(-1), planes.away.index_select(0, rows_cpu).reshape(-1));
+  auto crit = criterion.select(rows_cpu);
+  // One gradient per plane: each sample is replicated once per plane it linearises.
+  auto replica_rows = rows_cpu.repeat_interleave(replicas);
+  auto replica_crit = criterion.select(replica_rows);
+  auto replica_local = active.repeat_interleave(replicas);
+
+  auto x1 = random_start ? start_point(context, x0, best.distance().index_select(0, active),
+                                       reach.index_select(0, active))
+                         : x0.clone();
+  auto x0f = flat(x0);
+  auto sample = torch::arange(n, active.options());
+  const double eta = options_.eta(), beta = options_.beta();
+
+  for (int64_t it = 0; it < options_.n_iter(); ++it) {
+    auto lg = context.loss_gradient(x1.repeat_interleave(replicas, 0), margin, *replica_crit, replica_local);
+    auto h = lg.loss.view({n, replicas});
+    auto g = lg.grad.reshape({n, replicas, -1});
+    // The closest linearised boundary: |h| / ||grad h||_q.
+    auto distance = h.abs() / (geometry_->dual_norm(g.reshape({n * replicas, -1})).view({n, replicas}) + 1e-12);
+    auto k = distance.argmin(1);
+    auto w = g.index({sample, k});
+    auto x1f = flat(x1);
+    auto b = (w * x1f).sum(1) - h.gather(1, k.view({-1, 1})).squeeze(1);
+    // Project the iterate and the original onto {w.z = b} within the box, in one batch.
+    auto steps = geometry_->project(torch::cat({x1f, x0f}), torch::cat({w, w}), torch::cat({b, b}), bounds);
+    auto lengths = threat().distance(torch::zeros_like(steps), steps).clamp_min(1e-8);
+    auto d1 = steps.narrow(0, 0, n), d2 = steps.narrow(0, n, n);
+    auto a1 = lengths.narrow(0, 0, n), a2 = lengths.narrow(0, n, n);
+    // Bias towards the original's projection when the iterate has drifted far from it.
+    auto alpha = (a1 / (a1 + a2)).clamp(0, options_.alpha_max()).view({-1, 1});
+    x1 = bounds.clip((1 - alpha) * (x1f + eta * d1) + alpha * (x0f + eta * d2)).view_as(x0);
+
+    auto is_adv = crit->is_adversarial(context.logits(x1, active));
+    best.update(active, x1, is_adv, threat().distance(x0, x1));
+    // Once adversarial, step back towards the original to look for a closer one.
+    x1 = torch::where(expand_like(is_adv, x1).to(torch::kBool), x0 + beta * (x1 - x0), x1);
+    context.note_iterations(it + 1);
+  }
+  reach.index_copy_(0, active, threat().distance(x0, x1).to(reach.dtype()));
+}
+
+nlohmann::json FabT::params() const {
+  auto p = Fab::params();
+  p["target_classes"] = options().target_classes();
+  return p;
+}
+
+torch::Tensor FabT::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
+  if (criterion.targeted()) return Fab::perturb(context, x, criterion);
+  const int64_t num_classes = context.model().num_classes();
+  const int64_t targets = std::min(options().target_classes(), num_classes - 1);
+  // Rank the other classes by their clean logit (one query per sample).
+  auto labels = criterion.classes().to(x.device(), torch::kLong).view({-1, 1});
+  auto logits = context.logits(x).scatter(1, labels, -std::numeric_limits<float>::infinity());
+  auto ranked = std::get<1>(logits.sort(1, /*descending=*/true)).to(torch::kCPU);
+  auto labels_cpu = labels.to(torch::kCPU);
+
+  BestAdversarial best(x);
+  auto reach = torch::full({x.size(0)}, std::numeric_limits<float>::infinity(), x.options());
+  for (int64_t t = 0; t < targets; ++t) {
+    // Targeted linearisation, untargeted success: any misclassification counts.
+    FabPlanes planes{ranked.narrow(1, t, 1).contiguous(), labels_cpu};
+    for (int64_t run = 0; run < options().restarts(); ++run) {
+      auto rows = unfinished(best, /*refine=*/false);
+      if (rows.numel() == 0) return best.adversarials();
+      run_once(context, x, criterion, rows, planes, best, reach, run > 0);
+    }
+  }
+  return best.adversarials();
+}
+
+}  // namespace advlab

@@ -114,10 +114,16 @@ torch::Tensor DeepFool::perturb(AttackContext& context, const torch::Tensor& x,
     auto rows = active.repeat(m);
     auto lg = context.loss_gradient(adv.repeat(reps), PairDifference(a, b),
                                     *criterion.select(rows.to(torch::kCPU)), rows);
+    // Pixels at a bound that the step would push further out cannot move (clipping would
+    // undo them), so they are left out of the linearisation: on images with saturated
+    // pixels this cuts the number of iterations several-fold.
+    auto start = adv.repeat(reps);
+    auto blocked = ((lg.grad > 0) & (start >= bounds.upper)) | ((lg.grad < 0) & (start <= bounds.lower));
+    auto grad = lg.grad.masked_fill(blocked, 0);
     // Distance to each linearised boundary: |f| / ||grad f||_q, where the dual norm is
     // <grad, d> for the threat model's unit steepest direction d.
-    auto direction = threat().normalize_grad(lg.grad);
-    auto dual = flat(lg.grad * direction).sum(1).clamp_min(1e-12).view({m, n});
+    auto direction = threat().normalize_grad(grad);
+    auto dual = flat(grad * direction).sum(1).clamp_min(1e-12).view({m, n});
     auto gap = lg.loss.abs().view({m, n});
     auto nearest = (gap / dual).argmin(0);
     auto pick = nearest * n + torch::arange(n, nearest.options());

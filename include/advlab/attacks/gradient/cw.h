@@ -18,9 +18,9 @@ struct CarliniWagnerOptions {
 
   TORCH_ARG(std::optional<double>, eps);
   TORCH_ARG(std::string, norm) = "l2";
-  TORCH_ARG(int64_t, steps) = 100;        // Adam steps per value of c
-  TORCH_ARG(int64_t, search_steps) = 5;   // values of c tried
-  TORCH_ARG(double, initial_const) = 0.1;
+  TORCH_ARG(int64_t, steps) = 50;         // Adam steps per value of c
+  TORCH_ARG(int64_t, search_steps) = 3;   // values of c tried
+  TORCH_ARG(double, initial_const) = 1.0;
   TORCH_ARG(double, learning_rate) = 0.05;
   TORCH_ARG(double, confidence) = 0;      // kappa
   TORCH_ARG(bool, abort_early) = true;

@@ -112,12 +112,12 @@ TEST(MinimumNormLinear, CarliniWagnerL2WithinFivePercent) {
 }
 
 // EAD trades L1 against L2 (beta); with the L1 decision rule and a large beta it finds
-// sparse perturbations close to the one-pixel optimum.
+// sparse perturbations close to the one-pixel optimum (worst sample measured 7% above).
 TEST(MinimumNormLinear, EadL1NeverBelowTheExactMinimumAndClose) {
   expect_close_to_minimal("ead", "l1",
                           {{"steps", "1000"}, {"search_steps", "9"}, {"beta", "0.05"},
                            {"decision_rule", "l1"}},
-                          0.25);
+                          0.10);
 }
 
 TEST(MinimumNormLinear, TargetedDeepFoolHitsTheTarget) {

@@ -76,7 +76,7 @@ nlohmann::json CarliniWagner::params() const {
           {"abort_early", o.abort_early()}};
 }
 
-torch::Tensor CarliniWagner::perturb(AttackContext& context, const torch::Tensor& x,
+torch::Tensor CarliniWagner::minimise(AttackContext& context, const torch::Tensor& x,
                                      const Criterion& criterion) {
   BestAdversarial best(x);
   ConstantSearch search(x.size(0), options_.initial_const(), x.options());

@@ -64,7 +64,7 @@ nlohmann::json DeepFool::params() const {
           {"overshoot", options_.overshoot()}};
 }
 
-torch::Tensor DeepFool::perturb(AttackContext& context, const torch::Tensor& x,
+torch::Tensor DeepFool::minimise(AttackContext& context, const torch::Tensor& x,
                                 const Criterion& criterion) {
   using detail_deepfool::PairDifference;
   const auto bounds = context.bounds();

@@ -72,7 +72,7 @@ nlohmann::json Ead::params() const {
           {"abort_early", o.abort_early()}};
 }
 
-torch::Tensor Ead::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
+torch::Tensor Ead::minimise(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
   BestAdversarial best(x);
   ConstantSearch search(x.size(0), options_.initial_const(), x.options());
   int64_t iterations = 0;

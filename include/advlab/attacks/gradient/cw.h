@@ -21,7 +21,7 @@ struct CarliniWagnerOptions {
   TORCH_ARG(int64_t, steps) = 50;         // Adam steps per value of c
   TORCH_ARG(int64_t, search_steps) = 3;   // values of c tried
   TORCH_ARG(double, initial_const) = 1.0;
-  TORCH_ARG(double, learning_rate) = 0.05;
+  TORCH_ARG(double, learning_rate) = 0.2;
   TORCH_ARG(double, confidence) = 0;      // kappa
   TORCH_ARG(bool, abort_early) = true;
 };
@@ -32,8 +32,8 @@ class CarliniWagner : public MinimumNormAttack {
   nlohmann::json params() const override;
 
  protected:
-  torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
-                        const Criterion& criterion) override;
+  torch::Tensor minimise(AttackContext& context, const torch::Tensor& x,
+                         const Criterion& criterion) override;
 
  private:
   // One Adam run at constants c [n]; returns bool [n]: found an adversarial.

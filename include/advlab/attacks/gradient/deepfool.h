@@ -31,8 +31,8 @@ class DeepFool : public MinimumNormAttack {
   nlohmann::json params() const override;
 
  protected:
-  torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
-                        const Criterion& criterion) override;
+  torch::Tensor minimise(AttackContext& context, const torch::Tensor& x,
+                         const Criterion& criterion) override;
 
  private:
   DeepFoolOptions options_;

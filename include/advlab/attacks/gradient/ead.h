@@ -37,8 +37,8 @@ class Ead : public MinimumNormAttack {
   nlohmann::json params() const override;
 
  protected:
-  torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
-                        const Criterion& criterion) override;
+  torch::Tensor minimise(AttackContext& context, const torch::Tensor& x,
+                         const Criterion& criterion) override;
 
  private:
   // One ISTA/FISTA run at constants c [n]; returns bool [n]: found an adversarial.

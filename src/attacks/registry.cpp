@@ -8,6 +8,12 @@
 #include "advlab/attacks/blackbox/square.h"
 #include "advlab/attacks/blackbox/zoo.h"
 #include "advlab/attacks/gradient/fab.h"
+#include "advlab/attacks/gradient/bim.h"
+#include "advlab/attacks/gradient/mifgsm.h"
+#include "advlab/attacks/gradient/difgsm.h"
+#include "advlab/attacks/gradient/cw.h"
+#include "advlab/attacks/gradient/deepfool.h"
+#include "advlab/attacks/gradient/ead.h"
 #include "advlab/core/error.h"
 
 namespace advlab {
@@ -41,6 +47,24 @@ const std::vector<AttackSpec>& attack_registry() {
       {"fab-t", "FAB-T: targeted FAB towards each of the top-k other classes in turn (AutoAttack)",
        "white-box", {"linf", "l2", "l1"}, true, true,
        [](ParamReader& p) { return std::make_unique<FabT>(FabOptions::from_params(p, true)); }},
+      {"bim", "Basic Iterative Method: PGD from the clean input, Kurakin's steps (Kurakin et al. 2017)",
+       "white-box", {"linf"}, true, false,
+       [](ParamReader& p) { return std::make_unique<Bim>(BimOptions::from_params(p)); }},
+      {"mifgsm", "Momentum iterative FGSM: L1-normalised gradients accumulated with decay (Dong et al. 2018)",
+       "white-box", {"linf", "l2"}, true, false,
+       [](ParamReader& p) { return std::make_unique<Mifgsm>(MifgsmOptions::from_params(p)); }},
+      {"difgsm", "Diverse-input iterative FGSM: gradients on randomly resized and padded inputs (Xie et al. 2019)",
+       "white-box", {"linf"}, true, false,
+       [](ParamReader& p) { return std::make_unique<Difgsm>(DifgsmOptions::from_params(p)); }},
+      {"cw", "Carlini-Wagner L2: tanh box, Adam, binary search over c; smallest L2 adversarial (2017)",
+       "white-box", {"l2"}, true, true,
+       [](ParamReader& p) { return std::make_unique<CarliniWagner>(CarliniWagnerOptions::from_params(p)); }},
+      {"deepfool", "DeepFool: steps onto the nearest linearised class boundary (Moosavi-Dezfooli et al. 2016)",
+       "white-box", {"l2", "linf"}, true, true,
+       [](ParamReader& p) { return std::make_unique<DeepFool>(DeepFoolOptions::from_params(p)); }},
+      {"ead", "Elastic-net attack: FISTA with shrinkage-thresholding, binary search over c (Chen et al. 2018)",
+       "white-box", {"l1"}, true, true,
+       [](ParamReader& p) { return std::make_unique<Ead>(EadOptions::from_params(p)); }},
   };
   return registry;
 }

@@ -1,0 +1,47 @@
+#pragma once
+// Carlini-Wagner L2 (Carlini & Wagner 2017, "Towards Evaluating the Robustness of Neural
+// Networks"): minimise ||x' - x||_2^2 + c * max(Z_y - max_{j!=y} Z_j + kappa, 0)
+// (targeted: max(max_{j!=t} Z_j - Z_t + kappa, 0)) with Adam over w, where
+// x' = lower + (upper - lower) * (tanh(w) + 1) / 2 keeps x' inside the model's bounds;
+// a per-sample binary search over c; a run stops early for a sample whose objective
+// stalls. Returns the smallest L2 adversarial (with margin >= kappa) found over all runs.
+// White-box; untargeted or targeted; L2; minimum-norm (eps optional).
+#include "advlab/attacks/gradient/minimum_norm_attack.h"
+#include "advlab/attacks/param_reader.h"
+
+#include <torch/arg.h>
+
+namespace advlab {
+
+struct CarliniWagnerOptions {
+  static CarliniWagnerOptions from_params(ParamReader& params);
+
+  TORCH_ARG(std::optional<double>, eps);
+  TORCH_ARG(std::string, norm) = "l2";
+  TORCH_ARG(int64_t, steps) = 50;         // Adam steps per value of c
+  TORCH_ARG(int64_t, search_steps) = 3;   // values of c tried
+  TORCH_ARG(double, initial_const) = 1.0;
+  TORCH_ARG(double, learning_rate) = 0.2;
+  TORCH_ARG(double, confidence) = 0;      // kappa
+  TORCH_ARG(bool, abort_early) = true;
+};
+
+class CarliniWagner : public MinimumNormAttack {
+ public:
+  explicit CarliniWagner(CarliniWagnerOptions options);
+  nlohmann::json params() const override;
+
+ protected:
+  torch::Tensor minimise(AttackContext& context, const torch::Tensor& x,
+                         const Criterion& criterion) override;
+
+ private:
+  // One Adam run at constants c [n]; returns bool [n]: found an adversarial.
+  torch::Tensor optimise(AttackContext& context, const torch::Tensor& x, const torch::Tensor& w0,
+                         const Criterion& criterion, const torch::Tensor& c,
+                         class BestAdversarial& best, int64_t& iterations);
+
+  CarliniWagnerOptions options_;
+};
+
+}  // namespace advlab

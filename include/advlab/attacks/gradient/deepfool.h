@@ -1,0 +1,41 @@
+#pragma once
+// DeepFool (Moosavi-Dezfooli, Fawzi, Frossard 2016, "DeepFool: a simple and accurate
+// method to fool deep neural networks"), multi-class: linearise the logit differences
+// z_k - z_y for the top `candidates` classes, step onto the nearest linearised boundary
+// (distance |f_k| / ||grad f_k||_q, q the dual norm; the step is |f_k| / ||grad f_k||_q
+// times the threat model's unit steepest direction: grad/||grad||_2 for L2, sign for
+// L-inf), and repeat from x + (1 + overshoot) * (sum of steps) until adversarial.
+// Targeted: the one boundary linearised is between the target and its strongest
+// competitor (the largest other logit), so each step moves towards the target's region.
+// White-box; untargeted or targeted; L2 and L-inf; minimum-norm (eps optional).
+#include "advlab/attacks/gradient/minimum_norm_attack.h"
+#include "advlab/attacks/param_reader.h"
+
+#include <torch/arg.h>
+
+namespace advlab {
+
+struct DeepFoolOptions {
+  static DeepFoolOptions from_params(ParamReader& params);
+
+  TORCH_ARG(std::optional<double>, eps);
+  TORCH_ARG(std::string, norm) = "l2";
+  TORCH_ARG(int64_t, steps) = 50;
+  TORCH_ARG(int64_t, candidates) = 10;  // classes considered, the original one included
+  TORCH_ARG(double, overshoot) = 0.02;
+};
+
+class DeepFool : public MinimumNormAttack {
+ public:
+  explicit DeepFool(DeepFoolOptions options);
+  nlohmann::json params() const override;
+
+ protected:
+  torch::Tensor minimise(AttackContext& context, const torch::Tensor& x,
+                         const Criterion& criterion) override;
+
+ private:
+  DeepFoolOptions options_;
+};
+
+}  // namespace advlab

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cctype>
 #include <fstream>
 
 namespace advlab {
@@ -28,7 +29,11 @@ void PrintTo(const Case& c, std::ostream* os) {
 }
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
-  return info.param.attack + "_" + info.param.norm + (info.param.targeted ? "_targeted" : "_untargeted");
+  // gtest names allow only letters, digits and '_': "apgd-ce" becomes "apgd_ce".
+  auto attack = info.param.attack;
+  for (auto& ch : attack)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return attack + "_" + info.param.norm + (info.param.targeted ? "_targeted" : "_untargeted");
 }
 
 std::vector<Case> all_cases() {

@@ -85,7 +85,9 @@ TEST(Apgd, SpendsAtMostNIterGradientsPerRunAndTarget) {
   auto t = make_attack("apgd-t", {{"eps", "0.03"}, {"n_iter", "15"}, {"target_classes", "2"}})->run(*trained.model, x, criterion);
   EXPECT_LE(t.gradients.max().item<int64_t>(), 30);
   // A sample robust to everything used every gradient of every target.
-  if (!t.success.all().item<bool>()) EXPECT_EQ(t.gradients.max().item<int64_t>(), 30);
+  if (!t.success.all().item<bool>()) {
+    EXPECT_EQ(t.gradients.max().item<int64_t>(), 30);
+  }
 }
 
 TEST(ApgdSchedule, CheckpointsFollowThePaper) {

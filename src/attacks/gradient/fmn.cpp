@@ -34,7 +34,10 @@ class ContinuousRadius : public RadiusRule {
                        const torch::Tensor& best, const torch::Tensor& norm, const torch::Tensor& margin,
                        const torch::Tensor& grad, double gamma) const override {
     auto dual = flat(grad).norm(dual_, 1).clamp_min(1e-12);
-    auto to_boundary = norm + margin.abs() / dual;
+    // The linear estimate lands exactly on the boundary (of a linear model; near it
+    // otherwise) and would stay there; growing it by the same (1 + gamma) as later
+    // non-adversarial steps lets the iterate cross.
+    auto to_boundary = (norm + margin.abs() / dual) * (1 + gamma);
     return torch::where(adv, torch::min(eps * (1 - gamma), best),
                         torch::where(found, eps * (1 + gamma), to_boundary));
   }
@@ -139,17 +142,20 @@ torch::Tensor Fmn::perturb(AttackContext& context, const torch::Tensor& x, const
     }
     auto lg = context.loss_gradient(adv, margin_loss, criterion);
     context.note_iterations(step + 1);
+    // Components pushing a coordinate out of the box would be clipped away: they stall the
+    // walk and inflate the boundary estimate's gradient norm, so they are dropped.
+    auto grad = lg.grad.masked_fill(((adv <= bounds.lower) & (lg.grad < 0)) | ((adv >= bounds.upper) & (lg.grad > 0)), 0);
     auto is_adv = criterion.is_adversarial(lg.logits).to(x.device());
     best.update(all, adv, is_adv, norm);
     found = found | is_adv;
     auto best_norm = torch::where(found, best.distance().to(x.device()), worst);
 
     double gamma = detail_fmn::cosine_anneal(options_.gamma_init(), options_.gamma_final(), step, steps);
-    eps = rule->update(eps, is_adv, found, best_norm, norm, lg.loss.to(torch::kFloat), lg.grad, gamma);
+    eps = rule->update(eps, is_adv, found, best_norm, norm, lg.loss.to(torch::kFloat), grad, gamma);
     eps = torch::min(eps, worst);
 
     double alpha = detail_fmn::cosine_anneal(options_.alpha_init(), alpha_final(), step, steps);
-    auto direction = lg.grad / expand_like(flat(lg.grad).norm(2, 1).clamp_min(1e-12), lg.grad);
+    auto direction = grad / expand_like(flat(grad).norm(2, 1).clamp_min(1e-12), grad);
     auto moved = threat_->project(x, x + delta + alpha * direction, eps);
     delta = bounds.clip(moved) - x;
   }

@@ -6,7 +6,10 @@
 // known it is set to a linear estimate of the distance to the boundary
 // (||delta|| + |margin| / ||grad||_dual), then it grows by a factor (1 + gamma) from
 // non-adversarial iterates and shrinks by (1 - gamma) from adversarial ones (gamma
-// cosine-annealed). L0 uses integer radii (at least +-1 per step).
+// cosine-annealed). L0 uses integer radii (at least +-1 per step). Two additions of
+// advlab's, so the walk does not stall short of the boundary: gradient components
+// pushing a coordinate out of the box are dropped, and the first-phase estimate is
+// multiplied by (1 + gamma) too.
 // White-box; untargeted or targeted; L0, L1, L2, L-inf. Minimum-norm: returns the
 // smallest adversarial seen on the path, unprojected; an optional eps only decides
 // success (the base class projects), it does not steer the search.

@@ -90,6 +90,23 @@ TEST(Apgd, SpendsAtMostNIterGradientsPerRunAndTarget) {
   }
 }
 
+TEST(Apgd, RestartsNeverLoseASuccess) {
+  if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const auto& trained = testing::fashion_cnn();
+  auto x = trained.test.images.narrow(0, 0, kApgdSamples);
+  Misclassification criterion(trained.test.labels.narrow(0, 0, kApgdSamples));
+  for (const char* norm : {"linf", "l1"}) {
+    const char* eps = std::string(norm) == "linf" ? "0.03" : "4";
+    // Same seed: the first run is identical, later runs may only add successes.
+    auto one = make_attack("apgd-ce", {{"norm", norm}, {"eps", eps}, {"n_iter", "10"}})->run(*trained.model, x, criterion, 3);
+    auto three = make_attack("apgd-ce", {{"norm", norm}, {"eps", eps}, {"n_iter", "10"}, {"restarts", "3"}})
+                     ->run(*trained.model, x, criterion, 3);
+    EXPECT_TRUE((three.success | ~one.success).all().item<bool>()) << norm;
+    EXPECT_GE(three.success.sum().item<int64_t>(), one.success.sum().item<int64_t>());
+    EXPECT_LT(one.success.sum().item<int64_t>(), kApgdSamples) << "budget too large to show anything";
+  }
+}
+
 TEST(ApgdSchedule, CheckpointsFollowThePaper) {
   // p = 0, 0.22, 0.41, 0.57, 0.70, 0.80, 0.87, 0.93, 0.99
   EXPECT_EQ(detail_apgd::apgd_checkpoints(100), (std::vector<int64_t>{22, 41, 57, 70, 80, 87, 93, 99}));

@@ -30,8 +30,24 @@ torch::Tensor MarginLoss::operator()(const torch::Tensor& logits, const Criterio
   return margin.clamp_max(confidence_);
 }
 
+torch::Tensor targeted_dlr(const torch::Tensor& logits, const torch::Tensor& labels,
+                           const torch::Tensor& targets) {
+  ADVLAB_CHECK(logits.size(1) >= 4, "the targeted dlr loss needs at least 4 classes, got ", logits.size(1));
+  auto sorted = std::get<0>(logits.sort(1, /*descending=*/true));
+  auto scale = sorted.select(1, 0) - 0.5 * (sorted.select(1, 2) + sorted.select(1, 3)) + 1e-12;
+  auto y = labels.to(logits.device()), t = targets.to(logits.device());
+  return -(class_logit(logits, y) - class_logit(logits, t)) / scale;
+}
+
 torch::Tensor DlrLoss::operator()(const torch::Tensor& logits, const Criterion& criterion) const {
-  ADVLAB_CHECK(!criterion.targeted(), "the dlr loss is untargeted; use ce or cw for targeted attacks");
+  if (criterion.targeted()) {
+    // The strongest non-target class plays the true label's part (it is the prediction
+    // until the attack succeeds); chosen without a gradient, like a label.
+    auto targets = criterion.classes().to(logits.device());
+    auto mask = torch::zeros_like(logits, torch::kBool).scatter(1, targets.view({-1, 1}), true);
+    auto rival = logits.detach().masked_fill(mask, -std::numeric_limits<float>::infinity()).argmax(1);
+    return targeted_dlr(logits, rival, targets);
+  }
   ADVLAB_CHECK(logits.size(1) >= 3, "the dlr loss needs at least 3 classes, got ", logits.size(1));
   auto classes = criterion.classes().to(logits.device());
   auto sorted = std::get<0>(logits.sort(1, /*descending=*/true));

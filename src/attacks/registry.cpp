@@ -1,6 +1,8 @@
 #include "advlab/attacks/registry.h"
 
+#include "advlab/attacks/gradient/apgd.h"
 #include "advlab/attacks/gradient/fgsm.h"
+#include "advlab/attacks/gradient/fmn.h"
 #include "advlab/attacks/gradient/pgd.h"
 #include "advlab/attacks/blackbox/nes.h"
 #include "advlab/attacks/blackbox/simba.h"
@@ -65,6 +67,18 @@ const std::vector<AttackSpec>& attack_registry() {
       {"ead", "Elastic-net attack: FISTA with shrinkage-thresholding, binary search over c (Chen et al. 2018)",
        "white-box", {"l1"}, true, true,
        [](ParamReader& p) { return std::make_unique<Ead>(EadOptions::from_params(p)); }},
+      {"apgd-ce", "Auto-PGD with the cross-entropy loss: step size set by the loss (Croce & Hein 2020)",
+       "white-box", {"linf", "l2", "l1"}, true, false,
+       [](ParamReader& p) { return std::make_unique<Apgd>(ApgdOptions::from_params(p, ApgdVariant::kCe)); }},
+      {"apgd-dlr", "Auto-PGD with the difference-of-logits-ratio loss (Croce & Hein 2020)",
+       "white-box", {"linf", "l2", "l1"}, true, false,
+       [](ParamReader& p) { return std::make_unique<Apgd>(ApgdOptions::from_params(p, ApgdVariant::kDlr)); }},
+      {"apgd-t", "Targeted Auto-PGD (DLR) over the most likely wrong classes, as in AutoAttack",
+       "white-box", {"linf", "l2", "l1"}, true, false,
+       [](ParamReader& p) { return std::make_unique<Apgd>(ApgdOptions::from_params(p, ApgdVariant::kTargeted)); }},
+      {"fmn", "Fast Minimum-Norm attack: adaptive eps-ball, normalised steps (Pintor et al. 2021)",
+       "white-box", {"l0", "l1", "l2", "linf"}, true, true,
+       [](ParamReader& p) { return std::make_unique<Fmn>(FmnOptions::from_params(p)); }},
   };
   return registry;
 }

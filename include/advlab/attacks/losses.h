@@ -36,13 +36,21 @@ class MarginLoss : public AttackLoss {
   double confidence_;
 };
 
-// Difference of logits ratio (Croce & Hein 2020), untargeted: -(z_y - max_{j!=y} z_j) /
-// (z_(1) - z_(3)); invariant to shifting and scaling the logits. Needs >= 3 classes.
+// Difference of logits ratio (Croce & Hein 2020); invariant to shifting and scaling the
+// logits. Untargeted: -(z_y - max_{j!=y} z_j) / (z_(1) - z_(3)), needs >= 3 classes.
+// Targeted: targeted_dlr with y = the strongest class other than the target t, which is
+// the predicted class while the attack has not yet succeeded; needs >= 4 classes.
 class DlrLoss : public AttackLoss {
  public:
   std::string name() const override { return "dlr"; }
   torch::Tensor operator()(const torch::Tensor& logits, const Criterion& criterion) const override;
 };
+
+// Targeted DLR (Croce & Hein 2020): -(z_y - z_t) / (z_(1) - (z_(3) + z_(4)) / 2), with
+// z_(i) the i-th largest logit, for reference classes y [N] and targets t [N]. Positive
+// once z_t > z_y. Needs >= 4 classes.
+torch::Tensor targeted_dlr(const torch::Tensor& logits, const torch::Tensor& labels,
+                           const torch::Tensor& targets);
 
 std::vector<std::string> loss_names();
 // "ce" | "cw" | "dlr"; throws advlab::Error otherwise.

@@ -1,0 +1,60 @@
+#pragma once
+// Auto-PGD (Croce & Hein 2020, "Reliable evaluation of adversarial robustness with an
+// ensemble of diverse parameter-free attacks"; L1: Croce & Hein 2021, "Mind the box").
+// PGD without a step-size parameter: the step starts at 2*eps (eps for L1) and shrinks on
+// a schedule driven by the loss itself (see apgd_schedule.h), with momentum, restarting
+// from the best point whenever it shrinks. Three registered variants share this class:
+//  - apgd-ce:  cross-entropy loss;
+//  - apgd-dlr: difference-of-logits-ratio loss (>= 3 classes; targeted form >= 4);
+//  - apgd-t:   targeted DLR loss. With an untargeted criterion it tries, in turn, the
+//              `target_classes` most likely wrong classes of each sample, each only on the
+//              samples not yet broken (AutoAttack's APGD-T); with a targeted criterion it
+//              attacks the given targets.
+// White-box; untargeted or targeted; L-inf, L2, L1. Every iterate is checked: the first
+// adversarial found is kept (never lost), samples stop costing compute once broken, and
+// samples never broken come back unchanged.
+#include "advlab/attacks/gradient/bounded_gradient_attack.h"
+#include "advlab/attacks/param_reader.h"
+
+#include <torch/arg.h>
+
+namespace advlab {
+
+enum class ApgdVariant { kCe, kDlr, kTargeted };
+
+struct ApgdOptions {
+  explicit ApgdOptions(double eps) : eps_(eps) {}
+  static ApgdOptions from_params(ParamReader& params, ApgdVariant variant);
+
+  TORCH_ARG(double, eps);
+  TORCH_ARG(ApgdVariant, variant) = ApgdVariant::kCe;
+  TORCH_ARG(std::string, norm) = "linf";
+  // Gradient evaluations per run (AutoAttack's default).
+  TORCH_ARG(int64_t, n_iter) = 100;
+  TORCH_ARG(int64_t, restarts) = 1;  // runs per target; later runs only for samples not yet broken
+  // Fraction of loss-raising steps below which a checkpoint halves the step (L-inf, L2).
+  TORCH_ARG(double, rho) = 0.75;
+  // apgd-t with an untargeted criterion: how many of the most likely wrong classes to try.
+  TORCH_ARG(int64_t, target_classes) = 9;
+};
+
+class Apgd : public BoundedGradientAttack {
+ public:
+  explicit Apgd(ApgdOptions options);
+  nlohmann::json params() const override;
+
+ protected:
+  torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
+                        const Criterion& criterion) override;
+
+ private:
+  // One run for the samples `rows` of x. `success` decides what is adversarial; `goal`
+  // is the criterion the loss pursues (a chosen target for apgd-t, else `success`).
+  void run_once(AttackContext& context, const torch::Tensor& x, const Criterion& success,
+                const Criterion& goal, const torch::Tensor& rows, class BestAdversarial& best);
+
+  ApgdOptions options_;
+  std::shared_ptr<ThreatModel> schedule_threat_;
+};
+
+}  // namespace advlab

@@ -1,0 +1,56 @@
+#pragma once
+// Fast Minimum-Norm attack (Pintor, Roli, Brendel, Biggio 2021, "Fast Minimum-norm
+// Adversarial Attacks through Adaptive Norm Constraints"). Steps along the L2-normalised
+// gradient of the logit margin (step alpha, cosine-annealed), then projects onto an
+// eps-ball around the input whose radius adapts every step: while no adversarial is
+// known it is set to a linear estimate of the distance to the boundary
+// (||delta|| + |margin| / ||grad||_dual), then it grows by a factor (1 + gamma) from
+// non-adversarial iterates and shrinks by (1 - gamma) from adversarial ones (gamma
+// cosine-annealed). L0 uses integer radii (at least +-1 per step). Two additions of
+// advlab's, so the walk does not stall short of the boundary: gradient components
+// pushing a coordinate out of the box are dropped, and the first-phase estimate is
+// multiplied by (1 + gamma) too.
+// White-box; untargeted or targeted; L0, L1, L2, L-inf. Minimum-norm: returns the
+// smallest adversarial seen on the path, unprojected; an optional eps only decides
+// success (the base class projects), it does not steer the search.
+#include "advlab/attacks/attack.h"
+#include "advlab/attacks/param_reader.h"
+
+#include <torch/arg.h>
+
+namespace advlab {
+
+struct FmnOptions {
+  static FmnOptions from_params(ParamReader& params);
+
+  TORCH_ARG(std::optional<double>, eps);
+  TORCH_ARG(std::string, norm) = "linf";
+  TORCH_ARG(int64_t, steps) = 100;
+  TORCH_ARG(double, alpha_init) = 1.0;
+  // Final step after annealing; <= 0 means alpha_init / 100.
+  TORCH_ARG(double, alpha_final) = 0;
+  TORCH_ARG(double, gamma_init) = 0.05;
+  TORCH_ARG(double, gamma_final) = 0.001;
+};
+
+class Fmn : public Attack {
+ public:
+  explicit Fmn(FmnOptions options);
+  std::string name() const override { return "fmn"; }
+  nlohmann::json params() const override;
+  bool minimum_norm() const override { return true; }
+
+ protected:
+  torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
+                        const Criterion& criterion) override;
+  const ThreatModel& threat() const override { return *threat_; }
+  std::optional<double> epsilon() const override { return options_.eps(); }
+
+ private:
+  double alpha_final() const;
+
+  FmnOptions options_;
+  std::shared_ptr<ThreatModel> threat_;
+};
+
+}  // namespace advlab

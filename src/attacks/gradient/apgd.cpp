@@ -1,0 +1,134 @@
+#include "advlab/attacks/gradient/apgd.h"
+
+#include "advlab/attacks/best_adversarial.h"
+#include "advlab/attacks/gradient/apgd_schedule.h"
+#include "advlab/core/error.h"
+
+#include <limits>
+
+namespace advlab {
+
+namespace {
+
+const char* apgd_name(ApgdVariant v) {
+  switch (v) {
+    case ApgdVariant::kCe: return "apgd-ce";
+    case ApgdVariant::kDlr: return "apgd-dlr";
+    case ApgdVariant::kTargeted: return "apgd-t";
+  }
+  return "apgd";
+}
+
+const char* apgd_loss(ApgdVariant v) { return v == ApgdVariant::kCe ? "ce" : "dlr"; }
+
+}  // namespace
+
+ApgdOptions ApgdOptions::from_params(ParamReader& params, ApgdVariant variant) {
+  auto options = ApgdOptions(params.require_double("eps"))
+                     .variant(variant)
+                     .norm(params.get_string("norm", "linf"))
+                     .n_iter(params.get_int("n_iter", 100))
+                     .restarts(params.get_int("restarts", 1))
+                     .rho(params.get_double("rho", 0.75));
+  if (variant == ApgdVariant::kTargeted) options.target_classes(params.get_int("target_classes", 9));
+  return options;
+}
+
+Apgd::Apgd(ApgdOptions options)
+    : BoundedGradientAttack(apgd_name(options.variant()), options.eps(), options.norm(),
+                            apgd_loss(options.variant())),
+      options_(std::move(options)),
+      schedule_threat_(make_threat_model(options_.norm())) {
+  const std::string n = name();
+  ADVLAB_CHECK(options_.n_iter() >= 1, n, ": n_iter must be >= 1, got ", options_.n_iter());
+  ADVLAB_CHECK(options_.restarts() >= 1, n, ": restarts must be >= 1, got ", options_.restarts());
+  ADVLAB_CHECK(options_.rho() > 0 && options_.rho() <= 1, n, ": rho must be in (0, 1], got ", options_.rho());
+  ADVLAB_CHECK(options_.target_classes() >= 1, n, ": target_classes must be >= 1, got ",
+               options_.target_classes());
+}
+
+nlohmann::json Apgd::params() const {
+  nlohmann::json p = {{"eps", options_.eps()},           {"norm", options_.norm()},
+                      {"n_iter", options_.n_iter()},     {"restarts", options_.restarts()},
+                      {"rho", options_.rho()},           {"loss", apgd_loss(options_.variant())}};
+  if (options_.variant() == ApgdVariant::kTargeted) p["target_classes"] = options_.target_classes();
+  return p;
+}
+
+torch::Tensor Apgd::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
+  BestAdversarial best(x);
+  auto runs = [&](const Criterion& goal) {
+    for (int64_t run = 0; run < options_.restarts(); ++run) {
+      auto rows = best.remaining();
+      if (rows.numel() == 0) return;
+      run_once(context, x, criterion, goal, rows, best);
+    }
+  };
+  if (options_.variant() != ApgdVariant::kTargeted || criterion.targeted()) {
+    runs(criterion);
+    return best.adversarials();
+  }
+  // Untargeted APGD-T: the k most likely wrong classes of the clean input, in turn.
+  auto logits = context.logits(x);
+  const int64_t classes = logits.size(1);
+  ADVLAB_CHECK(classes >= 4, name(), " needs at least 4 classes, got ", classes);
+  auto labels = criterion.classes().to(logits.device()).view({-1, 1});
+  auto order = logits.scatter(1, labels, -std::numeric_limits<float>::infinity()).argsort(1, true);
+  const int64_t k = std::min(options_.target_classes(), classes - 1);
+  for (int64_t t = 0; t < k && best.remaining().numel() > 0; ++t)
+    runs(TargetedMisclassification(order.select(1, t).to(torch::kCPU)));
+  return best.adversarials();
+}
+
+void Apgd::run_once(AttackContext& context, const torch::Tensor& x, const Criterion& success,
+                    const Criterion& goal, const torch::Tensor& rows, BestAdversarial& best) {
+  using detail_apgd::ApgdState;
+  auto bounds = context.bounds();
+  auto schedule = detail_apgd::make_apgd_schedule(schedule_threat_, bounds, options_.n_iter(), options_.rho());
+  ApgdState s;
+  s.rows = rows.to(x.device());
+  s.origin = x.index_select(0, s.rows);
+  s.eps = per_sample_eps(options_.eps(), s.origin);
+  s.x = detail_apgd::apgd_constrain(threat(), bounds, s,
+                                    threat().random_init(s.origin, s.eps, context.generator()));
+  s.x_prev = s.x;
+  s.x_best = s.x;
+  s.grad_best = torch::zeros_like(s.x);
+  s.loss_best = torch::full({s.x.size(0)}, -std::numeric_limits<float>::infinity(), s.eps.options());
+  s.increases = torch::zeros_like(s.loss_best);
+  schedule->start(s);
+
+  for (int64_t it = 0; it <= options_.n_iter(); ++it) {
+    auto rows_cpu = s.rows.to(torch::kCPU);
+    auto succ = success.select(rows_cpu);
+    if (it == options_.n_iter()) {  // the last iterate is only checked
+      best.update(s.rows, s.x, succ->is_adversarial(context.logits(s.x, s.rows)));
+      break;
+    }
+    auto lg = context.loss_gradient(s.x, loss(), *goal.select(rows_cpu), s.rows);
+    auto is_adv = succ->is_adversarial(lg.logits).to(s.x.device());
+    best.update(s.rows, s.x, is_adv);
+    context.note_iterations(it + 1);
+    s.grad = lg.grad;
+    auto value = lg.loss.to(torch::kFloat);
+    auto keep = (~is_adv).nonzero().squeeze(1);
+    if (keep.numel() == 0) break;
+    if (keep.numel() < is_adv.numel()) {
+      s.select(keep);
+      value = value.index_select(0, keep);
+    }
+    if (it > 0) s.increases += (value > s.loss_prev).to(s.increases.dtype());
+    s.loss_prev = value;
+    auto improved = value > s.loss_best;
+    auto r = expand_like(improved, s.x).to(torch::kBool);
+    s.x_best = torch::where(r, s.x, s.x_best);
+    s.grad_best = torch::where(r, s.grad, s.grad_best);
+    s.loss_best = torch::where(improved, value, s.loss_best);
+    schedule->after_evaluation(s, it);
+    auto next = schedule->next(s, it);
+    s.x_prev = s.x;
+    s.x = next;
+  }
+}
+
+}  // namespace advlab

@@ -1,0 +1,165 @@
+#include "advlab/attacks/gradient/fmn.h"
+
+#include "advlab/attacks/best_adversarial.h"
+#include "advlab/core/error.h"
+
+#include <cmath>
+#include <limits>
+
+namespace advlab {
+
+namespace detail_fmn {
+
+// How the radius eps adapts; the norm-specific part of FMN, chosen once.
+class RadiusRule {
+ public:
+  virtual ~RadiusRule() = default;
+  virtual torch::Tensor initial(int64_t n, const torch::TensorOptions& options) const = 0;
+  // adv: iterate adversarial; found: any adversarial so far; best: smallest adversarial
+  // norm (the largest possible norm where none); norm: ||delta||; margin: loss (< 0
+  // while not adversarial) and grad its gradient.
+  virtual torch::Tensor update(const torch::Tensor& eps, const torch::Tensor& adv, const torch::Tensor& found,
+                               const torch::Tensor& best, const torch::Tensor& norm, const torch::Tensor& margin,
+                               const torch::Tensor& grad, double gamma) const = 0;
+};
+
+// L1, L2, L-inf: multiplicative updates; first radius from the linearised boundary.
+class ContinuousRadius : public RadiusRule {
+ public:
+  explicit ContinuousRadius(double dual) : dual_(dual) {}
+  torch::Tensor initial(int64_t n, const torch::TensorOptions& options) const override {
+    return torch::full({n}, std::numeric_limits<float>::infinity(), options);
+  }
+  torch::Tensor update(const torch::Tensor& eps, const torch::Tensor& adv, const torch::Tensor& found,
+                       const torch::Tensor& best, const torch::Tensor& norm, const torch::Tensor& margin,
+                       const torch::Tensor& grad, double gamma) const override {
+    auto dual = flat(grad).norm(dual_, 1).clamp_min(1e-12);
+    // The linear estimate lands exactly on the boundary (of a linear model; near it
+    // otherwise) and would stay there; growing it by the same (1 + gamma) as later
+    // non-adversarial steps lets the iterate cross.
+    auto to_boundary = (norm + margin.abs() / dual) * (1 + gamma);
+    return torch::where(adv, torch::min(eps * (1 - gamma), best),
+                        torch::where(found, eps * (1 + gamma), to_boundary));
+  }
+
+ private:
+  double dual_;
+};
+
+// L0: integer radii, moving by at least one coordinate per step.
+class CountRadius : public RadiusRule {
+ public:
+  torch::Tensor initial(int64_t n, const torch::TensorOptions& options) const override {
+    return torch::ones({n}, options);
+  }
+  torch::Tensor update(const torch::Tensor& eps, const torch::Tensor& adv, const torch::Tensor& /*found*/,
+                       const torch::Tensor& best, const torch::Tensor& /*norm*/, const torch::Tensor& /*margin*/,
+                       const torch::Tensor& /*grad*/, double gamma) const override {
+    auto shrink = torch::min(torch::min(eps - 1, (eps * (1 - gamma)).floor()), best);
+    auto grow = torch::max(eps + 1, (eps * (1 + gamma)).floor());
+    return torch::where(adv, shrink, grow).clamp_min(0);
+  }
+};
+
+std::unique_ptr<RadiusRule> make_radius_rule(const std::string& norm) {
+  if (norm == "l0") return std::make_unique<CountRadius>();
+  // The dual norm measures how far a unit of margin is along the gradient.
+  double dual = norm == "l2" ? 2.0 : norm == "l1" ? std::numeric_limits<double>::infinity() : 1.0;
+  return std::make_unique<ContinuousRadius>(dual);
+}
+
+double cosine_anneal(double start, double end, int64_t step, int64_t steps) {
+  const double pi = std::acos(-1.0);
+  return end + (start - end) * (1 + std::cos(pi * static_cast<double>(step) / static_cast<double>(steps))) / 2;
+}
+
+}  // namespace detail_fmn
+
+FmnOptions FmnOptions::from_params(ParamReader& params) {
+  return FmnOptions()
+      .eps(params.find_double("eps"))
+      .norm(params.get_string("norm", "linf"))
+      .steps(params.get_int("steps", 100))
+      .alpha_init(params.get_double("alpha_init", 1.0))
+      .alpha_final(params.get_double("alpha_final", 0))
+      .gamma_init(params.get_double("gamma_init", 0.05))
+      .gamma_final(params.get_double("gamma_final", 0.001));
+}
+
+Fmn::Fmn(FmnOptions options) : options_(std::move(options)), threat_(make_threat_model(options_.norm())) {
+  if (options_.eps())
+    ADVLAB_CHECK(*options_.eps() >= 0 && std::isfinite(*options_.eps()), "fmn: eps must be >= 0 and finite, got ",
+                 *options_.eps());
+  ADVLAB_CHECK(options_.steps() >= 1, "fmn: steps must be >= 1, got ", options_.steps());
+  ADVLAB_CHECK(options_.alpha_init() > 0 && std::isfinite(options_.alpha_init()),
+               "fmn: alpha_init must be > 0, got ", options_.alpha_init());
+  ADVLAB_CHECK(options_.alpha_final() >= 0 && options_.alpha_final() <= options_.alpha_init(),
+               "fmn: alpha_final must be in [0, alpha_init], got ", options_.alpha_final());
+  ADVLAB_CHECK(options_.gamma_init() > 0 && options_.gamma_init() < 1, "fmn: gamma_init must be in (0, 1), got ",
+               options_.gamma_init());
+  ADVLAB_CHECK(options_.gamma_final() >= 0 && options_.gamma_final() <= options_.gamma_init(),
+               "fmn: gamma_final must be in [0, gamma_init], got ", options_.gamma_final());
+}
+
+double Fmn::alpha_final() const {
+  return options_.alpha_final() > 0 ? options_.alpha_final() : options_.alpha_init() / 100;
+}
+
+nlohmann::json Fmn::params() const {
+  nlohmann::json p = {{"norm", options_.norm()},
+                      {"steps", options_.steps()},
+                      {"alpha_init", options_.alpha_init()},
+                      {"alpha_final", alpha_final()},
+                      {"gamma_init", options_.gamma_init()},
+                      {"gamma_final", options_.gamma_final()}};
+  p["eps"] = options_.eps() ? nlohmann::json(*options_.eps()) : nlohmann::json(nullptr);
+  return p;
+}
+
+torch::Tensor Fmn::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
+  auto bounds = context.bounds();
+  auto rule = detail_fmn::make_radius_rule(threat_->name());
+  const MarginLoss margin_loss;  // > 0 exactly when adversarial (up to ties)
+  const int64_t n = x.size(0), steps = options_.steps();
+  auto all = torch::arange(n, torch::kLong);
+  auto fopts = x.options().dtype(torch::kFloat);
+
+  // The farthest point of the box bounds every useful radius.
+  auto corner = torch::where(x - bounds.lower > bounds.upper - x, torch::full_like(x, bounds.lower),
+                             torch::full_like(x, bounds.upper));
+  auto worst = threat_->distance(x, corner).to(torch::kFloat);
+  BestAdversarial best(x);
+  auto found = torch::zeros({n}, fopts.dtype(torch::kBool));
+  auto eps = torch::min(rule->initial(n, fopts), worst);
+  auto delta = torch::zeros_like(x);
+
+  for (int64_t step = 0; step <= steps; ++step) {
+    auto adv = x + delta;
+    auto norm = threat_->distance(x, adv).to(torch::kFloat);
+    if (step == steps) {  // the last iterate is only checked
+      best.update(all, adv, criterion.is_adversarial(context.logits(adv)), norm);
+      break;
+    }
+    auto lg = context.loss_gradient(adv, margin_loss, criterion);
+    context.note_iterations(step + 1);
+    // Components pushing a coordinate out of the box would be clipped away: they stall the
+    // walk and inflate the boundary estimate's gradient norm, so they are dropped.
+    auto grad = lg.grad.masked_fill(((adv <= bounds.lower) & (lg.grad < 0)) | ((adv >= bounds.upper) & (lg.grad > 0)), 0);
+    auto is_adv = criterion.is_adversarial(lg.logits).to(x.device());
+    best.update(all, adv, is_adv, norm);
+    found = found | is_adv;
+    auto best_norm = torch::where(found, best.distance().to(x.device()), worst);
+
+    double gamma = detail_fmn::cosine_anneal(options_.gamma_init(), options_.gamma_final(), step, steps);
+    eps = rule->update(eps, is_adv, found, best_norm, norm, lg.loss.to(torch::kFloat), grad, gamma);
+    eps = torch::min(eps, worst);
+
+    double alpha = detail_fmn::cosine_anneal(options_.alpha_init(), alpha_final(), step, steps);
+    auto direction = grad / expand_like(flat(grad).norm(2, 1).clamp_min(1e-12), grad);
+    auto moved = threat_->project(x, x + delta + alpha * direction, eps);
+    delta = bounds.clip(moved) - x;
+  }
+  return best.adversarials();
+}
+
+}  // namespace advlab

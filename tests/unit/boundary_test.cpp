@@ -27,17 +27,17 @@ BoundarySamples boundary_correct_samples(int64_t count, int64_t skip = 0) {
 TEST(BoundaryAttack, BreaksEverySampleAndMoreQueriesGiveSmallerDistances) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   auto& model = *testing::fashion_cnn().model;
-  auto s = boundary_correct_samples(20);
+  auto s = boundary_correct_samples(12);
   Misclassification criterion(s.labels);
-  auto few = make_attack("boundary", {{"queries", "200"}})->run(model, s.x, criterion, 2);
-  auto many = make_attack("boundary", {{"queries", "2000"}})->run(model, s.x, criterion, 2);
+  auto few = make_attack("boundary", {{"queries", "150"}})->run(model, s.x, criterion, 2);
+  auto many = make_attack("boundary", {{"queries", "1000"}})->run(model, s.x, criterion, 2);
   EXPECT_TRUE(few.success.all().item<bool>());
   EXPECT_TRUE(many.success.all().item<bool>());
-  EXPECT_LE(many.queries.max().item<int64_t>(), 2000);
+  EXPECT_LE(many.queries.max().item<int64_t>(), 1000);
   EXPECT_TRUE((many.gradients == 0).all().item<bool>());
   double d_few = few.minimum_distance.median().item<double>();
   double d_many = many.minimum_distance.median().item<double>();
-  std::cout << "boundary median L2: 200 queries " << d_few << ", 2000 queries " << d_many << "\n";
+  std::cout << "boundary median L2: 150 queries " << d_few << ", 1000 queries " << d_many << "\n";
   EXPECT_LT(d_many, 0.8 * d_few);
   // Per sample too, for most samples.
   EXPECT_GE((many.minimum_distance < few.minimum_distance).to(torch::kFloat32).mean().item<double>(), 0.8);
@@ -47,13 +47,13 @@ TEST(BoundaryAttack, BreaksEverySampleAndMoreQueriesGiveSmallerDistances) {
 TEST(BoundaryAttack, TargetedRunsHitTheirTargets) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   auto& model = *testing::fashion_cnn().model;
-  auto s = boundary_correct_samples(30);
-  auto targets = (s.labels + 1 + torch::arange(30) % 9) % 10;
+  auto s = boundary_correct_samples(20);
+  auto targets = (s.labels + 1 + torch::arange(20) % 9) % 10;
   auto result =
-      make_attack("boundary", {{"queries", "500"}})->run(model, s.x, TargetedMisclassification(targets), 4);
+      make_attack("boundary", {{"queries", "200"}})->run(model, s.x, TargetedMisclassification(targets), 4);
   EXPECT_GE(result.success.to(torch::kFloat32).mean().item<double>(), 0.9);
   EXPECT_TRUE(torch::equal(result.predictions == targets, result.success));
-  EXPECT_LE(result.queries.max().item<int64_t>(), 500);
+  EXPECT_LE(result.queries.max().item<int64_t>(), 200);
 }
 
 TEST(BoundaryAttack, StartsFromGivenImagesOfTheTargetClass) {

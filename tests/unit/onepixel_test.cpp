@@ -44,10 +44,10 @@ double onepixel_random_success(Classifier& model, const OnePixelSamples& s, int6
 TEST(OnePixel, FewPixelsBeatRandomChangesOfTheSameSizeAndBudget) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   auto& model = *testing::fashion_cnn().model;
-  auto s = onepixel_correct_samples(40);
-  const int64_t pixels = 3, budget = 600;
+  auto s = onepixel_correct_samples(30);
+  const int64_t pixels = 3, budget = 400;
   auto attack = make_attack("onepixel", {{"eps", std::to_string(pixels)}, {"queries", std::to_string(budget)},
-                                         {"population", "50"}});
+                                         {"population", "40"}});
   auto result = attack->run(model, s.x, Misclassification(s.labels), 1);
   double de = result.success.to(torch::kFloat32).mean().item<double>();
   double random = onepixel_random_success(model, s, pixels, budget);
@@ -65,9 +65,9 @@ TEST(OnePixel, FewPixelsBeatRandomChangesOfTheSameSizeAndBudget) {
 TEST(OnePixel, TargetedRunsHitTheirTargets) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   auto& model = *testing::fashion_cnn().model;
-  auto s = onepixel_correct_samples(20);
-  auto targets = (s.labels + 1 + torch::arange(20) % 9) % 10;
-  auto result = make_attack("onepixel", {{"eps", "10"}, {"queries", "600"}, {"population", "50"}})
+  auto s = onepixel_correct_samples(12);
+  auto targets = (s.labels + 1 + torch::arange(12) % 9) % 10;
+  auto result = make_attack("onepixel", {{"eps", "10"}, {"queries", "400"}, {"population", "40"}})
                     ->run(model, s.x, TargetedMisclassification(targets), 2);
   EXPECT_GT(result.success.sum().item<int64_t>(), 0);
   EXPECT_TRUE(torch::equal(result.predictions == targets, result.success));

@@ -49,7 +49,7 @@ TEST(TransferAttack, TheModelItselfAsSurrogateMatchesTheWhiteBoxAttack) {
 TEST(TransferAttack, ASubstituteFromOracleLabelsBeatsRandomNoise) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   auto& model = *testing::fashion_cnn().model;
-  auto s = transfer_correct_samples(100);
+  auto s = transfer_correct_samples(80);
   Misclassification criterion(s.labels);
   const double eps = 0.15;
   auto result = make_attack("transfer", {{"eps", c10::str(eps)}, {"rounds", "4"}, {"queries", "40"}})

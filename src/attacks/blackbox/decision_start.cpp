@@ -28,22 +28,24 @@ void try_candidates(Oracle& oracle, const torch::Tensor& candidates, const Crite
   start.found.index_fill_(0, target, true);
 }
 
-// Targeted: the nearest other sample of the batch that the oracle labels as the target.
+// The nearest other sample of the batch whose oracle label makes it adversarial for
+// this one (the target's label, or untargeted any other than this sample's class).
 void from_batch(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion,
                 const ThreatModel& threat, int64_t reserve, DecisionStart& start) {
   auto need = lacking(oracle, start.found, reserve);
-  if (need.numel() == 0) return;
+  if (need.numel() == 0 || x.size(0) < 2) return;
   auto pool = oracle.with_budget(1 + reserve);
   if (pool.numel() == 0) return;
   auto pool_x = x.index_select(0, pool.to(x.device()));
   auto pool_labels = oracle.labels(pool_x, pool).to(torch::kCPU);
-  auto targets = criterion.classes().to(torch::kCPU);
+  auto classes = criterion.classes().to(torch::kCPU);
   // Each sample's own label query may have used the query `need` relied on.
   need = oracle.with_budget(1, need);
   std::vector<int64_t> rows, picks;
   for (int64_t k = 0; k < need.size(0); ++k) {
     int64_t i = need[k].item<int64_t>();
-    auto same = ((pool_labels == targets[i]) & (pool != i)).nonzero().squeeze(1);
+    auto fits = criterion.targeted() ? pool_labels == classes[i] : pool_labels != classes[i];
+    auto same = (fits & (pool != i)).nonzero().squeeze(1);
     if (same.numel() == 0) continue;
     auto cands = pool_x.index_select(0, same.to(x.device()));
     auto d = threat.distance(x[i].unsqueeze(0).expand_as(cands), cands).to(torch::kCPU);
@@ -74,7 +76,7 @@ DecisionStart find_decision_starts(Oracle& oracle, const torch::Tensor& x, const
       try_candidates(oracle, starts[k].unsqueeze(0).expand(shape).contiguous(), criterion, rows, start);
     }
   }
-  if (criterion.targeted()) from_batch(oracle, x, criterion, threat, options.reserve, start);
+  from_batch(oracle, x, criterion, threat, options.reserve, start);
   auto bounds = oracle.bounds();
   for (int64_t t = 0; t < options.noise_tries; ++t) {
     auto rows = lacking(oracle, start.found, options.reserve);

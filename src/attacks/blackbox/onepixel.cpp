@@ -28,7 +28,10 @@ class PixelPopulation {
     auto b = oracle_.bounds();
     auto pos = at::rand({m, p, k, 2}, gen, torch::kFloat32) *
                torch::tensor({static_cast<float>(h_), static_cast<float>(w_)});
-    auto val = b.lower + (b.upper - b.lower) * at::rand({m, p, k, x_.size(1)}, gen, torch::kFloat32);
+    // Values start at the extremes of the bounds, the most disruptive a pixel can take
+    // (Su et al. draw RGB values from N(128, 127), mostly far from grey); DE moves them.
+    auto coin = at::bernoulli(torch::full({m, p, k, x_.size(1)}, 0.5), gen);
+    auto val = b.lower + (b.upper - b.lower) * coin;
     return torch::cat({pos, val}, 3);
   }
 

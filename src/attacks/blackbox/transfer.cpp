@@ -80,7 +80,7 @@ TransferOptions TransferOptions::from_params(ParamReader& params) {
       .substitute(params.get_string("substitute", "lenet"))
       .rounds(params.get_int("rounds", 3))
       .lambda(params.get_double("lambda", 0.1))
-      .epochs(params.get_int("epochs", 10));
+      .epochs(params.get_int("epochs", 5));
 }
 
 TransferAttack::TransferAttack(TransferOptions options)

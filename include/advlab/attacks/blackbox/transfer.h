@@ -31,7 +31,7 @@ struct TransferOptions {
   TORCH_ARG(std::string, substitute) = "lenet";  // advlab architecture
   TORCH_ARG(int64_t, rounds) = 3;                // augmentation rounds: 2^rounds points per sample
   TORCH_ARG(double, lambda) = 0.1;               // augmentation step
-  TORCH_ARG(int64_t, epochs) = 10;               // training epochs per round
+  TORCH_ARG(int64_t, epochs) = 5;                // training epochs per round
 };
 
 class TransferAttack : public BlackBoxAttack {

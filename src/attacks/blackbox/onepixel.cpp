@@ -91,7 +91,8 @@ OnePixelOptions OnePixelOptions::from_params(ParamReader& params) {
       .output(params.get_string("output", "probs"))
       .population(params.get_int("population", 100))
       .generations(params.get_int("generations", 100))
-      .mutation(params.get_double("mutation", 0.5));
+      .mutation(params.get_double("mutation", 0.5))
+      .strategy(params.get_string("strategy", "best"));
 }
 
 OnePixel::OnePixel(OnePixelOptions options)
@@ -105,6 +106,8 @@ OnePixel::OnePixel(OnePixelOptions options)
   ADVLAB_CHECK(options_.generations() >= 0, "onepixel: generations must be >= 0, got ", options_.generations());
   ADVLAB_CHECK(options_.mutation() > 0 && options_.mutation() <= 2, "onepixel: mutation must be in (0, 2], got ",
                options_.mutation());
+  ADVLAB_CHECK(options_.strategy() == "best" || options_.strategy() == "rand",
+               "onepixel: strategy must be best or rand, got '", options_.strategy(), "'");
   ADVLAB_CHECK(options_.queries() <= 0 || options_.queries() > options_.population(),
                "onepixel: queries (", options_.queries(), ") must exceed the population (",
                options_.population(), ")");
@@ -117,7 +120,8 @@ nlohmann::json OnePixel::params() const {
           {"output", options_.output()},
           {"population", options_.population()},
           {"generations", options_.generations()},
-          {"mutation", options_.mutation()}};
+          {"mutation", options_.mutation()},
+          {"strategy", options_.strategy()}};
 }
 
 torch::Tensor OnePixel::attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) {
@@ -174,7 +178,12 @@ torch::Tensor OnePixel::attack(Oracle& oracle, const torch::Tensor& x, const Cri
       auto idx = pick.select(2, j).view({m, pop, 1, 1}).expand_as(parents);
       return parents.gather(1, idx);
     };
-    auto children = pixels.repair(gather(0) + options_.mutation() * (gather(1) - gather(2)));
+    auto base = gather(0);
+    if (options_.strategy() == "best") {
+      auto fittest = all_fit.index_select(0, r).argmin(1).view({m, 1, 1, 1}).expand({m, pop, k, 2 + c});
+      base = parents.gather(1, fittest);
+    }
+    auto children = pixels.repair(base + options_.mutation() * (gather(1) - gather(2)));
     auto e = pixels.evaluate(r, children);
     record(r, e);
     auto fit = all_fit.index_select(0, r);

@@ -25,13 +25,13 @@ struct TransferOptions {
   TORCH_ARG(int64_t, queries) = 50;  // per-sample budget (<= 0 unlimited)
   TORCH_ARG(std::string, output) = "label";
   TORCH_ARG(std::string, surrogate) = "";  // TorchScript file; empty: train a substitute
-  TORCH_ARG(std::string, attack) = "";     // white-box attack; empty: mifgsm if registered, else pgd
+  TORCH_ARG(std::string, attack) = "";     // white-box attack; empty: mifgsm if registered, else fgsm
   TORCH_ARG(double, confidence) = 2.0;     // logit margin asked of the surrogate first (0: none)
   // Substitute training (no surrogate given).
   TORCH_ARG(std::string, substitute) = "lenet";  // advlab architecture
   TORCH_ARG(int64_t, rounds) = 3;                // augmentation rounds: 2^rounds points per sample
   TORCH_ARG(double, lambda) = 0.1;               // augmentation step
-  TORCH_ARG(int64_t, epochs) = 5;                // training epochs per round
+  TORCH_ARG(int64_t, epochs) = 10;               // training epochs per round
 };
 
 class TransferAttack : public BlackBoxAttack {

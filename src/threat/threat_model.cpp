@@ -17,7 +17,8 @@ torch::Tensor per_sample_eps(double eps, const torch::Tensor& ref) {
   return torch::full({ref.size(0)}, eps, ref.options().dtype(torch::kFloat32));
 }
 
-torch::Tensor flat(const torch::Tensor& x) { return x.reshape({x.size(0), -1}); }
+// flatten (not reshape to [N, -1]) so that an empty batch keeps its feature size.
+torch::Tensor flat(const torch::Tensor& x) { return x.dim() >= 2 ? x.flatten(1) : x.reshape({x.size(0), 1}); }
 
 torch::Tensor expand_like(const torch::Tensor& per_sample, const torch::Tensor& x) {
   std::vector<int64_t> shape(x.dim(), 1);

@@ -1,0 +1,181 @@
+#include "advlab/attacks/blackbox/boundary.h"
+
+#include "advlab/attacks/best_adversarial.h"
+#include "advlab/attacks/blackbox/decision_start.h"
+#include "advlab/core/error.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace advlab {
+
+namespace detail_boundary {
+
+// Success-rate windows for the step-size adaptation (Brendel et al. Sec. 3.2; window
+// lengths shortened from foolbox's so the adaptation acts within a few thousand queries).
+constexpr int64_t kStepWindow = 30;
+constexpr int64_t kSphericalWindow = 10;
+constexpr double kConverged = 1e-7;  // source step below which a sample stops
+
+struct Proposals {
+  torch::Tensor spherical, candidate;
+};
+
+// The orthogonal step on the sphere around x0 through adv, then the step towards x0
+// (foolbox's construction, so the source step is exact after the spherical one).
+Proposals propose(const torch::Tensor& x0, const torch::Tensor& adv, const torch::Tensor& sph,
+                  const torch::Tensor& src, const Bounds& bounds, at::Generator& gen) {
+  auto dev = x0.device();
+  auto fx = flat(x0), fa = flat(adv);
+  auto source = fx - fa;
+  auto source_norm = source.norm(2, {1}, true);
+  auto source_dir = source / source_norm.clamp_min(1e-12);
+  auto sph_d = sph.to(dev).view({-1, 1}), src_d = src.to(dev).view({-1, 1});
+  auto pert = at::randn(fa.sizes(), gen, torch::kFloat32).to(dev);
+  pert = pert - (pert * source_dir).sum(1, true) * source_dir;
+  pert = pert * (sph_d * source_norm / pert.norm(2, {1}, true).clamp_min(1e-12));
+  auto shrink = 1 / torch::sqrt(sph_d * sph_d + 1);
+  auto spherical = bounds.clip(fx + shrink * (pert - source));
+  auto new_source = fx - spherical;
+  auto new_norm = new_source.norm(2, {1}, true).clamp_min(1e-12);
+  auto length = (src_d * source_norm + (new_norm - source_norm)).clamp_min(0) / new_norm;
+  auto candidate = bounds.clip(spherical + length * new_source);
+  return {spherical.view_as(x0), candidate.view_as(x0)};
+}
+
+// Multiplies `steps` at `rows` where the window's success rate is above `high`, divides
+// where below `low`. Returns the mask of rows adapted.
+void adapt(torch::Tensor& steps, const torch::Tensor& rate, const torch::Tensor& rows, double high,
+           double low, double factor) {
+  auto s = steps.index_select(0, rows);
+  s = torch::where(rate > high, s * factor, torch::where(rate < low, s / factor, s));
+  steps.index_copy_(0, rows, s);
+}
+
+}  // namespace detail_boundary
+
+BoundaryOptions BoundaryOptions::from_params(ParamReader& params) {
+  return BoundaryOptions()
+      .eps(params.find_double("eps"))
+      .norm(params.get_string("norm", "l2"))
+      .queries(params.get_int("queries", 5000))
+      .output(params.get_string("output", "label"))
+      .steps(params.get_int("steps", 100000))
+      .spherical_step(params.get_double("spherical_step", 0.01))
+      .source_step(params.get_double("source_step", 0.01))
+      .step_adaptation(params.get_double("step_adaptation", 1.5))
+      .stats_every(params.get_int("stats_every", 5))
+      .init_search(params.get_int("init_search", 10))
+      .noise_tries(params.get_int("noise_tries", 50))
+      .starts(params.get_string("starts", ""));
+}
+
+BoundaryAttack::BoundaryAttack(BoundaryOptions options)
+    : BlackBoxAttack("boundary", options.eps(), options.norm(), parse_oracle_output(options.output()),
+                     options.queries()),
+      options_(std::move(options)) {
+  ADVLAB_CHECK(options_.norm() == "l2", "boundary: norm must be l2, got '", options_.norm(), "'");
+  ADVLAB_CHECK(options_.steps() >= 1, "boundary: steps must be >= 1, got ", options_.steps());
+  ADVLAB_CHECK(options_.spherical_step() > 0, "boundary: spherical_step must be > 0, got ",
+               options_.spherical_step());
+  ADVLAB_CHECK(options_.source_step() > 0 && options_.source_step() < 1,
+               "boundary: source_step must be in (0, 1), got ", options_.source_step());
+  ADVLAB_CHECK(options_.step_adaptation() > 1, "boundary: step_adaptation must be > 1, got ",
+               options_.step_adaptation());
+  ADVLAB_CHECK(options_.stats_every() >= 1, "boundary: stats_every must be >= 1, got ", options_.stats_every());
+  ADVLAB_CHECK(options_.init_search() >= 0, "boundary: init_search must be >= 0, got ", options_.init_search());
+  ADVLAB_CHECK(options_.noise_tries() >= 0, "boundary: noise_tries must be >= 0, got ", options_.noise_tries());
+  if (!options_.starts().empty()) start_images_ = load_start_images(options_.starts(), "boundary");
+}
+
+nlohmann::json BoundaryAttack::params() const {
+  nlohmann::json p = {{"norm", options_.norm()},
+                      {"queries", options_.queries()},
+                      {"output", options_.output()},
+                      {"steps", options_.steps()},
+                      {"spherical_step", options_.spherical_step()},
+                      {"source_step", options_.source_step()},
+                      {"step_adaptation", options_.step_adaptation()},
+                      {"stats_every", options_.stats_every()},
+                      {"init_search", options_.init_search()},
+                      {"noise_tries", options_.noise_tries()},
+                      {"starts", options_.starts()}};
+  p["eps"] = options_.eps() ? nlohmann::json(*options_.eps()) : nlohmann::json(nullptr);
+  return p;
+}
+
+torch::Tensor BoundaryAttack::attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) {
+  using namespace detail_boundary;
+  const int64_t n = x.size(0);
+  auto dev = x.device();
+  auto bounds = oracle.bounds();
+
+  DecisionStartOptions start_options;
+  start_options.starts = start_images_;
+  start_options.noise_tries = options_.noise_tries();
+  auto start = find_decision_starts(oracle, x, criterion, threat(), start_options);
+  BestAdversarial best(x);
+  auto rows = start.found.nonzero().squeeze(1);
+  if (rows.numel() == 0) return x;
+  {
+    auto r_dev = rows.to(dev);
+    auto x0 = x.index_select(0, r_dev);
+    auto blended = blend_search(oracle, x0, start.points.index_select(0, r_dev), criterion, rows,
+                                options_.init_search());
+    best.update(rows, blended, torch::ones({rows.size(0)}, torch::kBool), threat().distance(x0, blended));
+  }
+
+  auto sph = torch::full({n}, options_.spherical_step(), torch::kFloat32);
+  auto src = torch::full({n}, options_.source_step(), torch::kFloat32);
+  auto step_hits = torch::zeros({n}, torch::kFloat32), step_count = torch::zeros({n}, torch::kLong);
+  auto sph_hits = torch::zeros({n}, torch::kFloat32), sph_count = torch::zeros({n}, torch::kLong);
+  const double f = options_.step_adaptation();
+
+  for (int64_t t = 1; t <= options_.steps(); ++t) {
+    auto go = start.found & (oracle.remaining() >= 1) & (src >= kConverged);
+    if (epsilon()) go = go & (best.distance().to(torch::kCPU) > *epsilon());
+    auto r = go.nonzero().squeeze(1);
+    if (r.numel() == 0) break;
+    oracle.note_iterations(t);
+    auto r_dev = r.to(dev);
+    auto x0 = x.index_select(0, r_dev);
+    auto cur = best.adversarials().index_select(0, r_dev);
+    auto p = propose(x0, cur, sph.index_select(0, r), src.index_select(0, r), bounds, oracle.generator());
+
+    auto crit = criterion.select(r);
+    auto hit = oracle.is_adversarial(p.candidate, *crit, r).to(torch::kCPU);
+    best.update(r, p.candidate, hit, threat().distance(x0, p.candidate));
+
+    step_hits.index_add_(0, r, hit.to(torch::kFloat32));
+    step_count.index_add_(0, r, torch::ones({r.size(0)}, torch::kLong));
+    auto full = r.index_select(0, (step_count.index_select(0, r) >= kStepWindow).nonzero().squeeze(1));
+    if (full.numel() > 0) {
+      auto rate = step_hits.index_select(0, full) / kStepWindow;
+      adapt(src, rate, full, 0.25, 0.1, f);
+      step_hits.index_fill_(0, full, 0);
+      step_count.index_fill_(0, full, 0);
+    }
+
+    if (t % options_.stats_every() != 0) continue;
+    // The orthogonal step alone, checked only now and then (it costs a query).
+    auto can = (oracle.remaining(r) >= 1).nonzero().squeeze(1);
+    if (can.numel() == 0) continue;
+    auto rs = r.index_select(0, can);
+    auto sph_hit = oracle.is_adversarial(p.spherical.index_select(0, can.to(dev)), *criterion.select(rs), rs)
+                       .to(torch::kCPU, torch::kFloat32);
+    sph_hits.index_add_(0, rs, sph_hit);
+    sph_count.index_add_(0, rs, torch::ones({rs.size(0)}, torch::kLong));
+    auto sfull = rs.index_select(0, (sph_count.index_select(0, rs) >= kSphericalWindow).nonzero().squeeze(1));
+    if (sfull.numel() > 0) {
+      auto rate = sph_hits.index_select(0, sfull) / kSphericalWindow;
+      adapt(sph, rate, sfull, 0.5, 0.2, f);
+      adapt(src, rate, sfull, 0.5, 0.2, f);
+      sph_hits.index_fill_(0, sfull, 0);
+      sph_count.index_fill_(0, sfull, 0);
+    }
+  }
+  return best.adversarials();
+}
+
+}  // namespace advlab

@@ -1,0 +1,197 @@
+#include "advlab/attacks/blackbox/onepixel.h"
+
+#include "advlab/core/error.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
+
+namespace advlab {
+
+namespace detail_onepixel {
+
+struct Evaluation {
+  torch::Tensor fitness;  // [m, P], lower is better (CPU)
+  torch::Tensor adv;      // bool [m, P] (CPU)
+  torch::Tensor images;   // [m, P, C, H, W]
+};
+
+// Genes [m, P, k, 2 + C]: row, column (continuous; floored when drawn), channel values.
+class PixelPopulation {
+ public:
+  PixelPopulation(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion)
+      : oracle_(oracle), x_(x), criterion_(criterion), h_(x.size(2)), w_(x.size(3)) {}
+
+  torch::Tensor random(int64_t m, int64_t p, int64_t k) {
+    auto& gen = oracle_.generator();
+    auto b = oracle_.bounds();
+    auto pos = at::rand({m, p, k, 2}, gen, torch::kFloat32) *
+               torch::tensor({static_cast<float>(h_), static_cast<float>(w_)});
+    // Values start at the extremes of the bounds, the most disruptive a pixel can take
+    // (Su et al. draw RGB values from N(128, 127), mostly far from grey); DE moves them.
+    auto coin = at::bernoulli(torch::full({m, p, k, x_.size(1)}, 0.5), gen);
+    auto val = b.lower + (b.upper - b.lower) * coin;
+    return torch::cat({pos, val}, 3);
+  }
+
+  // Positions wrap around the image (keeps DE's differences meaningful), values clip.
+  torch::Tensor repair(torch::Tensor genes) const {
+    auto b = oracle_.bounds();
+    auto size = torch::tensor({static_cast<float>(h_), static_cast<float>(w_)});
+    auto pos = genes.narrow(3, 0, 2);
+    pos = pos - torch::floor(pos / size) * size;
+    auto val = genes.narrow(3, 2, genes.size(3) - 2).clamp(b.lower, b.upper);
+    return torch::cat({pos, val}, 3);
+  }
+
+  Evaluation evaluate(const torch::Tensor& rows, const torch::Tensor& genes) {
+    const int64_t m = genes.size(0), p = genes.size(1), k = genes.size(2), c = x_.size(1);
+    auto dev = x_.device();
+    auto base = x_.index_select(0, rows.to(dev)).unsqueeze(1).expand({m, p, c, h_, w_}).reshape({m * p, c, h_ * w_});
+    base = base.clone();
+    auto r = torch::floor(genes.select(3, 0)).clamp(0, h_ - 1);
+    auto col = torch::floor(genes.select(3, 1)).clamp(0, w_ - 1);
+    auto idx = (r * w_ + col).to(torch::kLong).view({m * p, 1, k}).expand({m * p, c, k}).to(dev);
+    auto val = genes.narrow(3, 2, c).reshape({m * p, k, c}).permute({0, 2, 1}).contiguous().to(dev);
+    base.scatter_(2, idx, val);
+    auto images = base.view({m * p, c, h_, w_});
+    auto rep = rows.repeat_interleave(p);
+    auto scores = oracle_.scores(images, rep);
+    auto probs = oracle_.output() == OracleOutput::kLogits ? torch::softmax(scores, 1) : scores;
+    auto crit = criterion_.select(rep);
+    auto prob = probs.gather(1, crit->classes().to(dev).view({-1, 1})).view({m, p}).to(torch::kCPU);
+    Evaluation e;
+    e.fitness = criterion_.targeted() ? -prob : prob;
+    e.adv = crit->is_adversarial(scores).view({m, p}).to(torch::kCPU);
+    e.images = images.view({m, p, c, h_, w_});
+    return e;
+  }
+
+ private:
+  Oracle& oracle_;
+  const torch::Tensor& x_;
+  const Criterion& criterion_;
+  int64_t h_, w_;
+};
+
+// For each member, three distinct other members (DE/rand/1), as indices [m, P, 3].
+torch::Tensor pick_parents(int64_t m, int64_t p, at::Generator& gen) {
+  auto keys = at::rand({m, p, p}, gen, torch::kFloat32);
+  keys = keys + 2 * torch::eye(p).unsqueeze(0);  // never oneself
+  return std::get<1>(keys.topk(3, 2, /*largest=*/false));
+}
+
+}  // namespace detail_onepixel
+
+OnePixelOptions OnePixelOptions::from_params(ParamReader& params) {
+  return OnePixelOptions(params.require_double("eps"))
+      .norm(params.get_string("norm", "l0"))
+      .queries(params.get_int("queries", 10000))
+      .output(params.get_string("output", "probs"))
+      .population(params.get_int("population", 100))
+      .generations(params.get_int("generations", 100))
+      .mutation(params.get_double("mutation", 0.5))
+      .strategy(params.get_string("strategy", "best"));
+}
+
+OnePixel::OnePixel(OnePixelOptions options)
+    : BlackBoxAttack("onepixel", options.eps(), options.norm(), parse_oracle_output(options.output()),
+                     options.queries()),
+      options_(std::move(options)) {
+  ADVLAB_CHECK(options_.norm() == "l0", "onepixel: norm must be l0, got '", options_.norm(), "'");
+  ADVLAB_CHECK(oracle_output() != OracleOutput::kLabel,
+               "onepixel: needs scores (output probs or logits), got output 'label'");
+  ADVLAB_CHECK(options_.population() >= 4, "onepixel: population must be >= 4, got ", options_.population());
+  ADVLAB_CHECK(options_.generations() >= 0, "onepixel: generations must be >= 0, got ", options_.generations());
+  ADVLAB_CHECK(options_.mutation() > 0 && options_.mutation() <= 2, "onepixel: mutation must be in (0, 2], got ",
+               options_.mutation());
+  ADVLAB_CHECK(options_.strategy() == "best" || options_.strategy() == "rand",
+               "onepixel: strategy must be best or rand, got '", options_.strategy(), "'");
+  ADVLAB_CHECK(options_.queries() <= 0 || options_.queries() > options_.population(),
+               "onepixel: queries (", options_.queries(), ") must exceed the population (",
+               options_.population(), ")");
+}
+
+nlohmann::json OnePixel::params() const {
+  return {{"eps", options_.eps()},
+          {"norm", options_.norm()},
+          {"queries", options_.queries()},
+          {"output", options_.output()},
+          {"population", options_.population()},
+          {"generations", options_.generations()},
+          {"mutation", options_.mutation()},
+          {"strategy", options_.strategy()}};
+}
+
+torch::Tensor OnePixel::attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) {
+  using namespace detail_onepixel;
+  ADVLAB_CHECK(x.dim() == 4, "onepixel: expects images [N, C, H, W], got ", x.sizes());
+  const int64_t n = x.size(0), c = x.size(1);
+  const int64_t k = static_cast<int64_t>(std::floor(options_.eps() / static_cast<double>(c) + 1e-9));
+  ADVLAB_CHECK(k >= 1, "onepixel: eps = ", options_.eps(), " changes fewer coordinates than one pixel (",
+               c, " channels)");
+  const int64_t pop = options_.population();
+  auto dev = x.device();
+  auto& gen = oracle.generator();
+  PixelPopulation pixels(oracle, x, criterion);
+
+  auto result = x.clone();
+  auto done = torch::zeros({n}, torch::kBool);
+  // Keeps the first adversarial member of each sample's evaluated candidates.
+  auto record = [&](const torch::Tensor& rows, const Evaluation& e) {
+    auto inf = std::numeric_limits<float>::infinity();
+    auto masked = torch::where(e.adv, e.fitness, torch::full_like(e.fitness, inf));
+    auto best = masked.argmin(1);
+    auto any = e.adv.any(1);
+    auto hit = any.nonzero().squeeze(1);
+    if (hit.numel() == 0) return;
+    auto hit_dev = hit.to(dev);
+    auto imgs = e.images.index_select(0, hit_dev);
+    auto pick = best.index_select(0, hit).to(dev);
+    auto chosen = imgs.gather(1, pick.view({-1, 1, 1, 1, 1}).expand({hit.size(0), 1, c, x.size(2), x.size(3)}))
+                      .squeeze(1);
+    result.index_copy_(0, rows.index_select(0, hit).to(dev), chosen);
+    done.index_fill_(0, rows.index_select(0, hit), true);
+  };
+
+  auto rows = oracle.with_budget(pop);
+  if (rows.numel() == 0) return result;
+  auto genes = pixels.random(rows.size(0), pop, k);
+  auto first = pixels.evaluate(rows, genes);
+  record(rows, first);
+  // Population state for every sample (rows that could not start stay empty).
+  auto all_genes = torch::zeros({n, pop, k, 2 + c}, torch::kFloat32);
+  auto all_fit = torch::full({n, pop}, std::numeric_limits<float>::infinity());
+  all_genes.index_copy_(0, rows, genes);
+  all_fit.index_copy_(0, rows, first.fitness);
+  auto started = torch::zeros({n}, torch::kBool).index_fill_(0, rows, true);
+
+  for (int64_t g = 1; g <= options_.generations(); ++g) {
+    auto r = oracle.with_budget(pop, (started & ~done).nonzero().squeeze(1));
+    if (r.numel() == 0) break;
+    oracle.note_iterations(g);
+    const int64_t m = r.size(0);
+    auto parents = all_genes.index_select(0, r);
+    auto pick = pick_parents(m, pop, gen);
+    auto gather = [&](int64_t j) {
+      auto idx = pick.select(2, j).view({m, pop, 1, 1}).expand_as(parents);
+      return parents.gather(1, idx);
+    };
+    auto base = gather(0);
+    if (options_.strategy() == "best") {
+      auto fittest = all_fit.index_select(0, r).argmin(1).view({m, 1, 1, 1}).expand({m, pop, k, 2 + c});
+      base = parents.gather(1, fittest);
+    }
+    auto children = pixels.repair(base + options_.mutation() * (gather(1) - gather(2)));
+    auto e = pixels.evaluate(r, children);
+    record(r, e);
+    auto fit = all_fit.index_select(0, r);
+    auto better = e.fitness <= fit;
+    all_fit.index_copy_(0, r, torch::where(better, e.fitness, fit));
+    all_genes.index_copy_(0, r, torch::where(better.view({m, pop, 1, 1}), children, parents));
+  }
+  return result;
+}
+
+}  // namespace advlab

@@ -1,0 +1,239 @@
+#include "advlab/attacks/blackbox/transfer.h"
+
+#include "advlab/attacks/registry.h"
+#include "advlab/core/error.h"
+#include "advlab/data/dataset.h"
+#include "advlab/models/architectures.h"
+#include "advlab/models/trainer.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace advlab {
+
+namespace detail_transfer {
+
+// Adversarial only with a logit margin of at least kappa: asking the surrogate for a
+// confident mistake makes the perturbation more likely to carry over (Carlini & Wagner
+// 2017, Sec. 8), since white-box attacks stop right at the surrogate's boundary.
+class ConfidentCriterion : public Criterion {
+ public:
+  ConfidentCriterion(std::shared_ptr<Criterion> base, double kappa) : base_(std::move(base)), kappa_(kappa) {}
+  torch::Tensor is_adversarial(const torch::Tensor& logits) const override {
+    auto cls = base_->classes().to(logits.device()).view({-1, 1});
+    auto own = logits.gather(1, cls).squeeze(1);
+    auto other = logits.scatter(1, cls, -std::numeric_limits<float>::infinity()).amax(1);
+    auto margin = base_->targeted() ? own - other : other - own;
+    return base_->is_adversarial(logits) & (margin >= kappa_);
+  }
+  bool targeted() const override { return base_->targeted(); }
+  const torch::Tensor& classes() const override { return base_->classes(); }
+  std::shared_ptr<Criterion> select(const torch::Tensor& rows) const override {
+    return std::make_shared<ConfidentCriterion>(base_->select(rows), kappa_);
+  }
+  std::string name() const override { return "confident-" + base_->name(); }
+
+ private:
+  std::shared_ptr<Criterion> base_;
+  double kappa_;
+};
+
+// Momentum is what makes iterative attacks transfer (Dong et al. 2018); without it a
+// single step transfers better than PGD (Kurakin et al. 2017): on the trained Fashion-MNIST
+// CNN with a 4-round substitute at L-inf 0.15, FGSM 31% against PGD 13%.
+std::string default_attack() {
+  for (const auto& spec : attack_registry())
+    if (spec.name == "mifgsm") return "mifgsm";
+  return "fgsm";
+}
+
+uint64_t draw_seed(at::Generator& gen) {
+  return static_cast<uint64_t>(at::randint(0, std::numeric_limits<int32_t>::max(), {1}, gen, torch::kLong)
+                                   .item<int64_t>());
+}
+
+// sign of d log softmax(f(x))[y] / dx: the substitute's most sensitive direction for the
+// oracle's label (Papernot et al., Eq. 4).
+torch::Tensor jacobian_sign(torch::jit::Module& module, const torch::Tensor& x, const torch::Tensor& y) {
+  torch::AutoGradMode grad_on(true);
+  torch::Tensor signs = torch::empty_like(x);
+  for (int64_t s = 0; s < x.size(0); s += 512) {
+    auto input = x.slice(0, s, s + 512).detach().requires_grad_(true);
+    auto logp = torch::log_softmax(module.forward({input}).toTensor(), 1);
+    auto picked = logp.gather(1, y.slice(0, s, s + 512).view({-1, 1}).to(logp.device())).sum();
+    auto g = torch::autograd::grad({picked}, {input})[0];
+    signs.slice(0, s, s + 512).copy_(g.sign());
+  }
+  return signs;
+}
+
+}  // namespace detail_transfer
+
+TransferOptions TransferOptions::from_params(ParamReader& params) {
+  return TransferOptions(params.require_double("eps"))
+      .norm(params.get_string("norm", "linf"))
+      .queries(params.get_int("queries", 50))
+      .output(params.get_string("output", "label"))
+      .surrogate(params.get_string("surrogate", ""))
+      .attack(params.get_string("attack", ""))
+      .confidence(params.get_double("confidence", 2.0))
+      .substitute(params.get_string("substitute", "lenet"))
+      .rounds(params.get_int("rounds", 3))
+      .lambda(params.get_double("lambda", 0.1))
+      .epochs(params.get_int("epochs", 10));
+}
+
+TransferAttack::TransferAttack(TransferOptions options)
+    : BlackBoxAttack("transfer", options.eps(), options.norm(), parse_oracle_output(options.output()),
+                     options.queries()),
+      options_(std::move(options)) {
+  ADVLAB_CHECK(options_.norm() == "linf" || options_.norm() == "l2", "transfer: norm must be linf or l2, got '",
+               options_.norm(), "'");
+  ADVLAB_CHECK(options_.confidence() >= 0 && std::isfinite(options_.confidence()),
+               "transfer: confidence must be >= 0, got ", options_.confidence());
+  ADVLAB_CHECK(options_.rounds() >= 0 && options_.rounds() <= 10, "transfer: rounds must be in [0, 10], got ",
+               options_.rounds());
+  ADVLAB_CHECK(options_.lambda() > 0 && std::isfinite(options_.lambda()), "transfer: lambda must be > 0, got ",
+               options_.lambda());
+  ADVLAB_CHECK(options_.epochs() >= 1, "transfer: epochs must be >= 1, got ", options_.epochs());
+  if (options_.surrogate().empty()) {
+    auto names = models::architecture_names();
+    ADVLAB_CHECK(std::find(names.begin(), names.end(), options_.substitute()) != names.end(),
+                 "transfer: unknown substitute architecture '", options_.substitute(), "'");
+  }
+  attack_name_ = options_.attack().empty() ? detail_transfer::default_attack() : options_.attack();
+  const auto& spec = find_attack(attack_name_);
+  ADVLAB_CHECK(spec.family == "white-box", "transfer: attack '", attack_name_,
+               "' is not a white-box attack (the surrogate is attacked with gradients)");
+  white_box_ = make_attack(attack_name_, {{"eps", c10::str(options_.eps())}, {"norm", options_.norm()}});
+  if (!options_.surrogate().empty()) surrogate_ = TorchScriptClassifier::load(options_.surrogate());
+}
+
+nlohmann::json TransferAttack::params() const {
+  nlohmann::json p = {{"eps", options_.eps()},
+                      {"norm", options_.norm()},
+                      {"queries", options_.queries()},
+                      {"output", options_.output()},
+                      {"surrogate", options_.surrogate()},
+                      {"attack", attack_name_},
+                      {"attack_params", white_box_->params()},
+                      {"confidence", options_.confidence()}};
+  if (options_.surrogate().empty()) {
+    p["substitute"] = options_.substitute();
+    p["rounds"] = options_.rounds();
+    p["lambda"] = options_.lambda();
+    p["epochs"] = options_.epochs();
+  }
+  return p;
+}
+
+std::shared_ptr<Classifier> TransferAttack::train_substitute(Oracle& oracle, const torch::Tensor& x) {
+  using namespace detail_transfer;
+  constexpr int64_t kReserve = 2;  // each sample keeps queries to check its results
+  auto dev = x.device();
+  auto& gen = oracle.generator();
+  auto bounds = oracle.bounds();
+
+  models::ArchitectureOptions arch;
+  arch.in_channels = x.size(1);
+  arch.height = x.size(2);
+  arch.width = x.size(3);
+  arch.num_classes = oracle.num_classes();
+  arch.seed = draw_seed(gen);
+  auto module = models::make_architecture(options_.substitute(), arch);
+  module.to(dev);
+
+  // Every point of the training set descends from one batch sample, its `parent`.
+  auto parent = oracle.with_budget(1 + kReserve);
+  auto points = x.index_select(0, parent.to(dev));
+  auto labels = parent.numel() > 0 ? oracle.labels(points, parent).to(torch::kCPU) : torch::empty({0}, torch::kLong);
+  models::TrainOptions train;
+  train.epochs = options_.epochs();
+  train.batch_size = 32;
+  train.learning_rate = 1e-3;
+  for (int64_t round = 0; parent.numel() > 0; ++round) {
+    data::Dataset set;
+    set.images = points.to(torch::kCPU);
+    set.labels = labels;
+    set.num_classes = arch.num_classes;
+    train.seed = draw_seed(gen);
+    {
+      torch::AutoGradMode grad_on(true);
+      models::train_classifier(module, set, train);
+    }
+    module.eval();
+    if (round == options_.rounds()) break;
+    // Augment: each point's child, labelled by the oracle on its ancestor's budget.
+    auto count = torch::bincount(parent, {}, x.size(0));
+    auto affordable = (oracle.remaining() >= count + kReserve).index_select(0, parent);
+    auto keep = affordable.nonzero().squeeze(1);
+    if (keep.numel() == 0) break;
+    auto kept = points.index_select(0, keep.to(dev));
+    auto children = bounds.clip(kept + options_.lambda() * jacobian_sign(module, kept, labels.index_select(0, keep)));
+    auto child_parent = parent.index_select(0, keep);
+    auto child_labels = oracle.labels(children, child_parent).to(torch::kCPU);
+    points = torch::cat({points, children});
+    labels = torch::cat({labels, child_labels});
+    parent = torch::cat({parent, child_parent});
+  }
+  for (auto p : module.parameters()) p.requires_grad_(false);
+  ClassifierOptions options;
+  options.bounds = bounds;
+  options.device = dev;
+  return std::make_shared<TorchScriptClassifier>(module, options);
+}
+
+torch::Tensor TransferAttack::attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) {
+  using namespace detail_transfer;
+  ADVLAB_CHECK(surrogate_ || x.dim() == 4, "transfer: training a substitute needs images [N, C, H, W], got ",
+               x.sizes());
+  auto dev = x.device();
+  std::shared_ptr<Classifier> surrogate;
+  if (surrogate_) {
+    ClassifierOptions options = surrogate_->options();
+    options.bounds = oracle.bounds();
+    options.device = dev;
+    surrogate_->module().to(dev);
+    surrogate = std::make_shared<TorchScriptClassifier>(surrogate_->module(), options);
+  } else {
+    surrogate = train_substitute(oracle, x);
+  }
+
+  auto result = x.clone();
+  auto checked = x.clone();  // the last candidate checked on the oracle, per sample
+  auto open = torch::ones({x.size(0)}, torch::kBool);
+  // First a confident mistake on the surrogate, then (for samples that did not transfer)
+  // a plain one; each candidate costs one oracle query, changed candidates only.
+  std::vector<double> margins;
+  if (options_.confidence() > 0) margins.push_back(options_.confidence());
+  margins.push_back(0);
+  for (double kappa : margins) {
+    auto rows = oracle.with_budget(1, open.nonzero().squeeze(1));
+    if (rows.numel() == 0) break;
+    auto rows_dev = rows.to(dev);
+    auto sub = x.index_select(0, rows_dev);
+    auto crit = criterion.select(rows);
+    std::shared_ptr<Criterion> goal = crit;
+    if (kappa > 0) goal = std::make_shared<ConfidentCriterion>(crit, kappa);
+    auto cand = white_box_->run(*surrogate, sub, *goal, draw_seed(oracle.generator())).adversarials.to(dev);
+    // Unchanged inputs (the surrogate attack failed) and repeats (a deterministic attack
+    // gives the same point twice) would waste a query.
+    auto fresh = flat(cand != sub).any(1) & flat(cand != checked.index_select(0, rows_dev)).any(1);
+    auto changed = fresh.to(torch::kCPU).nonzero().squeeze(1);
+    if (changed.numel() == 0) continue;
+    auto r = rows.index_select(0, changed);
+    auto c = cand.index_select(0, changed.to(dev));
+    checked.index_copy_(0, r.to(dev), c);
+    auto hit = oracle.is_adversarial(c, *criterion.select(r), r).to(torch::kCPU);
+    auto take = hit.nonzero().squeeze(1);
+    result.index_copy_(0, r.index_select(0, take).to(dev), c.index_select(0, take.to(dev)));
+    open.index_fill_(0, r.index_select(0, take), false);
+  }
+  oracle.note_iterations(1);
+  return result;
+}
+
+}  // namespace advlab

@@ -190,7 +190,9 @@ TEST(Oracle, EveryBlackBoxAttackReportsItsRealForwardPassesAndKeepsItsBudget) {
       for (bool targeted : {false, true}) {
         if (targeted && !spec.targeted) continue;
         std::string eps = norm == "linf" ? "0.05" : norm == "l2" ? "0.2" : norm == "l1" ? "0.5" : "2";
-        auto attack = make_attack(spec.name, {{"norm", norm}, {"eps", eps}, {"queries", std::to_string(budget)}});
+        std::map<std::string, std::string> options{{"norm", norm}, {"eps", eps}, {"queries", std::to_string(budget)}};
+        if (spec.name == "onepixel") options["population"] = "20";  // its population must fit the budget
+        auto attack = make_attack(spec.name, options);
         std::shared_ptr<Criterion> criterion = targeted ? std::shared_ptr<Criterion>(std::make_shared<TargetedMisclassification>(targets))
                                                         : std::make_shared<Misclassification>(p.labels);
         model.reset();

@@ -25,7 +25,7 @@ struct TransferOptions {
   TORCH_ARG(int64_t, queries) = 50;  // per-sample budget (<= 0 unlimited)
   TORCH_ARG(std::string, output) = "label";
   TORCH_ARG(std::string, surrogate) = "";  // TorchScript file; empty: train a substitute
-  TORCH_ARG(std::string, attack) = "";     // white-box attack; empty: mifgsm if registered, else fgsm
+  TORCH_ARG(std::string, attack) = "";     // white-box attack; empty: fgsm (transfers best here)
   TORCH_ARG(double, confidence) = 2.0;     // logit margin asked of the surrogate first (0: none)
   // Substitute training (no surrogate given).
   TORCH_ARG(std::string, substitute) = "lenet";  // advlab architecture

@@ -192,6 +192,7 @@ TEST(Oracle, EveryBlackBoxAttackReportsItsRealForwardPassesAndKeepsItsBudget) {
         std::string eps = norm == "linf" ? "0.05" : norm == "l2" ? "0.2" : norm == "l1" ? "0.5" : "2";
         std::map<std::string, std::string> options{{"norm", norm}, {"eps", eps}, {"queries", std::to_string(budget)}};
         if (spec.name == "onepixel") options["population"] = "20";  // its population must fit the budget
+        if (spec.name == "transfer") options["substitute"] = "mlp";  // lenet needs >= 12x12 inputs
         auto attack = make_attack(spec.name, options);
         std::shared_ptr<Criterion> criterion = targeted ? std::shared_ptr<Criterion>(std::make_shared<TargetedMisclassification>(targets))
                                                         : std::make_shared<Misclassification>(p.labels);

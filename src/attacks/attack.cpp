@@ -1,6 +1,7 @@
 #include "advlab/attacks/attack.h"
 
 #include "advlab/core/error.h"
+#include "advlab/threat/mask.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <limits>
@@ -71,6 +72,7 @@ AttackResult Attack::run(Classifier& model, const torch::Tensor& x, const Criter
   // Enforce the contract: finite, inside the eps-ball, inside the bounds.
   auto finite = flat(torch::isfinite(adv)).all(1);
   adv = torch::where(expand_like(finite, adv).to(torch::kBool), adv, clean);
+  if (mask().defined()) adv = apply_mask(clean, adv, mask());
   adv = model.bounds().clip(adv);
   torch::Tensor minimum_distance;
   if (minimum_norm()) minimum_distance = verified_distance(model, *crit, clean, adv, threat());

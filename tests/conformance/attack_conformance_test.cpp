@@ -6,6 +6,7 @@
 #include "advlab/core/error.h"
 #include "advlab/criteria/criterion.h"
 #include "advlab/criteria/target_selection.h"
+#include "advlab/threat/mask.h"
 #include "advlab/threat/threat_model.h"
 #include "support/trained_models.h"
 
@@ -101,6 +102,12 @@ TEST_P(AttackConformance, KeepsTheContract) {
   auto distance = make_threat_model(c.norm)->distance(x, result.adversarials);
   for (int64_t i = 0; i < x.size(0); ++i)
     EXPECT_LE(distance[i].item<double>(), eps * (1 + 1e-5) + 1e-5) << "sample " << i;
+
+  if (auto mask = attack->mask(); mask.defined()) {
+    auto kept = unchanged_outside(x, result.adversarials, mask);
+    for (int64_t i = 0; i < x.size(0); ++i)
+      EXPECT_TRUE(kept[i].item<bool>()) << "sample " << i << " changed outside the mask";
+  }
 
   torch::NoGradGuard no_grad;
   auto fresh = model.logits(result.adversarials);

@@ -28,6 +28,9 @@ class Attack {
   // Minimum-norm attacks look for the smallest adversarial; run() then also reports
   // AttackResult::minimum_distance (before any eps projection).
   virtual bool minimum_norm() const { return false; }
+  // Mask attacks return the pixels they may change ([1, H, W] of 0/1, see
+  // threat/mask.h); run() restores every pixel outside it. Undefined = no mask.
+  virtual torch::Tensor mask() const { return {}; }
 
  protected:
   // Returns candidate adversarials for x [n, ...] (the samples still to be broken).

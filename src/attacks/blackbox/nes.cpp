@@ -1,6 +1,7 @@
 #include "advlab/attacks/blackbox/nes.h"
 
 #include "advlab/attacks/best_adversarial.h"
+#include "advlab/attacks/blackbox/active_samples.h"
 #include "advlab/attacks/blackbox/finite_differences.h"
 #include "advlab/attacks/blackbox/score_losses.h"
 #include "advlab/core/error.h"
@@ -49,32 +50,26 @@ torch::Tensor NesAttack::attack(Oracle& oracle, const torch::Tensor& x, const Cr
   auto device = x.device();
   BestAdversarial best(x);
 
-  auto active = oracle.with_budget(cost);
-  auto x0 = x.index_select(0, active.to(device));
+  ActiveSamples active(oracle, criterion, cost);
+  auto x0 = x.index_select(0, active.indices().to(device));
   auto xa = x0.clone();
-  auto crit = criterion.select(active);
-  auto narrow = [&](const torch::Tensor& keep) {
-    auto k = keep.nonzero().squeeze(1);
-    auto kd = k.to(device);
-    active = active.index_select(0, k);
-    x0 = x0.index_select(0, kd);
-    xa = xa.index_select(0, kd);
-    crit = crit->select(k);
-  };
+  active.track(x0);
+  active.track(xa);
 
   for (int64_t it = 0;; ++it) {
-    narrow(oracle.remaining(active) >= cost);
-    if (active.numel() == 0) break;
+    active.keep_affordable(cost);
+    if (active.empty()) break;
     oracle.note_iterations(it + 1);
     auto shape = xa.sizes().vec();
     shape.insert(shape.begin() + 1, pairs);
     auto u = at::randn(shape, gen, torch::TensorOptions().dtype(torch::kFloat32)).to(device);
-    auto g = antithetic_gradient(oracle, xa, active, *crit, u, options_.sigma(), options_.loss());
+    auto g = antithetic_gradient(oracle, xa, active.indices(), active.criterion(), u, options_.sigma(),
+                                 options_.loss());
     auto eps = per_sample_eps(options_.eps(), x0);
     xa = bounds.clip(threat().project(x0, xa - step * threat().normalize_grad(g), eps));
-    auto adversarial = crit->is_adversarial(query_log_probabilities(oracle, xa, active));
-    best.update(active, xa, adversarial);
-    narrow(~adversarial);
+    auto adversarial = active.criterion().is_adversarial(query_log_probabilities(oracle, xa, active.indices()));
+    best.update(active.indices(), xa, adversarial);
+    active.keep(~adversarial);
   }
   return best.adversarials();
 }

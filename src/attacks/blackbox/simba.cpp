@@ -1,6 +1,7 @@
 #include "advlab/attacks/blackbox/simba.h"
 
 #include "advlab/attacks/best_adversarial.h"
+#include "advlab/attacks/blackbox/active_samples.h"
 #include "advlab/attacks/blackbox/score_losses.h"
 #include "advlab/core/error.h"
 
@@ -130,29 +131,20 @@ torch::Tensor SimbaAttack::attack(Oracle& oracle, const torch::Tensor& x, const 
   SimbaBasis basis(dct, {C, H, W}, freq_dims, stride, device);
   BestAdversarial best(x);
 
-  auto active = oracle.with_budget(1);
-  auto x0 = x.index_select(0, active.to(device));
+  ActiveSamples active(oracle, criterion, 1);
+  auto x0 = x.index_select(0, active.indices().to(device));
   auto xb = x0.clone();
-  auto crit = criterion.select(active);
   // Loss to lower: -log of the other classes' mass (untargeted, i.e. p_y drops) or
   // -log p_t (targeted); log-space keeps confident samples from rounding to p_y = 1.
-  auto loss = score_cross_entropy(query_log_probabilities(oracle, xb, active), *crit);
-  auto narrow = [&](const torch::Tensor& keep) {
-    auto k = keep.nonzero().squeeze(1);
-    auto kd = k.to(device);
-    active = active.index_select(0, k);
-    x0 = x0.index_select(0, kd);
-    xb = xb.index_select(0, kd);
-    loss = loss.index_select(0, k);
-    crit = crit->select(k);
-  };
+  auto loss = score_cross_entropy(query_log_probabilities(oracle, xb, active.indices()), active.criterion());
+  for (auto* state : {&x0, &xb, &loss}) active.track(*state);
 
   auto order = basis.order(gen);
   int64_t position = 0;
   bool queried_in_pass = false;
   for (int64_t it = 0;; ++it) {
-    narrow(oracle.remaining(active) >= 1);
-    if (active.numel() == 0) break;
+    active.keep_affordable(1);
+    if (active.empty()) break;
     if (position == order.size(0)) {  // every direction tried: a fresh order
       // A whole pass without a query (e.g. eps = 0: no step changes anything) ends it.
       if (!queried_in_pass) break;
@@ -163,20 +155,20 @@ torch::Tensor SimbaAttack::attack(Oracle& oracle, const torch::Tensor& x, const 
     oracle.note_iterations(it + 1);
     auto q = basis.direction(order[position++].item<int64_t>());
     auto eps = per_sample_eps(options_.eps(), x0);
-    auto open = torch::ones({active.size(0)}, torch::kBool);  // no step kept yet
-    auto adversarial = torch::zeros({active.size(0)}, torch::kBool);
+    auto open = torch::ones({active.size()}, torch::kBool);  // no step kept yet
+    auto adversarial = torch::zeros({active.size()}, torch::kBool);
     for (double sign : {-1.0, 1.0}) {
       auto candidate = bounds.clip(threat().project(x0, xb + sign * step * q, eps));
       auto changed = flat((candidate - xb).abs() > 1e-7).any(1).to(torch::kCPU);
-      auto tried = (open & changed & (oracle.remaining(active) >= 1)).nonzero().squeeze(1);
+      auto tried = (open & changed & (oracle.remaining(active.indices()) >= 1)).nonzero().squeeze(1);
       if (tried.numel() == 0) continue;
       queried_in_pass = true;
       auto td = tried.to(device);
-      auto sub = crit->select(tried);
-      auto logp = query_log_probabilities(oracle, candidate.index_select(0, td), active.index_select(0, tried));
+      auto sub = active.criterion().select(tried);
+      auto logp = query_log_probabilities(oracle, candidate.index_select(0, td), active.indices().index_select(0, tried));
       auto l = score_cross_entropy(logp, *sub);
       auto adv = sub->is_adversarial(logp);
-      best.update(active.index_select(0, tried), candidate.index_select(0, td), adv);
+      best.update(active.indices().index_select(0, tried), candidate.index_select(0, td), adv);
       auto keep = (l < loss.index_select(0, tried)) | adv;
       auto kept = tried.masked_select(keep);
       auto kd = kept.to(device);
@@ -185,7 +177,7 @@ torch::Tensor SimbaAttack::attack(Oracle& oracle, const torch::Tensor& x, const 
       open.index_fill_(0, kept, false);
       adversarial.index_fill_(0, tried.masked_select(adv), true);
     }
-    narrow(~adversarial);
+    active.keep(~adversarial);
   }
   return best.adversarials();
 }

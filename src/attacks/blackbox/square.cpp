@@ -1,6 +1,7 @@
 #include "advlab/attacks/blackbox/square.h"
 
 #include "advlab/attacks/best_adversarial.h"
+#include "advlab/attacks/blackbox/active_samples.h"
 #include "advlab/attacks/blackbox/score_losses.h"
 #include "advlab/core/error.h"
 
@@ -204,41 +205,30 @@ torch::Tensor SquareAttack::attack(Oracle& oracle, const torch::Tensor& x, const
   auto device = x.device();
   BestAdversarial best(x);
 
-  auto active = oracle.with_budget(1);  // indices into x, on the CPU
-  auto x0 = x.index_select(0, active.to(device));
+  ActiveSamples active(oracle, criterion, 1);
+  auto x0 = x.index_select(0, active.indices().to(device));
   auto xb = bounds.clip(strategy.init(x0, eps, gen));
-  auto crit = criterion.select(active);
-  auto logp = query_log_probabilities(oracle, xb, active);
-  auto margin = score_margin(logp, *crit);
-  auto adversarial = crit->is_adversarial(logp);
-  best.update(active, xb, adversarial);
+  auto logp = query_log_probabilities(oracle, xb, active.indices());
+  auto margin = score_margin(logp, active.criterion());
+  auto adversarial = active.criterion().is_adversarial(logp);
+  best.update(active.indices(), xb, adversarial);
+  for (auto* state : {&x0, &xb, &margin}) active.track(*state);
+  active.keep(~adversarial);
 
-  // Keeps the samples marked in `keep` (bool, CPU) in every per-sample tensor.
-  auto narrow = [&](const torch::Tensor& keep) {
-    auto k = keep.nonzero().squeeze(1);
-    auto kd = k.to(device);
-    active = active.index_select(0, k);
-    x0 = x0.index_select(0, kd);
-    xb = xb.index_select(0, kd);
-    margin = margin.index_select(0, k);
-    crit = crit->select(k);
-  };
-  narrow(~adversarial);
-
-  for (int64_t it = 0; active.numel() > 0; ++it) {
-    narrow(oracle.remaining(active) >= 1);  // out of queries: done
-    if (active.numel() == 0) break;
+  for (int64_t it = 0; !active.empty(); ++it) {
+    active.keep_affordable(1);  // out of queries: done
+    if (active.empty()) break;
     oracle.note_iterations(it + 1);
     auto p = detail_square::square_fraction(p_init, it, options_.queries());
     auto candidate = bounds.clip(strategy.propose(x0, xb, eps, p, bounds, gen));
-    logp = query_log_probabilities(oracle, candidate, active);
-    auto m = score_margin(logp, *crit);
-    adversarial = crit->is_adversarial(logp);
+    logp = query_log_probabilities(oracle, candidate, active.indices());
+    auto m = score_margin(logp, active.criterion());
+    adversarial = active.criterion().is_adversarial(logp);
     auto better = (m < margin) | adversarial;
     xb = torch::where(expand_like(better.to(device), xb).to(torch::kBool), candidate, xb);
     margin = torch::where(better, m, margin);
-    best.update(active, candidate, adversarial);
-    narrow(~adversarial);
+    best.update(active.indices(), candidate, adversarial);
+    active.keep(~adversarial);
   }
   return best.adversarials();
 }

@@ -1,6 +1,7 @@
 #include "advlab/attacks/blackbox/zoo.h"
 
 #include "advlab/attacks/best_adversarial.h"
+#include "advlab/attacks/blackbox/active_samples.h"
 #include "advlab/attacks/blackbox/score_losses.h"
 #include "advlab/core/error.h"
 
@@ -83,40 +84,28 @@ torch::Tensor ZooAttack::attack(Oracle& oracle, const torch::Tensor& x, const Cr
   const bool newton = options_.solver() == "newton";
   BestAdversarial best(x);
 
-  auto active = oracle.with_budget(1);
-  auto x0 = x.index_select(0, active.to(device));
+  ActiveSamples active(oracle, criterion, 1);
+  auto x0 = x.index_select(0, active.indices().to(device));
   auto xa = x0.clone();
   auto fopts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
   auto M = torch::zeros({x0.size(0), D}, fopts), V = torch::zeros_like(M), T = torch::zeros_like(M);
   torch::Tensor f0;  // loss at the current iterate [n]
-  auto crit = criterion.select(active);
-  auto narrow = [&](const torch::Tensor& keep) {
-    auto k = keep.nonzero().squeeze(1);
-    auto kd = k.to(device);
-    active = active.index_select(0, k);
-    x0 = x0.index_select(0, kd);
-    xa = xa.index_select(0, kd);
-    M = M.index_select(0, kd);
-    V = V.index_select(0, kd);
-    T = T.index_select(0, kd);
-    if (f0.defined()) f0 = f0.index_select(0, k);
-    crit = crit->select(k);
-  };
+  for (auto* state : {&x0, &xa, &M, &V, &T, &f0}) active.track(*state);
 
   for (int64_t it = 0;; ++it) {
-    narrow(oracle.remaining(active) >= 1);
-    if (active.numel() == 0) break;
+    active.keep_affordable(1);
+    if (active.empty()) break;
     oracle.note_iterations(it + 1);
     // The current iterate: adversarial already? Its loss also serves the Hessian estimate.
-    auto logp = query_log_probabilities(oracle, xa, active);
-    f0 = zoo_loss(logp, *crit, kappa);
-    auto adversarial = crit->is_adversarial(logp);
-    best.update(active, xa, adversarial);
-    narrow(~adversarial);
-    narrow(oracle.remaining(active) >= 2 * B + 1);  // a step must leave a query to check it
-    if (active.numel() == 0) break;
+    auto logp = query_log_probabilities(oracle, xa, active.indices());
+    f0 = zoo_loss(logp, active.criterion(), kappa);
+    auto adversarial = active.criterion().is_adversarial(logp);
+    best.update(active.indices(), xa, adversarial);
+    active.keep(~adversarial);
+    active.keep_affordable(2 * B + 1);  // a step must leave a query to check it
+    if (active.empty()) break;
 
-    const int64_t n = active.size(0);
+    const int64_t n = active.size();
     auto coords = std::get<1>(at::rand({n, D}, gen).topk(B, 1)).to(device);  // [n, B], distinct
     auto xf = flat(xa);
     auto xi = xf.gather(1, coords);
@@ -127,8 +116,8 @@ torch::Tensor ZooAttack::attack(Oracle& oracle, const torch::Tensor& x, const Cr
     auto shape = xa.sizes().vec();
     shape[0] = n * 2 * B;
     auto owner = torch::arange(n, torch::kLong).repeat_interleave(2 * B);
-    auto f = zoo_loss(query_log_probabilities(oracle, probes.view(shape), active.index_select(0, owner)),
-                      *crit->select(owner), kappa)
+    auto f = zoo_loss(query_log_probabilities(oracle, probes.view(shape), active.indices().index_select(0, owner)),
+                      *active.criterion().select(owner), kappa)
                  .view({n, 2 * B})
                  .to(device);
     auto fp = f.narrow(1, 0, B), fm = f.narrow(1, B, B), fc = f0.to(device).unsqueeze(1);

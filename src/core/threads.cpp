@@ -4,12 +4,17 @@
 
 #include <malloc.h>
 
+#include <cstdlib>
+
 #include <thread>
 
 namespace advlab {
 
 int configure_threads(int requested) {
-  int n = requested > 0 ? requested : static_cast<int>(std::thread::hardware_concurrency());
+  int n = requested;
+  if (n <= 0)
+    if (const char* env = std::getenv("ADVLAB_THREADS")) n = std::atoi(env);
+  if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
   if (n <= 0) n = 1;
   at::set_num_threads(n);
   return at::get_num_threads();

@@ -21,7 +21,7 @@ std::string slurp(const std::string& path) {
 
 CliOutput run_cli(const std::string& args) {
   auto dir = make_temp_dir("cli");
-  std::string command = std::string(ADVLAB_BINARY) + " --threads 2 " + args + " >" + dir + "/out 2>" + dir + "/err";
+  std::string command = std::string(ADVLAB_BINARY) + " " + args + " >" + dir + "/out 2>" + dir + "/err";
   int status = std::system(command.c_str());
   CliOutput result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

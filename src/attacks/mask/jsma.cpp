@@ -1,0 +1,172 @@
+#include "advlab/attacks/mask/jsma.h"
+
+#include "advlab/attacks/best_adversarial.h"
+#include "advlab/core/error.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
+
+namespace advlab {
+
+namespace detail_jsma {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+// Elements of one [chunk, D, D] pair-score tensor: bounds the pair search's memory.
+constexpr int64_t kPairElements = 1 << 22;
+
+// For a batch of 2m copies of m inputs: rows [0, m) give the target logit z_t, rows
+// [m, 2m) the sum of the other logits, so one backward pass yields both gradients.
+// Untargeted, t is the most likely class other than the true label at this input.
+class TargetAndOthers : public AttackLoss {
+ public:
+  explicit TargetAndOthers(int64_t m) : m_(m) {}
+  std::string name() const override { return "jsma-saliency"; }
+  torch::Tensor operator()(const torch::Tensor& logits, const Criterion& criterion) const override {
+    auto cls = criterion.classes().to(logits.device()).view({-1, 1});
+    auto target = criterion.targeted()
+                      ? cls
+                      : logits.detach().scatter(1, cls, -std::numeric_limits<float>::infinity()).argmax(1, true);
+    auto zt = logits.gather(1, target).squeeze(1);
+    auto others = logits.sum(1) - zt;
+    auto first = torch::arange(logits.size(0), cls.options()) < m_;
+    return torch::where(first, zt, others);
+  }
+
+ private:
+  int64_t m_;
+};
+
+// Flat index of the best entry of each row of score [n, E]: the first one under `score`,
+// or under `fallback` where no entry of `score` is finite.
+torch::Tensor best_index(const torch::Tensor& score, const torch::Tensor& fallback) {
+  auto [top, index] = score.max(1);
+  return torch::where(top > kNegInf, index, fallback.argmax(1));
+}
+
+}  // namespace detail_jsma
+
+std::pair<torch::Tensor, torch::Tensor> jsma_choose(const torch::Tensor& alpha, const torch::Tensor& beta,
+                                                    const torch::Tensor& domain, const torch::Tensor& single,
+                                                    bool increase) {
+  using namespace detail_jsma;
+  // Decreasing mirrors increasing: flip both gradients and the conditions read the same.
+  const double sign = increase ? 1.0 : -1.0;
+  auto a = (sign * alpha).to(torch::kFloat32);
+  auto b = (sign * beta).to(torch::kFloat32);
+  const int64_t n = a.size(0), d = a.size(1);
+  auto dom = domain.to(a.device(), torch::kBool);
+
+  // Single coordinates.
+  auto ok1 = (a > 0) & (b < 0) & dom;
+  auto p1 = best_index(torch::where(ok1, -a * b, torch::full_like(a, kNegInf)),
+                       torch::where(dom, a - b, torch::full_like(a, kNegInf)));
+
+  // Pairs p != q, exhaustively, a chunk of samples at a time.
+  auto p2 = torch::zeros({n}, torch::TensorOptions().dtype(torch::kLong).device(a.device()));
+  auto q2 = p2.clone();
+  auto off_diagonal = ~torch::eye(d, torch::TensorOptions().dtype(torch::kBool).device(a.device()));
+  const int64_t chunk = std::max<int64_t>(1, kPairElements / std::max<int64_t>(1, d * d));
+  for (int64_t start = 0; start < n; start += chunk) {
+    const int64_t c = std::min(chunk, n - start);
+    auto ac = a.narrow(0, start, c), bc = b.narrow(0, start, c), dc = dom.narrow(0, start, c);
+    auto pair_a = ac.unsqueeze(2) + ac.unsqueeze(1);  // [c, D, D]
+    auto pair_b = bc.unsqueeze(2) + bc.unsqueeze(1);
+    auto allowed = dc.unsqueeze(2) & dc.unsqueeze(1) & off_diagonal;
+    auto ok = allowed & (pair_a > 0) & (pair_b < 0);
+    auto score = torch::where(ok, -pair_a * pair_b, torch::full_like(pair_a, kNegInf)).view({c, -1});
+    auto fallback = torch::where(allowed, pair_a - pair_b, torch::full_like(pair_a, kNegInf)).view({c, -1});
+    auto index = best_index(score, fallback);
+    p2.narrow(0, start, c).copy_(torch::div(index, d, "floor"));
+    q2.narrow(0, start, c).copy_(index.remainder(d));
+  }
+  auto one = single.to(a.device(), torch::kBool);
+  return {torch::where(one, p1, p2), torch::where(one, p1, q2)};
+}
+
+JsmaOptions JsmaOptions::from_params(ParamReader& params) {
+  JsmaOptions o;
+  return o.eps(params.find_double("eps"))
+      .norm(params.get_string("norm", o.norm()))
+      .theta(params.get_double("theta", o.theta()))
+      .gamma(params.get_double("gamma", o.gamma()))
+      .mask(params.get_string("mask", o.mask()));
+}
+
+Jsma::Jsma(JsmaOptions options)
+    : options_(std::move(options)), threat_(make_threat_model("l0")), mask_("jsma", options_.mask()) {
+  const auto& o = options_;
+  ADVLAB_CHECK(o.norm() == "l0", "jsma: norm must be l0, got '", o.norm(), "'");
+  if (o.eps())
+    ADVLAB_CHECK(*o.eps() >= 0 && std::isfinite(*o.eps()),
+                 "jsma: eps is a number of coordinates and must be >= 0, got ", *o.eps());
+  ADVLAB_CHECK(std::isfinite(o.theta()) && o.theta() != 0 && std::abs(o.theta()) <= 1,
+               "jsma: theta must be in [-1, 1] and non-zero (+1 increases, -1 decreases), got ", o.theta());
+  ADVLAB_CHECK(o.gamma() > 0 && o.gamma() <= 1, "jsma: gamma must be in (0, 1], got ", o.gamma());
+}
+
+nlohmann::json Jsma::params() const {
+  return {{"eps", options_.eps() ? nlohmann::json(*options_.eps()) : nlohmann::json(nullptr)},
+          {"norm", options_.norm()},
+          {"theta", options_.theta()},
+          {"gamma", options_.gamma()},
+          {"mask", options_.mask()}};
+}
+
+int64_t Jsma::budget(int64_t coordinates) const {
+  if (options_.eps()) return static_cast<int64_t>(std::floor(*options_.eps()));
+  return std::max<int64_t>(1, static_cast<int64_t>(std::floor(options_.gamma() * coordinates)));
+}
+
+torch::Tensor Jsma::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
+  const auto bounds = context.bounds();
+  const bool increase = options_.theta() > 0;
+  const double step = options_.theta() * (bounds.upper - bounds.lower);
+  auto shape = x.sizes().vec();
+  BestAdversarial best(x);
+
+  auto adv = flat(x).clone();  // [m, D]: the samples still attacked
+  const int64_t d = adv.size(1);
+  const int64_t limit = budget(d);
+  auto movable = flat(mask_.movable(x)) > 0.5;
+  auto domain = movable & (increase ? adv < bounds.upper : adv > bounds.lower);
+  auto long_opts = torch::TensorOptions().dtype(torch::kLong).device(x.device());
+  auto active = torch::arange(x.size(0), long_opts);
+  auto changed = torch::zeros({x.size(0)}, long_opts);
+
+  for (int64_t it = 0;; ++it) {
+    const int64_t m = active.size(0);
+    shape[0] = m;
+    std::vector<int64_t> reps(shape.size(), 1);
+    reps[0] = 2;
+    auto rows = active.repeat(2);
+    auto lg = context.loss_gradient(adv.view(shape).repeat(reps), detail_jsma::TargetAndOthers(m),
+                                    *criterion.select(rows.to(torch::kCPU)), rows);
+    auto is_adv = criterion.select(active.to(torch::kCPU))->is_adversarial(lg.logits.narrow(0, 0, m));
+    best.update(active, adv.view(shape), is_adv);
+    auto left = limit - changed;
+    auto keep = (~is_adv.to(x.device()) & (left > 0) & domain.any(1)).nonzero().squeeze(1);
+    if (keep.numel() == 0) break;
+    context.note_iterations(it + 1);
+
+    auto grad = flat(lg.grad);
+    auto alpha = grad.narrow(0, 0, m).index_select(0, keep);
+    auto beta = grad.narrow(0, m, m).index_select(0, keep);
+    active = active.index_select(0, keep);
+    adv = adv.index_select(0, keep);
+    domain = domain.index_select(0, keep);
+    changed = changed.index_select(0, keep);
+    auto single = (left.index_select(0, keep) == 1) | (domain.sum(1) == 1);
+    auto [p, q] = jsma_choose(alpha, beta, domain, single, increase);
+
+    // Move both coordinates (one when p == q) and take them out of the search domain.
+    auto pq = torch::stack({p, q}, 1);
+    adv.scatter_(1, pq, (adv.gather(1, pq) + step).clamp(bounds.lower, bounds.upper));
+    domain.scatter_(1, pq, false);
+    changed = changed + 1 + (p != q).to(torch::kLong);
+  }
+  return best.adversarials();
+}
+
+}  // namespace advlab

@@ -5,12 +5,15 @@
 #include "advlab/core/error.h"
 #include "advlab/criteria/criterion.h"
 #include "advlab/threat/mask.h"
+#include "advlab/threat/threat_model.h"
 #include "support/linear_model.h"
 #include "support/trained_models.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include <iostream>
 
 namespace advlab {
 namespace {

@@ -83,7 +83,7 @@ torch::Tensor deepfool_search(AttackContext& context, const torch::Tensor& x, co
   auto adv = x.clone();
   auto total = torch::zeros_like(x);
   auto classes = criterion.classes().to(x.device()).index_select(0, local);
-  auto free = movable.defined() ? movable.to(x.device(), x.scalar_type()) : torch::Tensor();
+  auto movable_now = movable.defined() ? movable.to(x.device(), x.scalar_type()) : torch::Tensor();
   torch::Tensor others;  // untargeted: [n, m] classes whose boundaries are linearised
 
   for (int64_t it = 0;; ++it) {
@@ -105,7 +105,7 @@ torch::Tensor deepfool_search(AttackContext& context, const torch::Tensor& x, co
     total = total.index_select(0, keep);
     classes = classes.index_select(0, keep);
     logits = logits.index_select(0, keep);
-    if (free.defined()) free = free.index_select(0, keep);
+    if (movable_now.defined()) movable_now = movable_now.index_select(0, keep);
     if (!targeted) others = others.index_select(0, keep);
 
     // Pairs (a, b) whose difference z_a - z_b must become positive: (k, y) for each
@@ -131,7 +131,7 @@ torch::Tensor deepfool_search(AttackContext& context, const torch::Tensor& x, co
     auto start = adv.repeat(reps);
     auto blocked = ((lg.grad > 0) & (start >= bounds.upper)) | ((lg.grad < 0) & (start <= bounds.lower));
     auto grad = lg.grad.masked_fill(blocked, 0);
-    if (free.defined()) grad = grad * free.repeat(reps);
+    if (movable_now.defined()) grad = grad * movable_now.repeat(reps);
     // Distance to each linearised boundary: |f| / ||grad f||_q, where the dual norm is
     // <grad, d> for the threat model's unit steepest direction d.
     auto direction = threat.normalize_grad(grad);

@@ -41,7 +41,8 @@ class TargetAndOthers : public AttackLoss {
 // Flat index of the best entry of each row of score [n, E]: the first one under `score`,
 // or under `fallback` where no entry of `score` is finite.
 torch::Tensor best_index(const torch::Tensor& score, const torch::Tensor& fallback) {
-  auto [top, index] = score.max(1);
+  auto index = score.argmax(1);
+  auto top = score.gather(1, index.unsqueeze(1)).squeeze(1);
   return torch::where(top > kNegInf, index, fallback.argmax(1));
 }
 
@@ -73,11 +74,15 @@ std::pair<torch::Tensor, torch::Tensor> jsma_choose(const torch::Tensor& alpha, 
     auto ac = a.narrow(0, start, c), bc = b.narrow(0, start, c), dc = dom.narrow(0, start, c);
     auto pair_a = ac.unsqueeze(2) + ac.unsqueeze(1);  // [c, D, D]
     auto pair_b = bc.unsqueeze(2) + bc.unsqueeze(1);
-    auto allowed = dc.unsqueeze(2) & dc.unsqueeze(1) & off_diagonal;
-    auto ok = allowed & (pair_a > 0) & (pair_b < 0);
-    auto score = torch::where(ok, -pair_a * pair_b, torch::full_like(pair_a, kNegInf)).view({c, -1});
-    auto fallback = torch::where(allowed, pair_a - pair_b, torch::full_like(pair_a, kNegInf)).view({c, -1});
-    auto index = best_index(score, fallback);
+    auto allowed = dc.unsqueeze(2).logical_and(dc.unsqueeze(1)).logical_and_(off_diagonal);
+    auto ok = (pair_a > 0).logical_and_(pair_b < 0).logical_and_(allowed);
+    auto score = (pair_a * pair_b).neg_().masked_fill_(ok.logical_not_(), kNegInf).view({c, -1});
+    auto index = score.argmax(1);  // the first best pair
+    auto none = score.gather(1, index.unsqueeze(1)).squeeze(1) == kNegInf;
+    if (none.any().item<bool>()) {  // rare: some sample has no pair meeting the signs
+      auto fallback = (pair_a - pair_b).masked_fill_(allowed.logical_not_(), kNegInf).view({c, -1});
+      index = torch::where(none, fallback.argmax(1), index);
+    }
     p2.narrow(0, start, c).copy_(torch::div(index, d, "floor"));
     q2.narrow(0, start, c).copy_(index.remainder(d));
   }

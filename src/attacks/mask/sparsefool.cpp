@@ -87,14 +87,14 @@ torch::Tensor SparseFool::minimise(AttackContext& context, const torch::Tensor& 
   for (int64_t it = 0; it < options_.max_iter() && active.numel() > 0; ++it) {
     context.note_iterations(it + 1);
     auto crit = criterion.select(active.to(torch::kCPU));
-    auto free = movable.index_select(0, active);
+    auto movable_now = movable.index_select(0, active);
     // DeepFool's point is x_i + (1 + overshoot) r; it returns x_i where it found none.
-    auto reached = deepfool_search(context, xi, active, criterion, *l2, deepfool, free);
+    auto reached = deepfool_search(context, xi, active, criterion, *l2, deepfool, movable_now);
     auto lg = context.loss_gradient(reached, detail_sparsefool::BoundaryNormal(), *crit, active);
     auto found = crit->is_adversarial(lg.logits).to(x.device());
 
     auto r = (reached - xi) / (1 + overshoot);
-    auto w = flat(lg.grad * free);
+    auto w = flat(lg.grad * movable_now);
     auto offset = (w * flat(xi + options_.lambda() * r)).sum(1);
     xi = bounds.clip(xi + project_onto_boundary_l1(flat(xi), w, offset, bounds).view_as(xi));
     auto candidate = bounds.clip(x0 + (1 + overshoot) * (xi - x0));

@@ -87,6 +87,40 @@ TEST(Jsma, LinearModelChangesThePairsTheSaliencyMapRanksFirst) {
   EXPECT_EQ(jsma_pair(single), (std::set<int64_t>{1}));
 }
 
+// The pruned pair search must find the same best score as trying every pair.
+TEST(Jsma, PairSearchMatchesTheExhaustiveSearch) {
+  torch::manual_seed(5);
+  for (int64_t d : {12, 300, 784}) {
+    const int64_t n = 6;
+    // Heavy-tailed gradients, as on images: mostly small, a few large.
+    auto alpha = torch::randn({n, d}) * torch::randn({n, d}).pow(4);
+    auto beta = -0.5 * alpha + torch::randn({n, d}) * torch::randn({n, d}).pow(4);
+    auto domain = torch::rand({n, d}) < 0.9;
+    for (bool increase : {true, false}) {
+      auto choice = jsma_choose(alpha, beta, domain, torch::zeros({n}, torch::kBool), increase);
+      const float sign = increase ? 1.f : -1.f;
+      auto a = (sign * alpha).contiguous(), b = (sign * beta).contiguous();
+      auto A = a.accessor<float, 2>(), B = b.accessor<float, 2>();
+      auto D = domain.accessor<bool, 2>();
+      for (int64_t i = 0; i < n; ++i) {
+        double best = -1;
+        for (int64_t p = 0; p < d; ++p)
+          for (int64_t q = p + 1; q < d; ++q) {
+            if (!D[i][p] || !D[i][q]) continue;
+            double sa = A[i][p] + A[i][q], sb = B[i][p] + B[i][q];
+            if (sa > 0 && sb < 0) best = std::max(best, -sa * sb);
+          }
+        ASSERT_GT(best, 0) << "no valid pair in the test data";
+        int64_t p = choice.first[i].item<int64_t>(), q = choice.second[i].item<int64_t>();
+        ASSERT_NE(p, q);
+        EXPECT_TRUE(D[i][p] && D[i][q]);
+        double got = -(A[i][p] + A[i][q]) * (B[i][p] + B[i][q]);
+        EXPECT_NEAR(got, best, 1e-6 * best) << "d " << d << " sample " << i << (increase ? " up" : " down");
+      }
+    }
+  }
+}
+
 TEST(Jsma, LinearModelWithAMaskChangesOnlyAllowedPixels) {
   auto p = jsma_linear();
   TargetedMisclassification target(torch::tensor({int64_t{1}}));

@@ -48,6 +48,53 @@ torch::Tensor best_index(const torch::Tensor& score, const torch::Tensor& fallba
 
 }  // namespace detail_jsma
 
+namespace detail_jsma {
+
+// Exhaustive pair search among candidate coordinates: idx int64 [n, M] (ascending, so the
+// first best pair is the first in (p, q) order), use bool [n, M] marks real candidates.
+// Returns (p, q) as coordinate indices and the best valid score (-inf where no pair meets
+// the sign conditions; there the pair with the largest a - b is returned when
+// `fallback`). a, b: gradients with the sign of theta folded in.
+struct PairSearch {
+  torch::Tensor p, q, score;
+};
+
+PairSearch search_pairs(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& idx,
+                        const torch::Tensor& use, bool fallback) {
+  const int64_t n = idx.size(0), m = idx.size(1);
+  PairSearch out{torch::zeros({n}, idx.options()), torch::zeros({n}, idx.options()),
+                 torch::full({n}, kNegInf, a.options())};
+  const int64_t chunk = std::max<int64_t>(1, kPairElements / std::max<int64_t>(1, m * m));
+  for (int64_t start = 0; start < n; start += chunk) {
+    const int64_t c = std::min(chunk, n - start);
+    auto ic = idx.narrow(0, start, c), uc = use.narrow(0, start, c);
+    auto ac = a.narrow(0, start, c).gather(1, ic), bc = b.narrow(0, start, c).gather(1, ic);
+    auto pair_a = ac.unsqueeze(2) + ac.unsqueeze(1);  // [c, M, M]
+    auto pair_b = bc.unsqueeze(2) + bc.unsqueeze(1);
+    auto allowed = uc.unsqueeze(2).logical_and(uc.unsqueeze(1)).logical_and_(ic.unsqueeze(2) != ic.unsqueeze(1));
+    auto ok = (pair_a > 0).logical_and_(pair_b < 0).logical_and_(allowed);
+    auto score = (pair_a * pair_b).neg_().masked_fill_(ok.logical_not_(), kNegInf).view({c, -1});
+    auto index = score.argmax(1);  // the first best pair
+    auto top = score.gather(1, index.unsqueeze(1)).squeeze(1);
+    auto none = top == kNegInf;
+    if (fallback && none.any().item<bool>()) {  // rare: some sample has no pair meeting the signs
+      auto relaxed = (pair_a - pair_b).masked_fill_(allowed.logical_not_(), kNegInf).view({c, -1});
+      index = torch::where(none, relaxed.argmax(1), index);
+    }
+    out.p.narrow(0, start, c).copy_(ic.gather(1, torch::div(index, m, "floor").unsqueeze(1)).squeeze(1));
+    out.q.narrow(0, start, c).copy_(ic.gather(1, index.remainder(m).unsqueeze(1)).squeeze(1));
+    out.score.narrow(0, start, c).copy_(top);
+  }
+  return out;
+}
+
+// Candidates kept for the first, cheap search: the top coordinates by a and by -b.
+constexpr int64_t kShortlist = 48;
+// Largest pruned candidate set searched exactly; beyond it, all coordinates are searched.
+constexpr int64_t kPrunedLimit = 384;
+
+}  // namespace detail_jsma
+
 std::pair<torch::Tensor, torch::Tensor> jsma_choose(const torch::Tensor& alpha, const torch::Tensor& beta,
                                                     const torch::Tensor& domain, const torch::Tensor& single,
                                                     bool increase) {
@@ -58,33 +105,49 @@ std::pair<torch::Tensor, torch::Tensor> jsma_choose(const torch::Tensor& alpha, 
   auto b = (sign * beta).to(torch::kFloat32);
   const int64_t n = a.size(0), d = a.size(1);
   auto dom = domain.to(a.device(), torch::kBool);
+  auto neg_inf = torch::full_like(a, kNegInf);
 
   // Single coordinates.
   auto ok1 = (a > 0) & (b < 0) & dom;
-  auto p1 = best_index(torch::where(ok1, -a * b, torch::full_like(a, kNegInf)),
-                       torch::where(dom, a - b, torch::full_like(a, kNegInf)));
+  auto p1 = best_index(torch::where(ok1, -a * b, neg_inf), torch::where(dom, a - b, neg_inf));
 
-  // Pairs p != q, exhaustively, a chunk of samples at a time.
-  auto p2 = torch::zeros({n}, torch::TensorOptions().dtype(torch::kLong).device(a.device()));
-  auto q2 = p2.clone();
-  auto off_diagonal = ~torch::eye(d, torch::TensorOptions().dtype(torch::kBool).device(a.device()));
-  const int64_t chunk = std::max<int64_t>(1, kPairElements / std::max<int64_t>(1, d * d));
-  for (int64_t start = 0; start < n; start += chunk) {
-    const int64_t c = std::min(chunk, n - start);
-    auto ac = a.narrow(0, start, c), bc = b.narrow(0, start, c), dc = dom.narrow(0, start, c);
-    auto pair_a = ac.unsqueeze(2) + ac.unsqueeze(1);  // [c, D, D]
-    auto pair_b = bc.unsqueeze(2) + bc.unsqueeze(1);
-    auto allowed = dc.unsqueeze(2).logical_and(dc.unsqueeze(1)).logical_and_(off_diagonal);
-    auto ok = (pair_a > 0).logical_and_(pair_b < 0).logical_and_(allowed);
-    auto score = (pair_a * pair_b).neg_().masked_fill_(ok.logical_not_(), kNegInf).view({c, -1});
-    auto index = score.argmax(1);  // the first best pair
-    auto none = score.gather(1, index.unsqueeze(1)).squeeze(1) == kNegInf;
-    if (none.any().item<bool>()) {  // rare: some sample has no pair meeting the signs
-      auto fallback = (pair_a - pair_b).masked_fill_(allowed.logical_not_(), kNegInf).view({c, -1});
-      index = torch::where(none, fallback.argmax(1), index);
-    }
-    p2.narrow(0, start, c).copy_(torch::div(index, d, "floor"));
-    q2.narrow(0, start, c).copy_(index.remainder(d));
+  // Pairs, exact but pruned. A valid pair (p, q) scores (a_p + a_q)(-b_p - b_q), with both
+  // factors positive, so at most U_p = (a_p + A)(B - b_p) where A = max a and B = max -b
+  // over the domain. Any valid pair found (from a shortlist) gives a lower bound L on the
+  // best score; coordinates with U_p < L cannot be in the best pair.
+  auto idx_all = torch::arange(d, torch::TensorOptions().dtype(torch::kLong).device(a.device())).expand({n, d});
+  const int64_t k = std::min(kShortlist, d);
+  auto short_idx = std::get<0>(
+      torch::cat({std::get<1>(torch::where(dom, a, neg_inf).topk(k, 1)),
+                  std::get<1>(torch::where(dom, -b, neg_inf).topk(k, 1))}, 1).sort(1));
+  auto first = search_pairs(a, b, short_idx, dom.gather(1, short_idx), false);
+  auto big_a = torch::where(dom, a, neg_inf).amax(1, true);
+  auto big_b = torch::where(dom, -b, neg_inf).amax(1, true);
+  auto fa = a + big_a, fb = big_b - b;
+  auto bound = torch::where((fa > 0) & (fb > 0) & dom, fa * fb, neg_inf);
+  // Round-off slack: never prune a coordinate whose bound is within 1e-5 of L.
+  auto lower = first.score.unsqueeze(1);
+  auto keep = dom & (bound >= lower - 1e-5 * lower.abs());
+  auto counts = keep.sum(1);
+  auto prunable = (first.score > kNegInf) & (counts <= kPrunedLimit);
+  auto p2 = first.p.clone(), q2 = first.q.clone();
+  auto rows = prunable.nonzero().squeeze(1);
+  if (rows.numel() > 0) {
+    // Kept coordinates first, in ascending order; the rest are padding.
+    const int64_t m = counts.index_select(0, rows).max().item<int64_t>();
+    auto kept = keep.index_select(0, rows);
+    auto order = std::get<1>(((~kept).to(torch::kLong) * d + idx_all.narrow(0, 0, rows.numel())).sort(1)).narrow(1, 0, m);
+    auto use = torch::arange(m, counts.options()).unsqueeze(0) < counts.index_select(0, rows).unsqueeze(1);
+    auto found = search_pairs(a.index_select(0, rows), b.index_select(0, rows), order.contiguous(), use, false);
+    p2.index_copy_(0, rows, found.p);
+    q2.index_copy_(0, rows, found.q);
+  }
+  rows = (~prunable).nonzero().squeeze(1);
+  if (rows.numel() > 0) {  // no valid pair in the shortlist, or too many candidates: search all
+    auto found = search_pairs(a.index_select(0, rows), b.index_select(0, rows),
+                              idx_all.narrow(0, 0, rows.numel()).contiguous(), dom.index_select(0, rows), true);
+    p2.index_copy_(0, rows, found.p);
+    q2.index_copy_(0, rows, found.q);
   }
   auto one = single.to(a.device(), torch::kBool);
   return {torch::where(one, p1, p2), torch::where(one, p1, q2)};

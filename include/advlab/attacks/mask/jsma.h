@@ -9,11 +9,12 @@
 // -(alpha_p + alpha_q)(beta_p + beta_q) subject to alpha_p + alpha_q > 0 and
 // beta_p + beta_q < 0 (signs flipped when decreasing), i.e. the pair that raises the
 // target most while lowering the others. Both coordinates move by theta * (upper - lower)
-// (clipped to the bounds) and leave the search domain. The pair search is the paper's
-// exact O(D^2) search over all candidate pairs, done with tensor ops per sample (chunked
-// to bound memory). When no pair meets the sign conditions, the pair with the largest
-// alpha - beta is taken instead (the paper would stop there); when one coordinate of the
-// budget is left, the best single coordinate is taken.
+// (clipped to the bounds) and leave the search domain. The pair search gives the paper's
+// exact O(D^2) search's answer, with tensor ops per sample and an exact pruning bound
+// that usually leaves a few dozen coordinates to pair (see jsma.cpp). When no pair meets
+// the sign conditions, the pair with the largest alpha - beta is taken instead (the paper
+// would stop there); when one coordinate of the budget is left, the best single
+// coordinate is taken.
 // Untargeted: the target of each step is the most likely class other than the true label
 // (re-chosen every step), so the attack pushes towards the nearest competitor.
 // Candidates are the coordinates inside the mask that can still move in theta's direction.

@@ -14,7 +14,7 @@ namespace detail_jsma {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 // Elements of one [chunk, D, D] pair-score tensor: bounds the pair search's memory.
-constexpr int64_t kPairElements = 1 << 22;
+constexpr int64_t kPairElements = 1 << 20;
 
 // For a batch of 2m copies of m inputs: rows [0, m) give the target logit z_t, rows
 // [m, 2m) the sum of the other logits, so one backward pass yields both gradients.
@@ -46,52 +46,56 @@ torch::Tensor best_index(const torch::Tensor& score, const torch::Tensor& fallba
   return torch::where(top > kNegInf, index, fallback.argmax(1));
 }
 
-}  // namespace detail_jsma
-
-namespace detail_jsma {
+struct PairSearch {
+  torch::Tensor p, q, score;
+};
 
 // Exhaustive pair search among candidate coordinates: idx int64 [n, M] (ascending, so the
 // first best pair is the first in (p, q) order), use bool [n, M] marks real candidates.
 // Returns (p, q) as coordinate indices and the best valid score (-inf where no pair meets
 // the sign conditions; there the pair with the largest a - b is returned when
 // `fallback`). a, b: gradients with the sign of theta folded in.
-struct PairSearch {
-  torch::Tensor p, q, score;
-};
-
 PairSearch search_pairs(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& idx,
                         const torch::Tensor& use, bool fallback) {
   const int64_t n = idx.size(0), m = idx.size(1);
   PairSearch out{torch::zeros({n}, idx.options()), torch::zeros({n}, idx.options()),
                  torch::full({n}, kNegInf, a.options())};
+  // In c = -b the conditions read a_p + a_q > 0 and c_p + c_q > 0, and the score is
+  // max(a_p + a_q, 0) * max(c_p + c_q, 0): positive exactly for valid pairs. Unused
+  // candidates get -kHuge, so every pair with one of them scores 0.
+  constexpr float kHuge = 1e30f;
   const int64_t chunk = std::max<int64_t>(1, kPairElements / std::max<int64_t>(1, m * m));
   for (int64_t start = 0; start < n; start += chunk) {
     const int64_t c = std::min(chunk, n - start);
-    auto ic = idx.narrow(0, start, c), uc = use.narrow(0, start, c);
-    auto ac = a.narrow(0, start, c).gather(1, ic), bc = b.narrow(0, start, c).gather(1, ic);
-    auto pair_a = ac.unsqueeze(2) + ac.unsqueeze(1);  // [c, M, M]
-    auto pair_b = bc.unsqueeze(2) + bc.unsqueeze(1);
-    auto allowed = uc.unsqueeze(2).logical_and(uc.unsqueeze(1)).logical_and_(ic.unsqueeze(2) != ic.unsqueeze(1));
-    auto ok = (pair_a > 0).logical_and_(pair_b < 0).logical_and_(allowed);
-    auto score = (pair_a * pair_b).neg_().masked_fill_(ok.logical_not_(), kNegInf).view({c, -1});
-    auto index = score.argmax(1);  // the first best pair
-    auto top = score.gather(1, index.unsqueeze(1)).squeeze(1);
-    auto none = top == kNegInf;
-    if (fallback && none.any().item<bool>()) {  // rare: some sample has no pair meeting the signs
-      auto relaxed = (pair_a - pair_b).masked_fill_(allowed.logical_not_(), kNegInf).view({c, -1});
-      index = torch::where(none, relaxed.argmax(1), index);
+    auto ic = idx.narrow(0, start, c);
+    auto unused = use.narrow(0, start, c).logical_not();
+    auto ac = a.narrow(0, start, c).gather(1, ic).masked_fill(unused, -kHuge);
+    auto cc = (-b.narrow(0, start, c)).gather(1, ic).masked_fill(unused, -kHuge);
+    auto score = (ac.unsqueeze(2) + ac.unsqueeze(1)).clamp_min_(0);  // [c, M, M]
+    score.mul_((cc.unsqueeze(2) + cc.unsqueeze(1)).clamp_min_(0));
+    score.diagonal(0, 1, 2).zero_();  // p != q
+    auto flat_score = score.view({c, -1});
+    auto index = flat_score.argmax(1);  // the first best pair, p < q (the scores are symmetric)
+    auto top = flat_score.gather(1, index.unsqueeze(1)).squeeze(1);
+    auto p = torch::div(index, m, "floor"), q = index.remainder(m);
+    auto none = top <= 0;
+    if (fallback && none.any().item<bool>()) {
+      // Rare: no pair meets the signs. Take the largest (a_p + a_q) + (c_p + c_q), which
+      // is separable: the two best coordinates by a + c.
+      auto two = std::get<1>((ac + cc).topk(2, 1));
+      auto lo = std::get<0>(two.min(1)), hi = std::get<0>(two.max(1));
+      p = torch::where(none, lo, p);
+      q = torch::where(none, hi, q);
     }
-    out.p.narrow(0, start, c).copy_(ic.gather(1, torch::div(index, m, "floor").unsqueeze(1)).squeeze(1));
-    out.q.narrow(0, start, c).copy_(ic.gather(1, index.remainder(m).unsqueeze(1)).squeeze(1));
-    out.score.narrow(0, start, c).copy_(top);
+    out.p.narrow(0, start, c).copy_(ic.gather(1, p.unsqueeze(1)).squeeze(1));
+    out.q.narrow(0, start, c).copy_(ic.gather(1, q.unsqueeze(1)).squeeze(1));
+    out.score.narrow(0, start, c).copy_(torch::where(none, torch::full_like(top, kNegInf), top));
   }
   return out;
 }
 
 // Candidates kept for the first, cheap search: the top coordinates by a and by -b.
 constexpr int64_t kShortlist = 48;
-// Largest pruned candidate set searched exactly; beyond it, all coordinates are searched.
-constexpr int64_t kPrunedLimit = 384;
 
 }  // namespace detail_jsma
 
@@ -120,30 +124,47 @@ std::pair<torch::Tensor, torch::Tensor> jsma_choose(const torch::Tensor& alpha, 
   auto short_idx = std::get<0>(
       torch::cat({std::get<1>(torch::where(dom, a, neg_inf).topk(k, 1)),
                   std::get<1>(torch::where(dom, -b, neg_inf).topk(k, 1))}, 1).sort(1));
-  auto first = search_pairs(a, b, short_idx, dom.gather(1, short_idx), false);
+  // A coordinate in both top lists appears twice: use it once.
+  auto repeated = torch::cat({torch::zeros({n, 1}, dom.options()),
+                              short_idx.narrow(1, 1, 2 * k - 1) == short_idx.narrow(1, 0, 2 * k - 1)}, 1);
+  auto first = search_pairs(a, b, short_idx, dom.gather(1, short_idx) & ~repeated, false);
   auto big_a = torch::where(dom, a, neg_inf).amax(1, true);
   auto big_b = torch::where(dom, -b, neg_inf).amax(1, true);
   auto fa = a + big_a, fb = big_b - b;
   auto bound = torch::where((fa > 0) & (fb > 0) & dom, fa * fb, neg_inf);
-  // Round-off slack: never prune a coordinate whose bound is within 1e-5 of L.
+  // Round-off slack: never prune a coordinate whose bound is within 1e-5 of L. (Samples
+  // whose shortlist has no valid pair keep L = -inf and are searched in full.)
   auto lower = first.score.unsqueeze(1);
   auto keep = dom & (bound >= lower - 1e-5 * lower.abs());
   auto counts = keep.sum(1);
-  auto prunable = (first.score > kNegInf) & (counts <= kPrunedLimit);
+  auto prunable = first.score > kNegInf;
   auto p2 = first.p.clone(), q2 = first.q.clone();
   auto rows = prunable.nonzero().squeeze(1);
   if (rows.numel() > 0) {
-    // Kept coordinates first, in ascending order; the rest are padding.
-    const int64_t m = counts.index_select(0, rows).max().item<int64_t>();
-    auto kept = keep.index_select(0, rows);
-    auto order = std::get<1>(((~kept).to(torch::kLong) * d + idx_all.narrow(0, 0, rows.numel())).sort(1)).narrow(1, 0, m);
-    auto use = torch::arange(m, counts.options()).unsqueeze(0) < counts.index_select(0, rows).unsqueeze(1);
-    auto found = search_pairs(a.index_select(0, rows), b.index_select(0, rows), order.contiguous(), use, false);
-    p2.index_copy_(0, rows, found.p);
-    q2.index_copy_(0, rows, found.q);
+    // Samples sorted by how many coordinates they keep, and searched in groups of similar
+    // size, so that a few large sets do not pad every small one.
+    auto sorted = counts.index_select(0, rows).sort();
+    rows = rows.index_select(0, std::get<1>(sorted));
+    auto sizes = std::get<0>(sorted).to(torch::kCPU);
+    auto size_of = sizes.accessor<int64_t, 1>();
+    const int64_t total = rows.numel();
+    for (int64_t start = 0; start < total;) {
+      int64_t c = 1;
+      while (start + c < total && (c + 1) * size_of[start + c] * size_of[start + c] <= kPairElements) ++c;
+      const int64_t m = std::max<int64_t>(2, size_of[start + c - 1]);
+      auto group = rows.narrow(0, start, c);
+      // Kept coordinates first, in ascending order; the rest are padding.
+      auto kept = keep.index_select(0, group);
+      auto order = std::get<1>(((~kept).to(torch::kLong) * d + idx_all.narrow(0, 0, c)).sort(1)).narrow(1, 0, m);
+      auto use = torch::arange(m, counts.options()).unsqueeze(0) < counts.index_select(0, group).unsqueeze(1);
+      auto found = search_pairs(a.index_select(0, group), b.index_select(0, group), order.contiguous(), use, false);
+      p2.index_copy_(0, group, found.p);
+      q2.index_copy_(0, group, found.q);
+      start += c;
+    }
   }
   rows = (~prunable).nonzero().squeeze(1);
-  if (rows.numel() > 0) {  // no valid pair in the shortlist, or too many candidates: search all
+  if (rows.numel() > 0) {  // no valid pair in the shortlist: search all pairs
     auto found = search_pairs(a.index_select(0, rows), b.index_select(0, rows),
                               idx_all.narrow(0, 0, rows.numel()).contiguous(), dom.index_select(0, rows), true);
     p2.index_copy_(0, rows, found.p);

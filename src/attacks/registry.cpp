@@ -20,6 +20,8 @@
 #include "advlab/attacks/gradient/cw.h"
 #include "advlab/attacks/gradient/deepfool.h"
 #include "advlab/attacks/gradient/ead.h"
+#include "advlab/attacks/mask/jsma.h"
+#include "advlab/attacks/mask/sparsefool.h"
 #include "advlab/core/error.h"
 
 namespace advlab {
@@ -95,6 +97,12 @@ const std::vector<AttackSpec>& attack_registry() {
       {"transfer", "Transfer attack from a given surrogate or a substitute trained on oracle labels (Papernot et al. 2017)",
        "black-box", {"linf", "l2"}, true, false,
        [](ParamReader& p) { return std::make_unique<TransferAttack>(TransferOptions::from_params(p)); }},
+      {"jsma", "JSMA: change the pixel pairs the Jacobian saliency map ranks first, within a mask (Papernot et al. 2016)",
+       "white-box", {"l0"}, true, false,
+       [](ParamReader& p) { return std::make_unique<Jsma>(JsmaOptions::from_params(p)); }},
+      {"sparsefool", "SparseFool: DeepFool boundary points and a box-constrained L1 linear solver, within a mask (Modas et al. 2019)",
+       "white-box", {"l0", "l1"}, true, true,
+       [](ParamReader& p) { return std::make_unique<SparseFool>(SparseFoolOptions::from_params(p)); }},
   };
   return registry;
 }

@@ -21,6 +21,7 @@ struct AttackFlags {
   double eps = 0, step_size = 0;
   int64_t steps = 0, restarts = 0, queries = 0;
   std::string surrogate;
+  std::string mask;
   bool targeted = false;
   std::string target = "random";
   uint64_t seed = 0;
@@ -39,6 +40,7 @@ std::map<std::string, std::string> attack_options(const AttackFlags& f, const CL
   if (cmd.count("--restarts")) options["restarts"] = std::to_string(f.restarts);
   if (cmd.count("--queries")) options["queries"] = std::to_string(f.queries);
   if (cmd.count("--surrogate")) options["surrogate"] = f.surrogate;
+  if (cmd.count("--mask")) options["mask"] = f.mask;
   for (const auto& s : f.settings) {
     auto eq = s.find('=');
     ADVLAB_CHECK(eq != std::string::npos && eq > 0, "--set expects key=value, got '", s, "'");
@@ -51,7 +53,17 @@ void run(const AttackFlags& f, const CLI::App& cmd) {
   ADVLAB_CHECK(f.eps >= 0, "eps must be >= 0, got ", f.eps);
   ADVLAB_CHECK(f.limit >= 0, "--limit must be >= 0, got ", f.limit);
   ADVLAB_CHECK(f.batch_size >= 1, "--batch-size must be >= 1, got ", f.batch_size);
-  auto attack = make_attack(f.attack, attack_options(f, cmd));  // validates before loading data
+  auto chosen = attack_options(f, cmd);
+  std::unique_ptr<Attack> attack;
+  try {
+    attack = make_attack(f.attack, chosen);  // validates before loading data
+  } catch (const Error& e) {
+    // The option reader's "has no option 'mask'" does not say the flag is the cause.
+    if (cmd.count("--mask") && std::string(e.what()).find("no option 'mask'") != std::string::npos)
+      throw Error("--mask: attack '" + f.attack + "' does not take a mask (only mask attacks such as jsma "
+                  "and sparsefool do; see advlab list-attacks)");
+    throw;
+  }
   auto dataset = data::load_dataset(f.data).head(f.limit);
   auto model = f.model.load(dataset);
 
@@ -87,6 +99,8 @@ void register_attack_command(CLI::App& app) {
   cmd->add_option("--restarts", flags->restarts, "random restarts (total runs)");
   cmd->add_option("--queries", flags->queries, "query budget per image (black-box attacks)");
   cmd->add_option("--surrogate", flags->surrogate, "surrogate model .pt (transfer attack)");
+  cmd->add_option("--mask", flags->mask,
+                  "pixels a mask attack may change: full, rect:X,Y,W,H, circle:CX,CY,R, stickers, border:F or a .png");
   cmd->add_flag("--targeted", flags->targeted, "targeted attack");
   cmd->add_option("--target", flags->target, "random | least-likely | <class>")->capture_default_str();
   cmd->add_option("--seed", flags->seed, "random seed")->capture_default_str();

@@ -66,35 +66,46 @@ nlohmann::json DeepFool::params() const {
 
 torch::Tensor DeepFool::minimise(AttackContext& context, const torch::Tensor& x,
                                 const Criterion& criterion) {
+  return deepfool_search(context, x, torch::arange(x.size(0), x.options().dtype(torch::kLong)), criterion,
+                         threat(), options_);
+}
+
+torch::Tensor deepfool_search(AttackContext& context, const torch::Tensor& x, const torch::Tensor& rows,
+                              const Criterion& criterion, const ThreatModel& threat,
+                              const DeepFoolOptions& options, const torch::Tensor& movable) {
   using detail_deepfool::PairDifference;
   const auto bounds = context.bounds();
   const bool targeted = criterion.targeted();
   BestAdversarial best(x);
-  auto active = torch::arange(x.size(0), x.options().dtype(torch::kLong));
+  auto active = torch::arange(x.size(0), x.options().dtype(torch::kLong));  // indices into x
+  auto local = rows.to(x.device(), torch::kLong);  // the same samples in the context's batch
   auto x0 = x;
   auto adv = x.clone();
   auto total = torch::zeros_like(x);
-  auto classes = criterion.classes().to(x.device());
+  auto classes = criterion.classes().to(x.device()).index_select(0, local);
+  auto movable_now = movable.defined() ? movable.to(x.device(), x.scalar_type()) : torch::Tensor();
   torch::Tensor others;  // untargeted: [n, m] classes whose boundaries are linearised
 
   for (int64_t it = 0;; ++it) {
-    auto crit = criterion.select(active.to(torch::kCPU));
-    auto logits = context.logits(adv, active);
+    auto crit = criterion.select(local.to(torch::kCPU));
+    auto logits = context.logits(adv, local);
     auto is_adv = crit->is_adversarial(logits);
-    best.update(active, adv, is_adv, threat().distance(x0, adv));
+    best.update(active, adv, is_adv, threat.distance(x0, adv));
     auto keep = (~is_adv).nonzero().squeeze(1);
-    if (keep.numel() == 0 || it == options_.steps()) break;
+    if (keep.numel() == 0 || it == options.steps()) break;
     context.note_iterations(it + 1);
     if (!targeted && !others.defined()) {
-      int64_t m = std::min(options_.candidates(), logits.size(1)) - 1;
+      int64_t m = std::min(options.candidates(), logits.size(1)) - 1;
       others = detail_deepfool::top_other_classes(logits, classes, m);
     }
     active = active.index_select(0, keep);
+    local = local.index_select(0, keep);
     x0 = x0.index_select(0, keep);
     adv = adv.index_select(0, keep);
     total = total.index_select(0, keep);
     classes = classes.index_select(0, keep);
     logits = logits.index_select(0, keep);
+    if (movable_now.defined()) movable_now = movable_now.index_select(0, keep);
     if (!targeted) others = others.index_select(0, keep);
 
     // Pairs (a, b) whose difference z_a - z_b must become positive: (k, y) for each
@@ -111,18 +122,19 @@ torch::Tensor DeepFool::minimise(AttackContext& context, const torch::Tensor& x,
     const int64_t m = a.size(0) / n;
     std::vector<int64_t> reps(adv.dim(), 1);
     reps[0] = m;
-    auto rows = active.repeat(m);
+    auto pair_rows = local.repeat(m);
     auto lg = context.loss_gradient(adv.repeat(reps), PairDifference(a, b),
-                                    *criterion.select(rows.to(torch::kCPU)), rows);
+                                    *criterion.select(pair_rows.to(torch::kCPU)), pair_rows);
     // Pixels at a bound that the step would push further out cannot move (clipping would
     // undo them), so they are left out of the linearisation: on images with saturated
     // pixels this cuts the number of iterations several-fold.
     auto start = adv.repeat(reps);
     auto blocked = ((lg.grad > 0) & (start >= bounds.upper)) | ((lg.grad < 0) & (start <= bounds.lower));
     auto grad = lg.grad.masked_fill(blocked, 0);
+    if (movable_now.defined()) grad = grad * movable_now.repeat(reps);
     // Distance to each linearised boundary: |f| / ||grad f||_q, where the dual norm is
     // <grad, d> for the threat model's unit steepest direction d.
-    auto direction = threat().normalize_grad(grad);
+    auto direction = threat.normalize_grad(grad);
     auto dual = flat(grad * direction).sum(1).clamp_min(1e-12).view({m, n});
     auto gap = lg.loss.abs().view({m, n});
     auto nearest = (gap / dual).argmin(0);
@@ -130,7 +142,7 @@ torch::Tensor DeepFool::minimise(AttackContext& context, const torch::Tensor& x,
     // The 1e-4 pushes just across a boundary that is exactly linear.
     auto scale = ((gap + 1e-4) / dual).view({-1}).index_select(0, pick);
     total = total + expand_like(scale, adv) * direction.index_select(0, pick);
-    adv = bounds.clip(x0 + (1 + options_.overshoot()) * total);
+    adv = bounds.clip(x0 + (1 + options.overshoot()) * total);
   }
   return best.adversarials();
 }

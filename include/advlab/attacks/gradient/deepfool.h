@@ -38,4 +38,13 @@ class DeepFool : public MinimumNormAttack {
   DeepFoolOptions options_;
 };
 
+// The DeepFool search itself, shared with SparseFool. x [n, ...]: the samples to search
+// from; rows int64 [n]: their indices in the context's batch and in `criterion`. Steps in
+// `threat`'s geometry (options.norm() is not read) until adversarial or options.steps();
+// coordinates where `movable` (x's shape) is 0 never move (undefined = all may). Returns
+// the closest adversarial iterate of each sample, x itself where none was found.
+torch::Tensor deepfool_search(AttackContext& context, const torch::Tensor& x, const torch::Tensor& rows,
+                              const Criterion& criterion, const ThreatModel& threat,
+                              const DeepFoolOptions& options, const torch::Tensor& movable = {});
+
 }  // namespace advlab

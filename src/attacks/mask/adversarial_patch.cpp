@@ -59,14 +59,27 @@ torch::Tensor patch_shape(const std::string& shape, int64_t side) {
   throw Error("patch: shape must be square or circle, got '" + shape + "'");
 }
 
+namespace detail_patch {
+torch::Tensor paste_each(const torch::Tensor& images, const torch::Tensor& patches, const PatchPlacement& placement,
+                         const std::string& shape);
+}  // namespace detail_patch
+
 torch::Tensor paste_patch(const torch::Tensor& images, const torch::Tensor& patch,
                           const PatchPlacement& placement, const std::string& shape) {
-  namespace F = torch::nn::functional;
   ADVLAB_CHECK(images.dim() == 4, "paste_patch: images must be [N, C, H, W], got ", images.sizes());
   ADVLAB_CHECK(patch.dim() == 3 && patch.size(0) == images.size(1) && patch.size(1) == patch.size(2),
                "paste_patch: patch must be [C, S, S] with the images' ", images.size(1), " channels, got ",
                patch.sizes());
-  const int64_t n = images.size(0), h = images.size(2), w = images.size(3), side = patch.size(1);
+  return detail_patch::paste_each(images, patch.unsqueeze(0).expand({images.size(0), -1, -1, -1}), placement, shape);
+}
+
+namespace detail_patch {
+
+// paste_patch with one patch per image, patches [N, C, S, S].
+torch::Tensor paste_each(const torch::Tensor& images, const torch::Tensor& patches, const PatchPlacement& placement,
+                         const std::string& shape) {
+  namespace F = torch::nn::functional;
+  const int64_t n = images.size(0), h = images.size(2), w = images.size(3), side = patches.size(2);
   ADVLAB_CHECK(placement.center_x.numel() == n, "paste_patch: ", placement.center_x.numel(),
                " placements for ", n, " images");
   if (n == 0) return images.clone();
@@ -84,12 +97,14 @@ torch::Tensor paste_patch(const torch::Tensor& images, const torch::Tensor& patc
 
   // Premultiplied colour plus coverage, sampled together.
   auto alpha = patch_shape(shape, side).to(images.options());
-  auto layers = torch::cat({patch * alpha, alpha}, 0).unsqueeze(0).expand({n, -1, -1, -1});
+  auto layers = torch::cat({patches * alpha, alpha.unsqueeze(0).expand({n, -1, -1, -1})}, 1);
   auto sampled = F::grid_sample(layers, grid,
                                 F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false));
   auto colour = sampled.narrow(1, 0, images.size(1)), cover = sampled.narrow(1, images.size(1), 1);
   return images * (1 - cover) + colour;
 }
+
+}  // namespace detail_patch
 
 PatchOptions PatchOptions::from_params(ParamReader& p) {
   PatchPlacementOptions d;
@@ -127,31 +142,46 @@ int64_t patch_side(const PatchOptions& options, int64_t height, int64_t width) {
   return std::max<int64_t>(1, std::llround(options.size() * std::min(height, width)));
 }
 
-torch::Tensor train_patch(const PatchGradient& gradient, const torch::Tensor& images, const Criterion& criterion,
-                          const PatchOptions& options, int64_t side, Bounds bounds, at::Generator& generator) {
+namespace detail_patch {
+
+// Trains `count` patches at once, [count, C, side, side]: image i trains patch group[i]
+// (int64 [N], CPU). Each step draws one random batch over all images, so training
+// several class patches costs no more steps than one.
+torch::Tensor train_joint(const PatchGradient& gradient, const torch::Tensor& images, const torch::Tensor& group,
+                          int64_t count, const Criterion& criterion, const PatchOptions& options, int64_t side,
+                          Bounds bounds, at::Generator& generator) {
   check_patch_options(options);
   ADVLAB_CHECK(images.dim() == 4 && images.size(0) >= 1, "train_patch: images must be a non-empty [N, C, H, W]");
   const int64_t n = images.size(0), batch = std::min(options.batch_size(), n);
   auto opts = images.options();
-  auto patch = (bounds.lower + (bounds.upper - bounds.lower) *
-                                   at::rand({images.size(1), side, side}, generator, torch::TensorOptions()))
-                   .to(opts)
-                   .requires_grad_(true);
-  torch::optim::Adam adam({patch}, torch::optim::AdamOptions(options.lr()));
+  auto patches = (bounds.lower + (bounds.upper - bounds.lower) *
+                                     at::rand({count, images.size(1), side, side}, generator, torch::TensorOptions()))
+                     .to(opts)
+                     .requires_grad_(true);
+  torch::optim::Adam adam({patches}, torch::optim::AdamOptions(options.lr()));
   for (int64_t step = 0; step < options.steps(); ++step) {
     auto rows = at::randperm(n, generator, torch::TensorOptions().dtype(torch::kLong)).narrow(0, 0, batch);
     auto placement = random_patch_placements(batch, images.size(2), images.size(3), side, options.placement(), generator);
     torch::AutoGradMode grad_on(true);
-    auto pasted = paste_patch(images.index_select(0, rows.to(images.device())), patch, placement, options.shape());
+    auto mine = patches.index_select(0, group.index_select(0, rows).to(images.device()));
+    auto pasted = paste_each(images.index_select(0, rows.to(images.device())), mine, placement, options.shape());
     auto lg = gradient(pasted.detach(), rows, *criterion.select(rows));
     adam.zero_grad();
     // Maximise the mean loss over the batch.
     torch::autograd::backward({pasted}, {-lg.grad / static_cast<double>(batch)});
     adam.step();
     torch::NoGradGuard no_grad;
-    patch.clamp_(bounds.lower, bounds.upper);
+    patches.clamp_(bounds.lower, bounds.upper);
   }
-  return patch.detach();
+  return patches.detach();
+}
+
+}  // namespace detail_patch
+
+torch::Tensor train_patch(const PatchGradient& gradient, const torch::Tensor& images, const Criterion& criterion,
+                          const PatchOptions& options, int64_t side, Bounds bounds, at::Generator& generator) {
+  auto group = torch::zeros({images.dim() == 4 ? images.size(0) : 0}, torch::kLong);
+  return detail_patch::train_joint(gradient, images, group, 1, criterion, options, side, bounds, generator)[0];
 }
 
 torch::Tensor train_patch(Classifier& model, const torch::Tensor& images, int64_t target_class,
@@ -242,28 +272,24 @@ torch::Tensor AdversarialPatch::perturb(AttackContext& context, const torch::Ten
   mask_.narrow(1, top, side).narrow(2, left, side).copy_(patch_shape(options_.shape(), side));
 
   auto loss = make_loss(options_.loss());
-  auto out = x.clone();
   // One universal patch per class of the criterion: per target class (targeted) or per
-  // true class, pushed away from it (untargeted).
+  // true class, pushed away from it (untargeted); all trained in one loop.
   auto classes = criterion.classes().to(torch::kCPU);
   auto unique = std::get<0>(at::_unique(classes, /*sorted=*/true));
-  for (int64_t k = 0; k < unique.numel(); ++k) {
-    auto group = (classes == unique[k]).nonzero().squeeze(1);  // indices into x
-    auto images = x.index_select(0, group.to(x.device()));
-    PatchGradient gradient = [&](const torch::Tensor& pasted, const torch::Tensor& rows, const Criterion& crit) {
-      // Training views at random placements are not candidates: counted, not watched.
-      context.set_watching(false);
-      auto lg = context.loss_gradient(pasted, *loss, crit, group.index_select(0, rows.to(torch::kCPU)));
-      context.set_watching(true);
-      return lg;
-    };
-    auto patch = train_patch(gradient, images, *criterion.select(group), options_, side, context.bounds(),
-                             context.generator());
-    // At the fixed placement the patch lies on whole pixels: copy it exactly.
-    auto canvas = torch::zeros({c, h, w}, x.options());
-    canvas.narrow(1, top, side).narrow(2, left, side).copy_(patch);
-    out.index_copy_(0, group.to(x.device()), apply_mask(images, canvas.expand_as(images), mask_));
-  }
+  auto group = torch::searchsorted(unique, classes);
+  PatchGradient gradient = [&](const torch::Tensor& pasted, const torch::Tensor& rows, const Criterion& crit) {
+    // Training views at random placements are not candidates: counted, not watched.
+    context.set_watching(false);
+    auto lg = context.loss_gradient(pasted, *loss, crit, rows);
+    context.set_watching(true);
+    return lg;
+  };
+  auto patches = detail_patch::train_joint(gradient, x, group, unique.numel(), criterion, options_, side,
+                                           context.bounds(), context.generator());
+  // At the fixed placement the patch lies on whole pixels: copy it exactly.
+  auto canvas = torch::zeros({unique.numel(), c, h, w}, x.options());
+  canvas.narrow(2, top, side).narrow(3, left, side).copy_(patches);
+  auto out = apply_mask(x, canvas.index_select(0, group.to(x.device())), mask_);
   context.note_iterations(options_.steps());
   return out;
 }

@@ -30,6 +30,7 @@ TEST(AdversarialPatch, TrainedPatchBeatsARandomPatchOnHeldOutImagesAndFreshPlace
   // 14x14 of 28x28: this CNN shrugs off smaller patches (8x8 moved it by only ~5%).
   auto options = PatchOptions().size(0.5);
   auto patch = train_patch(model, train, target, options, 3);
+  // (Same seed, same patch: covered by the attack's conformance case.)
   ASSERT_EQ(patch.sizes(), (std::vector<int64_t>{1, 14, 14}));
   EXPECT_GE(patch.min().item<double>(), 0);
   EXPECT_LE(patch.max().item<double>(), 1);
@@ -43,7 +44,6 @@ TEST(AdversarialPatch, TrainedPatchBeatsARandomPatchOnHeldOutImagesAndFreshPlace
             << ")\n";
   EXPECT_GT(trained_rate, random_rate + 0.2);
   EXPECT_GT(trained_rate, 2 * random_rate);
-  EXPECT_TRUE(torch::equal(patch, train_patch(model, train, target, options, 3)));  // same seed, same patch
 }
 
 TEST(AdversarialPatch, PasteAtAFixedPlacementCopiesThePatchThere) {

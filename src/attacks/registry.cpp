@@ -22,6 +22,8 @@
 #include "advlab/attacks/gradient/ead.h"
 #include "advlab/attacks/mask/jsma.h"
 #include "advlab/attacks/mask/sparsefool.h"
+#include "advlab/attacks/mask/adversarial_patch.h"
+#include "advlab/attacks/mask/rp2.h"
 #include "advlab/core/error.h"
 
 namespace advlab {
@@ -103,6 +105,12 @@ const std::vector<AttackSpec>& attack_registry() {
       {"sparsefool", "SparseFool: DeepFool boundary points and a box-constrained L1 linear solver, within a mask (Modas et al. 2019)",
        "white-box", {"l0", "l1"}, true, true,
        [](ParamReader& p) { return std::make_unique<SparseFool>(SparseFoolOptions::from_params(p)); }},
+      {"rp2", "Robust Physical Perturbations: masked stickers optimised over random views, TV and printability (Eykholt et al. 2018)",
+       "white-box", {"linf", "l2"}, true, false,
+       [](ParamReader& p) { return std::make_unique<Rp2>(Rp2Options::from_params(p)); }},
+      {"patch", "Adversarial patch: one universal patch per class trained over random placements (Brown et al. 2017)",
+       "white-box", {"l0"}, true, false,
+       [](ParamReader& p) -> std::unique_ptr<Attack> { return AdversarialPatch::from_params(p); }},
   };
   return registry;
 }

@@ -28,7 +28,7 @@ void AttackContext::watch(std::shared_ptr<const Criterion> criterion, torch::Ten
 }
 
 void AttackContext::observe(const torch::Tensor& x, const torch::Tensor& logits, const torch::Tensor& local) {
-  if (!watch_ || x.size(0) == 0) return;
+  if (!watch_ || !watching_ || x.size(0) == 0) return;
   torch::NoGradGuard no_grad;
   auto rows = caller_rows(local, x.size(0));
   auto hit = watch_->criterion->select(rows)->is_adversarial(logits.detach()).to(torch::kCPU);

@@ -20,6 +20,8 @@
 #include "advlab/attacks/gradient/cw.h"
 #include "advlab/attacks/gradient/deepfool.h"
 #include "advlab/attacks/gradient/ead.h"
+#include "advlab/attacks/mask/adversarial_patch.h"
+#include "advlab/attacks/mask/rp2.h"
 #include "advlab/core/error.h"
 
 namespace advlab {
@@ -95,6 +97,12 @@ const std::vector<AttackSpec>& attack_registry() {
       {"transfer", "Transfer attack from a given surrogate or a substitute trained on oracle labels (Papernot et al. 2017)",
        "black-box", {"linf", "l2"}, true, false,
        [](ParamReader& p) { return std::make_unique<TransferAttack>(TransferOptions::from_params(p)); }},
+      {"rp2", "Robust Physical Perturbations: masked stickers optimised over random views, TV and printability (Eykholt et al. 2018)",
+       "white-box", {"linf", "l2"}, true, false,
+       [](ParamReader& p) { return std::make_unique<Rp2>(Rp2Options::from_params(p)); }},
+      {"patch", "Adversarial patch: one universal patch per class trained over random placements (Brown et al. 2017)",
+       "white-box", {"l0"}, true, false,
+       [](ParamReader& p) -> std::unique_ptr<Attack> { return AdversarialPatch::from_params(p); }},
   };
   return registry;
 }

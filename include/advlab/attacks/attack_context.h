@@ -46,6 +46,10 @@ class AttackContext {
   void watch(std::shared_ptr<const Criterion> criterion, torch::Tensor clean,
              const ThreatModel& threat, std::optional<double> eps);
   const torch::Tensor& seen_adversarial() const { return seen_; }
+  // Turns the watch off (queries are still counted) for inputs that are not candidates of
+  // the threat model: e.g. random physical views of a candidate, for expectation over
+  // transformation, which may fool the model without being anything the attack could return.
+  void set_watching(bool on) { watching_ = on; }
 
   void note_iterations(int64_t iterations) { iterations_ = std::max(iterations_, iterations); }
 
@@ -69,6 +73,7 @@ class AttackContext {
   };
   std::optional<Watch> watch_;
   torch::Tensor seen_;
+  bool watching_ = true;
 
   Classifier& model_;
   at::Generator generator_;

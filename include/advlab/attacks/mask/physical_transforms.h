@@ -22,6 +22,10 @@ struct PhysicalTransformOptions {
   TORCH_ARG(double, fill) = 0.5;             // value of pixels the view leaves uncovered
 };
 
+// Throws advlab::Error naming the option when `options` is invalid (min > max, negative
+// ranges, max_perspective >= 0.5, max_blur > 20, fill outside [0, 1]).
+void check_physical_transform_options(const PhysicalTransformOptions& options);
+
 // One independent random view per sample of x [N, C, H, W]; result in [0, 1], same shape.
 // Throws advlab::Error on invalid options (min > max, negative ranges).
 torch::Tensor random_physical_transform(const torch::Tensor& x,

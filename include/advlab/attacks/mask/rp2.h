@@ -1,0 +1,66 @@
+#pragma once
+// RP2, Robust Physical Perturbations (Eykholt et al. 2018, "Robust Physical-World Attacks
+// on Deep Learning Visual Classification"): a perturbation confined to a mask (sticker
+// regions), optimised with Adam over random physical views of the image (expectation over
+// transformation), smoothed by total variation and kept printable by a non-printability
+// score against a palette of printable colours.
+// White-box; targeted (as in the paper) or untargeted; optional L-inf or L2 cap (eps).
+#include "advlab/attacks/attack.h"
+#include "advlab/attacks/mask/physical_transforms.h"
+#include "advlab/attacks/param_reader.h"
+
+#include <torch/arg.h>
+
+namespace advlab {
+
+struct Rp2Options {
+  static Rp2Options from_params(ParamReader& params);
+
+  TORCH_ARG(std::string, mask) = "stickers";  // see threat/mask.h
+  TORCH_ARG(std::optional<double>, eps);      // none = unbounded inside the mask
+  TORCH_ARG(std::string, norm) = "linf";      // of the eps cap and of the lambda term
+  TORCH_ARG(int64_t, steps) = 100;
+  TORCH_ARG(double, lr) = 0.05;               // Adam
+  TORCH_ARG(int64_t, samples) = 8;            // random views per step
+  TORCH_ARG(double, tv_weight) = 0.05;
+  TORCH_ARG(double, nps_weight) = 0.05;
+  TORCH_ARG(double, lambda) = 0;              // weight of ||mask * delta||_norm
+  TORCH_ARG(std::string, loss) = "ce";
+  TORCH_ARG(PhysicalTransformOptions, transforms) = {};
+};
+
+// Total variation of each sample of d [N, C, H, W], mean over pixels: the mean length of
+// the image gradient (isotropic, forward differences).
+torch::Tensor rp2_total_variation(const torch::Tensor& d);
+// Printable colours [K, C]: a 3x3x3 grid of mid-range RGB values for C = 3, gray levels
+// for any other channel count.
+torch::Tensor rp2_printable_palette(int64_t channels);
+// Non-printability score of x [N, C, H, W] over the pixels of mask [1, H, W] (mean per
+// pixel): the product over palette colours of the pixel's distance to each. Zero exactly
+// on palette colours.
+torch::Tensor rp2_non_printability(const torch::Tensor& x, const torch::Tensor& mask,
+                                   const torch::Tensor& palette);
+
+class Rp2 : public Attack {
+ public:
+  explicit Rp2(Rp2Options options);
+  std::string name() const override { return "rp2"; }
+  nlohmann::json params() const override;
+  // The mask at the size of the images last attacked (mask specs are resolution-free;
+  // run() asks for it only after perturb() has seen the batch).
+  torch::Tensor mask() const override { return mask_; }
+
+ protected:
+  torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
+                        const Criterion& criterion) override;
+  const ThreatModel& threat() const override { return *threat_; }
+  std::optional<double> epsilon() const override { return options_.eps(); }
+
+ private:
+  Rp2Options options_;
+  std::shared_ptr<ThreatModel> threat_;
+  std::shared_ptr<AttackLoss> loss_;
+  torch::Tensor mask_;
+};
+
+}  // namespace advlab

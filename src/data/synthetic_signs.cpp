@@ -195,7 +195,7 @@ void add_sign(Face& face, int64_t label, const Palette& p) {
       static const char* numbers[] = {"30", "50", "80"};
       face.disc(1.0, p.red);
       face.disc(0.78, p.white);
-      add_glyphs(face, numbers[label - 3], 0.0, 0.36, 0.74, 0.14, 0.12, p.black);
+      add_glyphs(face, numbers[label - 3], 0.0, 0.40, 0.92, 0.17, 0.10, p.black);
       break;
     }
     case 6:  // stop: white-rimmed red octagon, white STOP
@@ -307,9 +307,10 @@ torch::Tensor render_sign(int64_t label, const SignSceneOptions& scene, at::Gene
   torch::NoGradGuard no_grad;
   Uniforms uniform(generator, 128);
 
-  // Pixel centres of the supersampled image in [-1, 1], x right, y down.
-  const int64_t n = scene.size * scene.supersample;
-  auto axis = (torch::arange(n, torch::kFloat32) + 0.5) * (2.0 / n) - 1.0;
+  // Background pixel centres in [-1, 1], x right, y down. The background is smooth, so
+  // only the sign (sharp edges) is supersampled.
+  const int64_t size = scene.size, n = scene.size * scene.supersample;
+  auto axis = (torch::arange(size, torch::kFloat32) + 0.5) * (2.0 / size) - 1.0;
   auto grid = torch::meshgrid({axis, axis}, "ij");
   auto y = grid[0], x = grid[1];
 
@@ -331,10 +332,12 @@ torch::Tensor render_sign(int64_t label, const SignSceneOptions& scene, at::Gene
     face.rect(-0.08, 0.5, 0.08, 4.0, {grey, grey, grey});
   }
   add_sign(face, label, palette);
-  auto canvas = random_background(x, y, n, uniform, generator).contiguous();
+  auto background = random_background(x, y, size, uniform, generator);
 
-  // The sign, pixel by pixel (a scalar loop: per-shape tensor ops cost ~20x more here).
-  float* out = canvas.data_ptr<float>();
+  // The sign at n x n, pixel by pixel (a scalar loop: per-shape tensor ops cost ~20x more
+  // here), as premultiplied colour + coverage, so averaging blocks anti-aliases the edges.
+  auto sign = torch::zeros({4, n, n}, torch::kFloat32);
+  float* out = sign.data_ptr<float>();
   const int64_t plane_size = n * n;
   const double ct = std::cos(theta), st = std::sin(theta);
   for (int64_t iy = 0; iy < n; ++iy) {
@@ -348,12 +351,15 @@ torch::Tensor render_sign(int64_t label, const SignSceneOptions& scene, at::Gene
       float rgb[3];
       if (face.colour_at(a / w, b / w, rgb)) {
         for (int c = 0; c < 3; ++c) out[c * plane_size + iy * n + ix] = rgb[c];
+        out[3 * plane_size + iy * n + ix] = 1.0f;
       }
     }
   }
 
   namespace F = torch::nn::functional;
-  auto image = F::avg_pool2d(canvas.unsqueeze(0), F::AvgPool2dFuncOptions(scene.supersample));
+  auto pooled = F::avg_pool2d(sign.unsqueeze(0), F::AvgPool2dFuncOptions(scene.supersample));
+  auto coverage = pooled.slice(1, 3, 4);
+  auto image = pooled.slice(1, 0, 3) + (1 - coverage) * background.unsqueeze(0);
 
   // Lighting: contrast around the mean, then brightness with a slight colour cast.
   const double contrast = 1.0 - uniform(0, scene.max_contrast_loss);

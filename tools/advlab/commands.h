@@ -12,5 +12,6 @@ void register_list_attacks_command(CLI::App& app);
 void register_quickstart_command(CLI::App& app);
 void register_eval_command(CLI::App& app);
 void register_data_command(CLI::App& app);
+void register_demo_command(CLI::App& app);
 
 }  // namespace advlab::cli

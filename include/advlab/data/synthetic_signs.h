@@ -27,7 +27,7 @@ int64_t sign_class_index(const std::string& name);
 struct SignSceneOptions {
   int64_t size = 32;         // output is [3, size, size]
   int64_t supersample = 4;   // anti-aliasing: render size*k square, average k x k blocks
-  double min_scale = 0.55;   // sign diameter as a fraction of the image width
+  double min_scale = 0.6;    // sign diameter as a fraction of the image width
   double max_scale = 0.85;
   double max_shift = 0.12;   // centre offset, fraction of the image width
   double max_rotation = 10;  // degrees
@@ -37,7 +37,7 @@ struct SignSceneOptions {
   double max_brightness = 1.3;
   double max_contrast_loss = 0.35;  // contrast x (1 - U[0, loss])
   double max_color_cast = 0.08;     // per-channel gain 1 +- U[0, cast]
-  double max_blur = 1.0;            // Gaussian sigma in output pixels
+  double max_blur = 0.8;            // Gaussian sigma in output pixels
   double max_noise = 0.03;          // sensor noise standard deviation
 };
 

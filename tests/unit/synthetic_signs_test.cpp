@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 
 using advlab::testing::error_message;
@@ -17,7 +18,7 @@ namespace data = advlab::data;
 
 namespace {
 
-torch::Tensor render(int64_t label, uint64_t seed, int64_t size = 32) {
+torch::Tensor signs_render(int64_t label, uint64_t seed, int64_t size = 32) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
   data::SignSceneOptions scene;
   scene.size = size;
@@ -25,10 +26,10 @@ torch::Tensor render(int64_t label, uint64_t seed, int64_t size = 32) {
 }
 
 // Fraction of pixels that are clearly red / clearly blue, averaged over `count` views.
-double colour_fraction(int64_t label, int channel, int count) {
+double signs_colour_fraction(int64_t label, int channel, int count) {
   double total = 0;
   for (int i = 0; i < count; ++i) {
-    auto img = render(label, 1000 + i);
+    auto img = signs_render(label, 1000 + i);
     auto others = (img.sum(0) - img[channel]) / 2;
     total += (img[channel] - others > 0.25).to(torch::kFloat32).mean().item<double>();
   }
@@ -52,9 +53,9 @@ TEST(SyntheticSigns, ClassNamesAreSortedAndIndexed) {
 TEST(SyntheticSigns, EveryClassRendersInRangeAtTheRequestedSize) {
   for (int64_t c = 0; c < static_cast<int64_t>(data::sign_class_names().size()); ++c) {
     for (int64_t size : {32, 48}) {
-      auto img = render(c, 7, size);
+      auto img = signs_render(c, 7, size);
       ASSERT_EQ(img.sizes(), torch::IntArrayRef({3, size, size}));
-      EXPECT_EQ(img.dtype(), torch::kFloat32);
+      EXPECT_EQ(img.scalar_type(), torch::kFloat32);
       EXPECT_TRUE(torch::isfinite(img).all().item<bool>());
       EXPECT_GE(img.min().item<double>(), 0.0);
       EXPECT_LE(img.max().item<double>(), 1.0);
@@ -64,8 +65,8 @@ TEST(SyntheticSigns, EveryClassRendersInRangeAtTheRequestedSize) {
 }
 
 TEST(SyntheticSigns, SameSeedSameImageOtherSeedOtherImage) {
-  EXPECT_TRUE(torch::equal(render(6, 42), render(6, 42)));
-  EXPECT_FALSE(torch::equal(render(6, 42), render(6, 43)));
+  EXPECT_TRUE(torch::equal(signs_render(6, 42), signs_render(6, 42)));
+  EXPECT_FALSE(torch::equal(signs_render(6, 42), signs_render(6, 43)));
 
   data::SignDatasetOptions small{3, 2, 32, 5}, large{5, 2, 32, 5};
   auto a = data::make_sign_datasets(small), b = data::make_sign_datasets(small);
@@ -94,21 +95,21 @@ TEST(SyntheticSigns, DatasetLayoutLabelsAndEightBitPixels) {
 TEST(SyntheticSigns, ClassesDifferAsTheRealSignsDo) {
   const int views = 24;
   const int red = 0, blue = 2;
-  const double stop_red = colour_fraction(data::sign_class_index("stop"), red, views);
-  const double speed_red = colour_fraction(data::sign_class_index("speed-30"), red, views);
-  const double priority_red = colour_fraction(data::sign_class_index("priority"), red, views);
+  const double stop_red = signs_colour_fraction(data::sign_class_index("stop"), red, views);
+  const double speed_red = signs_colour_fraction(data::sign_class_index("speed-30"), red, views);
+  const double priority_red = signs_colour_fraction(data::sign_class_index("priority"), red, views);
   // A stop sign is mostly red face; a speed limit only a red ring; priority has no red.
   EXPECT_GT(stop_red, 1.3 * speed_red) << stop_red << " vs " << speed_red;
   EXPECT_GT(speed_red, 1.3 * priority_red) << speed_red << " vs " << priority_red;
-  const double keep_right_blue = colour_fraction(data::sign_class_index("keep-right"), blue, views);
-  const double stop_blue = colour_fraction(data::sign_class_index("stop"), blue, views);
+  const double keep_right_blue = signs_colour_fraction(data::sign_class_index("keep-right"), blue, views);
+  const double stop_blue = signs_colour_fraction(data::sign_class_index("stop"), blue, views);
   EXPECT_GT(keep_right_blue, 2 * stop_blue) << keep_right_blue << " vs " << stop_blue;
 }
 
 TEST(SyntheticSigns, BackgroundAndViewpointVary) {
   std::vector<torch::Tensor> corners, images;
   for (uint64_t seed = 0; seed < 20; ++seed) {
-    auto img = render(data::sign_class_index("stop"), seed);
+    auto img = signs_render(data::sign_class_index("stop"), seed);
     corners.push_back(img.slice(1, 0, 3).slice(2, 0, 3).mean({1, 2}));  // mostly background
     images.push_back(img);
   }

@@ -43,10 +43,10 @@ void run_signs(const SignsArgs& args) {
 }  // namespace
 
 void register_data_command(CLI::App& app) {
-  auto* data = app.add_subcommand("data", "generate datasets");
-  data->require_subcommand(1);
+  auto* data_cmd = app.add_subcommand("data", "generate datasets");
+  data_cmd->require_subcommand(1);
   auto args = std::make_shared<SignsArgs>();
-  auto* signs = data->add_subcommand(
+  auto* signs = data_cmd->add_subcommand(
       "signs", "render synthetic traffic signs (" + c10::Join(", ", data::sign_class_names()) +
                    ") as DIR/train/<class>/*.png and DIR/test/<class>/*.png");
   signs->add_option("--out", args->out, "output folder (must not exist unless --force)")->required();

@@ -163,7 +163,7 @@ void run_demo(const DemoArgs& args) {
 
   std::printf("sign classifier: %s test accuracy (%s, %lld test images)\n", percent(accuracy).c_str(),
               args.arch.c_str(), static_cast<long long>(test.size()));
-  std::printf("rp2 %s stickers on %lld %s signs -> %s\n", args.mask.c_str(), static_cast<long long>(n),
+  std::printf("rp2 (mask %s) on %lld %s signs -> %s\n", args.mask.c_str(), static_cast<long long>(n),
               args.source.c_str(), args.target.c_str());
   std::printf("  targeted success on the plain images: %s\n",
               percent(result.success.to(torch::kFloat32).mean().item<double>()).c_str());

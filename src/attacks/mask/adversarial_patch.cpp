@@ -97,7 +97,7 @@ PatchOptions PatchOptions::from_params(ParamReader& p) {
       .size(p.get_double("size", 0.3))
       .shape(p.get_string("shape", "square"))
       .steps(p.get_int("steps", 200))
-      .lr(p.get_double("lr", 0.05))
+      .lr(p.get_double("lr", 0.1))
       .batch_size(p.get_int("batch_size", 32))
       .loss(p.get_string("loss", "ce"))
       .placement(PatchPlacementOptions()

@@ -21,14 +21,16 @@ PhysicalTransformOptions transforms_from_params(ParamReader& p) {
       .max_perspective(p.get_double("max_perspective", d.max_perspective()))
       .min_brightness(p.get_double("min_brightness", d.min_brightness()))
       .max_brightness(p.get_double("max_brightness", d.max_brightness()))
-      .max_blur(p.get_double("max_blur", d.max_blur()));
+      .max_blur(p.get_double("max_blur", d.max_blur()))
+      .fill(p.get_double("fill", d.fill()));
 }
 
 nlohmann::json transforms_json(const PhysicalTransformOptions& t) {
   return {{"max_rotation", t.max_rotation()},       {"min_scale", t.min_scale()},
           {"max_scale", t.max_scale()},             {"max_translation", t.max_translation()},
           {"max_perspective", t.max_perspective()}, {"min_brightness", t.min_brightness()},
-          {"max_brightness", t.max_brightness()},   {"max_blur", t.max_blur()}};
+          {"max_brightness", t.max_brightness()},   {"max_blur", t.max_blur()},
+          {"fill", t.fill()}};
 }
 
 }  // namespace detail_rp2
@@ -38,9 +40,9 @@ Rp2Options Rp2Options::from_params(ParamReader& params) {
       .mask(params.get_string("mask", "stickers"))
       .eps(params.find_double("eps"))
       .norm(params.get_string("norm", "linf"))
-      .steps(params.get_int("steps", 100))
-      .lr(params.get_double("lr", 0.05))
-      .samples(params.get_int("samples", 8))
+      .steps(params.get_int("steps", 40))
+      .lr(params.get_double("lr", 0.1))
+      .samples(params.get_int("samples", 4))
       .tv_weight(params.get_double("tv_weight", 0.05))
       .nps_weight(params.get_double("nps_weight", 0.05))
       .lambda(params.get_double("lambda", 0))

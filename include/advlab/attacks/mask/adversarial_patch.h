@@ -49,7 +49,7 @@ struct PatchOptions {
   TORCH_ARG(double, size) = 0.3;  // side, fraction of the image's smaller side
   TORCH_ARG(std::string, shape) = "square";
   TORCH_ARG(int64_t, steps) = 200;
-  TORCH_ARG(double, lr) = 0.05;  // Adam
+  TORCH_ARG(double, lr) = 0.1;  // Adam
   TORCH_ARG(int64_t, batch_size) = 32;  // images per step, drawn at random
   TORCH_ARG(std::string, loss) = "ce";
   TORCH_ARG(PatchPlacementOptions, placement) = {};

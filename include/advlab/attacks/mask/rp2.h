@@ -19,9 +19,9 @@ struct Rp2Options {
   TORCH_ARG(std::string, mask) = "stickers";  // see threat/mask.h
   TORCH_ARG(std::optional<double>, eps);      // none = unbounded inside the mask
   TORCH_ARG(std::string, norm) = "linf";      // of the eps cap and of the lambda term
-  TORCH_ARG(int64_t, steps) = 100;
-  TORCH_ARG(double, lr) = 0.05;               // Adam
-  TORCH_ARG(int64_t, samples) = 8;            // random views per step
+  TORCH_ARG(int64_t, steps) = 40;
+  TORCH_ARG(double, lr) = 0.1;                // Adam
+  TORCH_ARG(int64_t, samples) = 4;            // random views per step
   TORCH_ARG(double, tv_weight) = 0.05;
   TORCH_ARG(double, nps_weight) = 0.05;
   TORCH_ARG(double, lambda) = 0;              // weight of ||mask * delta||_norm

@@ -14,8 +14,9 @@ namespace advlab::models {
 struct SignModelOptions {
   std::string dir = "cache/signs";
   data::SignDatasetOptions data;  // used only when DIR/signs must be rendered
-  // Defaults: the quickest setting measured to reach >= 95% test accuracy on the default
-  // sign set on 2 CPU cores.
+  // Defaults measured on the default sign set (3200 train, 800 test): small-cnn reaches
+  // 97.6% test accuracy after 8 epochs, ~50 s of training on 2 busy cores (a PyTorch
+  // replica: 92.6% after 4, 94.5% after 5, 98.1% after 8 epochs).
   std::string arch = "small-cnn";
   int64_t epochs = 8;
   int64_t batch_size = 64;

@@ -11,5 +11,7 @@ void register_attack_command(CLI::App& app);
 void register_list_attacks_command(CLI::App& app);
 void register_quickstart_command(CLI::App& app);
 void register_eval_command(CLI::App& app);
+void register_data_command(CLI::App& app);
+void register_demo_command(CLI::App& app);
 
 }  // namespace advlab::cli

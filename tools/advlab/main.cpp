@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   advlab::cli::register_list_attacks_command(app);
   advlab::cli::register_quickstart_command(app);
   advlab::cli::register_eval_command(app);
+  advlab::cli::register_data_command(app);
+  advlab::cli::register_demo_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,67 @@
+// RP2 on the synthetic traffic signs (issue 6): sticker-masked perturbations on the test
+// stop signs, targeted at speed-30, judged over 100 fresh random physical views each.
+// Counters: success (fraction of views read as speed-30, mean over images), the same for
+// the clean signs (baseline), success on the plain images, and the classifier's accuracy.
+//   build/advlab_bench --benchmark_filter=Rp2Signs
+// The sign set and classifier are cached in ADVLAB_BENCH_SIGNS_DIR (default cache/signs);
+// ADVLAB_BENCH_SIGN_IMAGES stop signs are attacked (default 20).
+#include "advlab/attacks/registry.h"
+#include "advlab/core/threads.h"
+#include "advlab/criteria/criterion.h"
+#include "advlab/eval/transform_robustness.h"
+#include "advlab/models/classifier.h"
+#include "advlab/models/sign_model.h"
+
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <iostream>
+
+namespace {
+
+void rp2_signs(benchmark::State& state, int64_t steps) {
+  advlab::configure_runtime();
+  advlab::models::SignModelOptions options;
+  if (const char* dir = std::getenv("ADVLAB_BENCH_SIGNS_DIR")) options.dir = dir;
+  options.progress = &std::cerr;
+  auto signs = advlab::models::ensure_sign_model(options);
+  int64_t images = 20;
+  if (const char* n = std::getenv("ADVLAB_BENCH_SIGN_IMAGES")) images = std::atoll(n);
+
+  const int64_t stop = advlab::data::sign_class_index("stop");
+  const int64_t target = advlab::data::sign_class_index("speed-30");
+  auto picked = signs.test.select(torch::nonzero(signs.test.labels == stop).flatten()).head(images);
+  advlab::TorchScriptClassifier model(signs.module);
+  advlab::TargetedMisclassification criterion(torch::full({picked.size()}, target, torch::kInt64));
+  advlab::eval::TransformSuccessOptions views;
+  views.views = 100;
+  views.seed = 12345;  // views the attack never optimised on
+
+  double success = 0, plain = 0;
+  for (auto _ : state) {
+    auto attack = advlab::make_attack("rp2", {{"mask", "stickers"}, {"steps", std::to_string(steps)}});
+    auto result = attack->run(model, picked.images, criterion, 0);
+    plain = result.success.to(torch::kFloat32).mean().item<double>();
+    success = advlab::eval::success_under_transforms(model, result.adversarials, criterion, views)
+                  .mean()
+                  .item<double>();
+  }
+  state.counters["success"] = success;
+  state.counters["success_plain"] = plain;
+  state.counters["baseline_clean"] =
+      advlab::eval::success_under_transforms(model, picked.images, criterion, views).mean().item<double>();
+  state.counters["test_accuracy"] = signs.test_accuracy;
+  state.counters["images"] = static_cast<double>(picked.size());
+}
+
+const bool rp2_signs_registered = [] {
+  for (int64_t steps : {50, 100}) {
+    benchmark::RegisterBenchmark(("Rp2Signs/stop->speed-30/steps" + std::to_string(steps)).c_str(), rp2_signs,
+                                 steps)
+        ->Iterations(1)
+        ->Unit(benchmark::kSecond);
+  }
+  return true;
+}();
+
+}  // namespace

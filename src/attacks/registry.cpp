@@ -107,10 +107,10 @@ const std::vector<AttackSpec>& attack_registry() {
        [](ParamReader& p) { return std::make_unique<SparseFool>(SparseFoolOptions::from_params(p)); }},
       {"rp2", "Robust Physical Perturbations: masked stickers optimised over random views, TV and printability (Eykholt et al. 2018)",
        "white-box", {"linf", "l2"}, true, false,
-       [](ParamReader& p) { return std::make_unique<Rp2>(Rp2Options::from_params(p)); }},
+       [](ParamReader& p) { return std::make_unique<Rp2>(Rp2Options::from_params(p)); }, true},
       {"patch", "Adversarial patch: one universal patch per class trained over random placements (Brown et al. 2017)",
        "white-box", {"l0"}, true, false,
-       [](ParamReader& p) -> std::unique_ptr<Attack> { return AdversarialPatch::from_params(p); }},
+       [](ParamReader& p) -> std::unique_ptr<Attack> { return AdversarialPatch::from_params(p); }, true},
   };
   return registry;
 }

@@ -128,6 +128,7 @@ nlohmann::json summarize(const AttackRun& run) {
   m["seconds"] = run.seconds;
   m["images_per_second"] = run.seconds > 0 ? n / run.seconds : 0.0;
   m["seed"] = run.seed;
+  if (!run.over_views.is_null()) m["over_views"] = run.over_views;
   return m;
 }
 

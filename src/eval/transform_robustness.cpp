@@ -34,4 +34,47 @@ torch::Tensor success_under_transforms(Classifier& model, const torch::Tensor& i
   return (hits / static_cast<double>(options.views)).to(torch::kFloat32);
 }
 
+namespace {
+
+PhysicalTransformOptions transforms_from_params(const nlohmann::json& params) {
+  PhysicalTransformOptions t;
+  if (!params.contains("transforms") || !params["transforms"].is_object()) return t;
+  const auto& j = params["transforms"];
+  auto get = [&](const char* key, double fallback) { return j.contains(key) ? j[key].get<double>() : fallback; };
+  return t.max_rotation(get("max_rotation", t.max_rotation()))
+      .min_scale(get("min_scale", t.min_scale()))
+      .max_scale(get("max_scale", t.max_scale()))
+      .max_translation(get("max_translation", t.max_translation()))
+      .max_perspective(get("max_perspective", t.max_perspective()))
+      .min_brightness(get("min_brightness", t.min_brightness()))
+      .max_brightness(get("max_brightness", t.max_brightness()))
+      .max_blur(get("max_blur", t.max_blur()))
+      .fill(get("fill", t.fill()));
+}
+
+}  // namespace
+
+nlohmann::json success_over_views(Classifier& model, const data::Dataset& dataset, const AttackRun& run,
+                                  TransformSuccessOptions options) {
+  ADVLAB_CHECK(dataset.size() == run.size(), "success_over_views: the run has ", run.size(),
+               " samples but the dataset ", dataset.size());
+  options.transforms = transforms_from_params(run.params);
+  std::shared_ptr<Criterion> criterion;
+  if (run.targeted())
+    criterion = std::make_shared<TargetedMisclassification>(run.targets);
+  else
+    criterion = std::make_shared<Misclassification>(run.labels);
+  auto correct = (run.clean_predictions == run.labels).nonzero().squeeze(1);
+  auto rate = [&](const torch::Tensor& images) -> nlohmann::json {
+    if (correct.numel() == 0) return nullptr;
+    auto per_sample = success_under_transforms(model, images.index_select(0, correct),
+                                               *criterion->select(correct), options);
+    return per_sample.to(torch::kDouble).mean().item<double>();
+  };
+  return {{"views", options.views},
+          {"seed", options.seed},
+          {"success_rate", rate(run.result.adversarials)},
+          {"clean_baseline", rate(dataset.images)}};
+}
+
 }  // namespace advlab::eval

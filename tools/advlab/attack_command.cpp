@@ -3,6 +3,7 @@
 #include "advlab/core/error.h"
 #include "advlab/data/load.h"
 #include "advlab/eval/attack_report.h"
+#include "advlab/eval/transform_robustness.h"
 #include "commands.h"
 #include "model_loading.h"
 
@@ -26,6 +27,7 @@ struct AttackFlags {
   std::string target = "random";
   uint64_t seed = 0;
   int64_t batch_size = 256;
+  int64_t views = -1;  // -1: 100 for physical attacks, none for the others
   std::vector<std::string> settings;
   std::string out;
 };
@@ -53,6 +55,7 @@ void run(const AttackFlags& f, const CLI::App& cmd) {
   ADVLAB_CHECK(f.eps >= 0, "eps must be >= 0, got ", f.eps);
   ADVLAB_CHECK(f.limit >= 0, "--limit must be >= 0, got ", f.limit);
   ADVLAB_CHECK(f.batch_size >= 1, "--batch-size must be >= 1, got ", f.batch_size);
+  ADVLAB_CHECK(f.views >= -1, "--views must be >= 0, got ", f.views);
   auto chosen = attack_options(f, cmd);
   std::unique_ptr<Attack> attack;
   try {
@@ -73,13 +76,24 @@ void run(const AttackFlags& f, const CLI::App& cmd) {
   options.progress = &std::cerr;
   if (f.targeted) options.targets = TargetSelection::parse(f.target);
   auto result = eval::run_attack(*attack, *model, dataset, options);
+  const int64_t views = f.views >= 0 ? f.views : (find_attack(f.attack).physical ? 100 : 0);
+  if (views > 0) {
+    eval::TransformSuccessOptions over;
+    over.views = views;
+    over.seed = f.seed ^ 0x7669657773ULL;  // fresh views, not the ones the attack optimised on
+    result.over_views = eval::success_over_views(*model, dataset, result, over);
+  }
   eval::write_attack_report(f.out, result, dataset);
 
   auto m = eval::summarize(result);
   std::cout << f.attack << ": clean accuracy " << m["clean_accuracy"].get<double>()
             << ", robust accuracy " << m["robust_accuracy"].get<double>() << ", success rate "
             << m["success_rate"].get<double>() << " (" << m["n"].get<int64_t>() << " images, "
-            << m["seconds"].get<double>() << " s)\n"
+            << m["seconds"].get<double>() << " s)\n";
+  if (m.contains("over_views"))
+    std::cout << "over " << views << " fresh random views: success " << m["over_views"]["success_rate"]
+              << " (clean images: " << m["over_views"]["clean_baseline"] << ")\n";
+  std::cout
             << "wrote " << f.out << "/{metrics.json,adversarials.pt,grid.png,report.html}\n";
 }
 
@@ -105,6 +119,8 @@ void register_attack_command(CLI::App& app) {
   cmd->add_option("--target", flags->target, "random | least-likely | <class>")->capture_default_str();
   cmd->add_option("--seed", flags->seed, "random seed")->capture_default_str();
   cmd->add_option("--batch-size", flags->batch_size, "images per batch")->capture_default_str();
+  cmd->add_option("--views", flags->views,
+                  "judge success over N fresh random physical views (default 100 for rp2 and patch)");
   cmd->add_option("--set", flags->settings, "attack option key=value (repeatable)");
   cmd->add_option("--out", flags->out, "output folder")->required();
   cmd->callback([flags, cmd] { run(*flags, *cmd); });

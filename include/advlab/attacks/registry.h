@@ -20,6 +20,7 @@ struct AttackSpec {
   bool targeted = true;            // supports targeted criteria
   bool minimum_norm = false;       // looks for the smallest adversarial (eps optional)
   std::function<std::unique_ptr<Attack>(ParamReader&)> factory;
+  bool physical = false;           // judged over fresh random views (advlab attack --views)
 };
 
 const std::vector<AttackSpec>& attack_registry();

@@ -28,6 +28,7 @@ struct AttackRun {
   AttackResult result;              // concatenated over batches, on the CPU
   double seconds = 0;               // the attack's wall time (clean pass excluded)
   uint64_t seed = 0;
+  nlohmann::json over_views;        // physical attacks: success over fresh views (null if not measured)
 
   int64_t size() const { return labels.size(0); }
   bool targeted() const { return targets.defined(); }
@@ -40,7 +41,8 @@ AttackRun run_attack(Attack& attack, Classifier& model, const data::Dataset& dat
 // success_rate (over samples classified correctly before the attack), distance
 // {linf,l2,l1,l0: {mean, median}} and queries/gradients {mean, median} over those
 // successes, query_curve (see query_curve.h: success rate within q queries, over the
-// same samples as success_rate), seconds, images_per_second, seed, targeted.
+// same samples as success_rate), seconds, images_per_second, seed, targeted, and
+// over_views when measured (see transform_robustness.h).
 nlohmann::json summarize(const AttackRun& run);
 
 }  // namespace advlab::eval

@@ -4,6 +4,7 @@
 // the criterion holds is its success over transforms.
 #include "advlab/attacks/mask/physical_transforms.h"
 #include "advlab/criteria/criterion.h"
+#include "advlab/eval/attack_run.h"
 #include "advlab/models/classifier.h"
 
 namespace advlab::eval {
@@ -20,5 +21,12 @@ struct TransformSuccessOptions {
 torch::Tensor success_under_transforms(Classifier& model, const torch::Tensor& images,
                                        const Criterion& criterion,
                                        const TransformSuccessOptions& options = {});
+
+// metrics.json's "over_views" for a run: {views, seed, success_rate, clean_baseline},
+// the mean success over fresh views of the adversarials and of the clean images, over
+// the samples the model classified correctly before the attack (as success_rate).
+// Views follow the attack's own "transforms" params when it has them.
+nlohmann::json success_over_views(Classifier& model, const data::Dataset& dataset,
+                                  const AttackRun& run, TransformSuccessOptions options);
 
 }  // namespace advlab::eval

@@ -133,6 +133,9 @@ std::unique_ptr<Attack> make_attack(const std::string& name,
     for (const auto& n : spec.norms) supported = supported || n == norm->second;
     ADVLAB_CHECK(supported, name, " does not support norm '", norm->second, "'");
   }
+  for (const auto& required : spec.required_options)
+    ADVLAB_CHECK(options.count(required) && !options.at(required).empty(), name, " needs option '", required,
+                 "' (advlab attack --", required, " FILE)");
   ParamReader reader(name, options);
   auto attack = spec.factory(reader);
   reader.finish();

@@ -37,7 +37,8 @@ std::vector<std::string> resolve_suite(const std::string& suite, const std::stri
     // query-hungry black-box attacks run.
     for (const char* family : {"white-box", "black-box"})
       for (const auto& spec : attack_registry())
-        if (spec.family == family && supports(spec, norm)) names.push_back(spec.name);
+        if (spec.family == family && spec.required_options.empty() && supports(spec, norm))
+          names.push_back(spec.name);
   } else {
     for (const auto& name : split_list(suite)) {
       ADVLAB_CHECK(supports(find_attack(name), norm), "attack '", name, "' does not support norm '", norm, "'");

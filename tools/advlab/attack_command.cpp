@@ -22,6 +22,8 @@ struct AttackFlags {
   double eps = 0, step_size = 0;
   int64_t steps = 0, restarts = 0, queries = 0;
   std::string surrogate;
+  std::string generator;
+  std::string inverter;
   std::string mask;
   bool targeted = false;
   std::string target = "random";
@@ -42,6 +44,8 @@ std::map<std::string, std::string> attack_options(const AttackFlags& f, const CL
   if (cmd.count("--restarts")) options["restarts"] = std::to_string(f.restarts);
   if (cmd.count("--queries")) options["queries"] = std::to_string(f.queries);
   if (cmd.count("--surrogate")) options["surrogate"] = f.surrogate;
+  if (cmd.count("--generator")) options["generator"] = f.generator;
+  if (cmd.count("--inverter")) options["inverter"] = f.inverter;
   if (cmd.count("--mask")) options["mask"] = f.mask;
   for (const auto& s : f.settings) {
     auto eq = s.find('=');
@@ -113,6 +117,8 @@ void register_attack_command(CLI::App& app) {
   cmd->add_option("--restarts", flags->restarts, "random restarts (total runs)");
   cmd->add_option("--queries", flags->queries, "query budget per image (black-box attacks)");
   cmd->add_option("--surrogate", flags->surrogate, "surrogate model .pt (transfer attack)");
+  cmd->add_option("--generator", flags->generator, "generator .pt (advgan: image -> perturbation; natural: latent -> image)");
+  cmd->add_option("--inverter", flags->inverter, "inverter .pt, image -> latent (natural attack)");
   cmd->add_option("--mask", flags->mask,
                   "pixels a mask attack may change: full, rect:X,Y,W,H, circle:CX,CY,R, stickers, border:F or a .png");
   cmd->add_flag("--targeted", flags->targeted, "targeted attack");

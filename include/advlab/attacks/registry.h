@@ -21,6 +21,9 @@ struct AttackSpec {
   bool minimum_norm = false;       // looks for the smallest adversarial (eps optional)
   std::function<std::unique_ptr<Attack>(ParamReader&)> factory;
   bool physical = false;           // judged over fresh random views (advlab attack --views)
+  // Options without which the attack cannot run (e.g. "generator": a trained network file).
+  // Suites and sweeps that build attacks from defaults skip such attacks.
+  std::vector<std::string> required_options;
 };
 
 const std::vector<AttackSpec>& attack_registry();

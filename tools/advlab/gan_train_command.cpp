@@ -1,0 +1,8 @@
+// advlab gan train (placeholder: filled in by the GAN work of issue 5).
+#include "commands.h"
+
+namespace advlab::cli {
+
+void register_gan_train_command(CLI::App& gan) { (void)gan; }
+
+}  // namespace advlab::cli

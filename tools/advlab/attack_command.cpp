@@ -95,10 +95,10 @@ void run(const AttackFlags& f, const CLI::App& cmd) {
             << m["success_rate"].get<double>() << " (" << m["n"].get<int64_t>() << " images, "
             << m["seconds"].get<double>() << " s)\n";
   if (m.contains("over_views"))
-    std::cout << "over " << views << " fresh random views: success " << m["over_views"]["success_rate"]
-              << " (clean images: " << m["over_views"]["clean_baseline"] << ")\n";
-  std::cout
-            << "wrote " << f.out << "/{metrics.json,adversarials.pt,grid.png,report.html}\n";
+    std::cout << "over " << views << " fresh random views: success "
+              << m["over_views"]["success_rate"].get<double>() << " (clean images: "
+              << m["over_views"]["clean_baseline"].get<double>() << ")\n";
+  std::cout << "wrote " << f.out << "/{metrics.json,adversarials.pt,grid.png,report.html}\n";
 }
 
 }  // namespace

@@ -379,6 +379,34 @@ torch::Tensor render_sign(int64_t label, const SignSceneOptions& scene, at::Gene
   return image.clamp(0, 1).squeeze(0);
 }
 
+SignSceneOptions closeup_sign_scene(int64_t size) {
+  SignSceneOptions scene;
+  scene.size = size;
+  scene.min_scale = 0.9;
+  scene.max_scale = 0.97;
+  scene.max_shift = 0.02;
+  scene.max_rotation = 4;
+  scene.max_squash = 0.05;
+  scene.max_perspective = 0.03;
+  return scene;
+}
+
+torch::Tensor render_sign_closeups(int64_t label, int64_t count, int64_t size, uint64_t seed) {
+  ADVLAB_CHECK(count >= 1, "sign close-ups: count must be >= 1, got ", count);
+  auto scene = closeup_sign_scene(size);
+  detail_signs::check_scene(scene);
+  auto images = torch::empty({count, 3, size, size}, torch::kFloat32);
+  for (int64_t i = 0; i < count; ++i) {
+    // A stream of its own (split 2), apart from the train (0) and test (1) renders.
+    uint64_t h = detail_signs::splitmix64(detail_signs::splitmix64(seed) ^ 2u);
+    h = detail_signs::splitmix64(h ^ static_cast<uint64_t>(label));
+    h = detail_signs::splitmix64(h ^ static_cast<uint64_t>(i));
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(h);
+    images[i] = render_sign(label, scene, gen);
+  }
+  return (images * 255.0).round() / 255.0;
+}
+
 SignDatasets make_sign_datasets(const SignDatasetOptions& options, const SignProgress& progress) {
   ADVLAB_CHECK(options.per_class_train >= 1, "synthetic signs: per_class_train must be >= 1, got ",
                options.per_class_train);

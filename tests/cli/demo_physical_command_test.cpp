@@ -30,6 +30,7 @@ TEST(DemoPhysicalCommand, RunsTheWholeStoryOnATinySetting) {
 
   auto summary = nlohmann::json::parse(read_bytes(out + "/summary.json"));
   EXPECT_EQ(summary["images"], 3);
+  EXPECT_EQ(summary["scene"], "closeup");
   EXPECT_EQ(summary["target"], "speed-30");
   EXPECT_EQ(summary["attack"]["name"], "rp2");
   EXPECT_EQ(summary["attack"]["params"]["mask"], "stickers");
@@ -57,7 +58,8 @@ TEST(DemoPhysicalCommand, BadArgumentsGiveOneLineErrorsBeforeAnyWork) {
   for (std::string args : {std::string("demo"), "demo physical" + out + " --target speed-90",
                            "demo physical" + out + " --target stop", "demo physical" + out + " --views 0",
                            "demo physical" + out + " --steps 0", "demo physical" + out + " --min-accuracy 2",
-                           "demo physical" + out + " --mask rect:oops"}) {
+                           "demo physical" + out + " --mask rect:oops",
+                           "demo physical" + out + " --scene street"}) {
     auto run = run_cli(args);
     EXPECT_EQ(run.exit_code, 2) << args;
     EXPECT_EQ(run.err.rfind("advlab: error: ", 0), 0u) << args << ": " << run.err;

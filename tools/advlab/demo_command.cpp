@@ -1,7 +1,7 @@
 // advlab demo physical: the physical-attack story of issue 6, end to end. Renders the
 // synthetic traffic signs (or reuses OUT/signs), trains a sign classifier (or reuses
 // OUT/model.pt; an interrupted training resumes from its checkpoint), requires a test
-// accuracy of at least --min-accuracy, puts RP2 stickers on the test stop signs to make
+// accuracy of at least --min-accuracy, puts RP2 stickers on stop-sign close-ups to make
 // them read as a speed limit, and measures how often that holds over fresh random
 // physical views. Writes OUT/stickered.png and OUT/summary.json.
 #include "advlab/attacks/registry.h"
@@ -43,7 +43,8 @@ struct DemoArgs {
   std::string source = "stop";
   std::string target = "speed-30";
   std::string mask = "stickers";
-  int64_t images = 20;  // test stop signs attacked (0 = all)
+  int64_t images = 20;  // stop signs attacked (0 = all test ones; close-ups: 0 means 20)
+  std::string scene = "closeup";  // closeup | test
   int64_t steps = 100;
   int64_t samples = 8;
   double lr_attack = 0.05;
@@ -68,6 +69,8 @@ void run_demo(const DemoArgs& args) {
   ADVLAB_CHECK(args.min_accuracy >= 0 && args.min_accuracy <= 1, "--min-accuracy must be in [0, 1], got ",
                args.min_accuracy);
   ADVLAB_CHECK(args.images >= 0, "--images must be >= 0, got ", args.images);
+  ADVLAB_CHECK(args.scene == "closeup" || args.scene == "test", "--scene must be closeup or test, got '",
+               args.scene, "'");
   ADVLAB_CHECK(args.views >= 1, "--views must be >= 1, got ", args.views);
   ADVLAB_CHECK(args.train_per_class >= 1, "--train-per-class must be >= 1, got ", args.train_per_class);
   ADVLAB_CHECK(args.test_per_class >= 1, "--test-per-class must be >= 1, got ", args.test_per_class);
@@ -102,9 +105,20 @@ void run_demo(const DemoArgs& args) {
                signs.model_path);
   TorchScriptClassifier model(signs.module);
 
-  // 3. Attack the test stop signs, targeted at the speed limit.
-  auto picked = test.select(torch::nonzero(test.labels == source).flatten());
-  if (args.images > 0) picked = picked.head(args.images);
+  // 3. Attack stop signs, targeted at the speed limit: close-ups by default, since the
+  // sticker mask is in image coordinates and must land on the sign; or the test signs
+  // as rendered (random position and scale), where part of the mask may miss the sign.
+  data::Dataset picked;
+  if (args.scene == "closeup") {
+    const int64_t count = args.images > 0 ? args.images : 20;
+    picked.images = data::render_sign_closeups(source, count, test.images.size(-1), args.seed);
+    picked.labels = torch::full({count}, source, torch::kInt64);
+    picked.num_classes = test.num_classes;
+    picked.class_names = test.class_names;
+  } else {
+    picked = test.select(torch::nonzero(test.labels == source).flatten());
+    if (args.images > 0) picked = picked.head(args.images);
+  }
   ADVLAB_CHECK(picked.size() > 0, "no test images of class ", args.source);
   const auto x = picked.images;
   const auto n = picked.size();
@@ -151,7 +165,9 @@ void run_demo(const DemoArgs& args) {
       {"attack", {{"name", attack->name()}, {"params", attack->params()}, {"seconds", attack_seconds}}},
       {"source", args.source},
       {"target", args.target},
+      {"scene", args.scene},
       {"images", n},
+      {"clean_accuracy_on_attacked_signs", (clean_pred == picked.labels).to(torch::kFloat32).mean().item<double>()},
       {"views", args.views},
       {"success_plain", result.success.to(torch::kFloat32).mean().item<double>()},
       {"success_over_views", adv_success},
@@ -194,7 +210,9 @@ void register_demo_command(CLI::App& app) {
   cmd->add_option("--source", args->source, "class whose test signs get stickers")->capture_default_str();
   cmd->add_option("--target", args->target, "class the stickers aim for")->capture_default_str();
   cmd->add_option("--mask", args->mask, "rp2 mask spec")->capture_default_str();
-  cmd->add_option("--images", args->images, "signs to attack (0 = all)")->capture_default_str();
+  cmd->add_option("--images", args->images, "signs to attack (0 = all test signs; 20 close-ups)")->capture_default_str();
+  cmd->add_option("--scene", args->scene, "signs to attack: closeup (sign fills the frame) or test (as rendered)")
+      ->capture_default_str();
   cmd->add_option("--steps", args->steps, "rp2 Adam steps")->capture_default_str();
   cmd->add_option("--samples", args->samples, "rp2 random views per step")->capture_default_str();
   cmd->add_option("--attack-lr", args->lr_attack, "rp2 Adam learning rate")->capture_default_str();

@@ -41,6 +41,15 @@ struct SignSceneOptions {
   double max_noise = 0.03;          // sensor noise standard deviation
 };
 
+// Close-ups, as RP2 attacks them (Eykholt et al. 2018 photograph the sign filling the
+// frame): the sign covers most of the image, nearly centred and frontal, so a sticker
+// mask in image coordinates lands on the sign. Lighting, blur and noise vary as usual.
+SignSceneOptions closeup_sign_scene(int64_t size);
+
+// `count` close-ups of class `label` ([count, 3, size, size], multiples of 1/255), each
+// from its own generator derived from (seed, index).
+torch::Tensor render_sign_closeups(int64_t label, int64_t count, int64_t size, uint64_t seed);
+
 // One random view of a sign of class `label`: float [3, size, size] in [0, 1].
 // Throws advlab::Error for an unknown label or invalid options.
 torch::Tensor render_sign(int64_t label, const SignSceneOptions& scene, at::Generator& generator);

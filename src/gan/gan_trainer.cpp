@@ -10,6 +10,7 @@
 #include "gan_checkpoint.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -401,6 +402,10 @@ GanTrainSummary train_gan(const data::Dataset& dataset, const GanTrainOptions& o
   auto o = resolve_gan_options(options);
   ADVLAB_CHECK(dataset.size() >= 2, "gan: the training set needs at least 2 images, got ", dataset.size());
   ADVLAB_CHECK(dataset.images.dim() == 4, "gan: images must be [N, C, H, W], got ", dataset.images.sizes());
+  // The gradient penalty differentiates through the critic twice. With the graph executor's
+  // optimisations the critic may run as a JIT DifferentiableGraph, whose symbolic backward
+  // is not meant for double backward; unoptimised, every op records ordinary autograd.
+  torch::jit::GraphOptimizerEnabledGuard plain_autograd(o.arch != "wgan-gp" && torch::jit::getGraphExecutorOptimize());
   GanRun run(dataset, o);
   return run.run();
 }

@@ -1,6 +1,7 @@
 #include "advlab/gan/generator_file.h"
 
 #include "advlab/core/error.h"
+#include "torch_error_line.h"
 
 #include <torch/torch.h>
 
@@ -28,8 +29,8 @@ GeneratorFile check_generator(torch::jit::Module module, const std::string& what
   torch::Tensor out;
   try {
     out = generate(g, torch::zeros({2, g.latent_dim}));
-  } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
+  } catch (const std::exception& e) {
+    std::string msg = detail::torch_error_line(e.what());
     throw Error(c10::str(what, ": forward(z) failed for z of shape [2, ", g.latent_dim,
                          "]: ", msg.substr(0, msg.find('\n'))));
   }

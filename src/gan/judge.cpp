@@ -1,6 +1,7 @@
 #include "advlab/gan/judge.h"
 
 #include "advlab/core/error.h"
+#include "torch_error_line.h"
 #include "advlab/models/architectures.h"
 
 #include <torch/torch.h>
@@ -79,8 +80,8 @@ Judge::Judge(torch::jit::Module module, std::vector<int64_t> input_shape)
   torch::Tensor out;
   try {
     out = logits(torch::full(shape, 0.5));
-  } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
+  } catch (const std::exception& e) {
+    std::string msg = detail::torch_error_line(e.what());
     throw Error(c10::str("judge: the model cannot classify images of shape [", c10::Join(", ", input_shape_),
                          "]: ", msg.substr(0, msg.find('\n'))));
   }

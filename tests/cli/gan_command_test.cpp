@@ -12,7 +12,8 @@
 
 namespace {
 
-using namespace advlab;
+namespace data = advlab::data;
+namespace models = advlab::models;
 using advlab::testing::run_cli;
 namespace fs = std::filesystem;
 
@@ -25,21 +26,21 @@ void expect_one_line_error(const std::string& args, const std::string& expected)
 }
 
 TEST(GanCommand, SampleWritesAPng) {
-  testing::ScratchDir dir;
-  models::save_module_atomic(gan::make_dcgan_generator({}), dir.file("g.pt"));
+  advlab::testing::ScratchDir dir;
+  models::save_module_atomic(advlab::gan::make_dcgan_generator({}), dir.file("g.pt"));
   auto out = run_cli("gan sample --generator " + dir.file("g.pt") + " --n 10 --seed 3 --out " +
                      dir.file("grid.png"));
   ASSERT_EQ(out.exit_code, 0) << out.err;
-  auto bytes = testing::read_bytes(dir.file("grid.png"));
+  auto bytes = advlab::testing::read_bytes(dir.file("grid.png"));
   ASSERT_GT(bytes.size(), 8u);
   EXPECT_EQ(bytes.substr(1, 3), "PNG");
 }
 
 TEST(GanCommand, TrainWritesGeneratorCheckpointAndDiagnostics) {
-  if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
-  testing::ScratchDir dir;
+  if (!advlab::testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  advlab::testing::ScratchDir dir;
   auto out = run_cli("gan train --data fashion-mnist:test --limit 96 --epochs 1 --batch-size 32 "
-                     "--latent-dim 8 --diagnostic-samples 100 --judge " + testing::fashion_cnn().path +
+                     "--latent-dim 8 --diagnostic-samples 100 --judge " + advlab::testing::fashion_cnn().path +
                      " --out " + dir.file("run"));
   ASSERT_EQ(out.exit_code, 0) << out.err;
   for (const char* f : {"generator.pt", "discriminator.pt", "checkpoint.pt", "diagnostics.jsonl",
@@ -54,7 +55,7 @@ TEST(GanCommand, TrainWritesGeneratorCheckpointAndDiagnostics) {
 }
 
 TEST(GanCommand, BadInputGivesOneLineErrors) {
-  testing::ScratchDir dir;
+  advlab::testing::ScratchDir dir;
   expect_one_line_error("gan sample --generator " + dir.file("missing.pt") + " --out " + dir.file("x.png"),
                         "generator file not found");
   expect_one_line_error("gan train --arch vae --out " + dir.file("o"), "unknown arch 'vae'");

@@ -10,7 +10,8 @@
 
 namespace {
 
-using namespace advlab;
+namespace data = advlab::data;
+namespace models = advlab::models;
 using namespace advlab::gan;
 
 torch::Tensor run(torch::jit::Module& m, const torch::Tensor& x) { return m.forward({x}).toTensor(); }
@@ -66,16 +67,16 @@ TEST(DcganNetworks, SameSeedSameWeightsOtherSeedOtherWeights) {
 TEST(DcganNetworks, RejectsShapesNotDivisibleByFour) {
   DcganOptions o;
   o.height = 30;
-  auto msg = testing::error_message([&] { make_dcgan_generator(o); });
+  auto msg = advlab::testing::error_message([&] { make_dcgan_generator(o); });
   EXPECT_NE(msg.find("30x28"), std::string::npos) << msg;
   o.height = 28;
   o.latent_dim = 0;
-  msg = testing::error_message([&] { make_dcgan_discriminator(o); });
+  msg = advlab::testing::error_message([&] { make_dcgan_discriminator(o); });
   EXPECT_NE(msg.find("latent_dim"), std::string::npos) << msg;
 }
 
 TEST(DcganNetworks, SavedGeneratorMeetsTheFileContract) {
-  testing::ScratchDir dir;
+  advlab::testing::ScratchDir dir;
   auto g = make_dcgan_generator({});
   models::save_module_atomic(g, dir.file("g.pt"));
   auto loaded = load_generator(dir.file("g.pt"));
@@ -86,9 +87,9 @@ TEST(DcganNetworks, SavedGeneratorMeetsTheFileContract) {
   // A classifier is not a generator.
   auto d = make_dcgan_discriminator({});
   models::save_module_atomic(d, dir.file("d.pt"));
-  auto msg = testing::error_message([&] { load_generator(dir.file("d.pt")); });
+  auto msg = advlab::testing::error_message([&] { load_generator(dir.file("d.pt")); });
   EXPECT_NE(msg.find("latent_dim"), std::string::npos) << msg;
-  msg = testing::error_message([&] { load_generator(dir.file("missing.pt")); });
+  msg = advlab::testing::error_message([&] { load_generator(dir.file("missing.pt")); });
   EXPECT_NE(msg.find("not found"), std::string::npos) << msg;
 }
 
@@ -104,17 +105,17 @@ torch.save({"z": data["z"], "x": x}, sys.argv[3])
 )";
 
 TEST(DcganNetworks, GeneratorOpensInPyTorchWithTheSameOutput) {
-  if (!testing::python_torch_available()) GTEST_SKIP() << "python3 with torch not installed";
-  testing::ScratchDir dir;
+  if (!advlab::testing::python_torch_available()) GTEST_SKIP() << "python3 with torch not installed";
+  advlab::testing::ScratchDir dir;
   auto g = make_dcgan_generator({});
   models::save_module_atomic(g, dir.file("g.pt"));
   auto z = torch::randn({4, 64});
-  testing::save_tensor_dict(dir.file("in.pt"), {{"z", z}, {"unused", torch::zeros({1})}});
-  int rc = testing::run_python(dir.file("g.py"), kGeneratorInPython,
+  advlab::testing::save_tensor_dict(dir.file("in.pt"), {{"z", z}, {"unused", torch::zeros({1})}});
+  int rc = advlab::testing::run_python(dir.file("g.py"), kGeneratorInPython,
                                dir.file("g.pt") + " " + dir.file("in.pt") + " " + dir.file("out.pt"),
                                dir.file("log.txt"));
-  ASSERT_EQ(rc, 0) << testing::read_text(dir.file("log.txt"));
-  auto out = testing::load_tensor_dict(dir.file("out.pt"));
+  ASSERT_EQ(rc, 0) << advlab::testing::read_text(dir.file("log.txt"));
+  auto out = advlab::testing::load_tensor_dict(dir.file("out.pt"));
   EXPECT_TRUE(torch::allclose(out.at("x"), run(g, z), 1e-5, 1e-6));
 }
 

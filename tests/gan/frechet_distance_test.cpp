@@ -12,7 +12,8 @@
 
 namespace {
 
-using namespace advlab;
+namespace data = advlab::data;
+namespace models = advlab::models;
 using namespace advlab::gan;
 
 GaussianFit exact_fit(torch::Tensor mean, torch::Tensor cov) {
@@ -71,16 +72,16 @@ TEST(FrechetDistance, PsdSquareRootSquaresBack) {
 }
 
 TEST(FrechetDistance, RejectsTooFewOrMismatchedFeatures) {
-  auto msg = testing::error_message([] { fit_gaussian(torch::zeros({1, 3})); });
+  auto msg = advlab::testing::error_message([] { fit_gaussian(torch::zeros({1, 3})); });
   EXPECT_NE(msg.find("N >= 2"), std::string::npos) << msg;
   auto a = fit_gaussian(torch::randn({5, 3})), b = fit_gaussian(torch::randn({5, 4}));
-  msg = testing::error_message([&] { frechet_distance(a, b); });
+  msg = advlab::testing::error_message([&] { frechet_distance(a, b); });
   EXPECT_NE(msg.find("different dimensions"), std::string::npos) << msg;
 }
 
 TEST(FrechetDistance, OnJudgeFeaturesDatasetVsItselfIsZeroVsNoiseIsLarge) {
-  if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
-  const auto& cnn = testing::fashion_cnn();
+  if (!advlab::testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const auto& cnn = advlab::testing::fashion_cnn();
   auto judge = Judge::load(cnn.path, {1, 28, 28});
   EXPECT_TRUE(judge.has_penultimate_features()) << judge.feature_kind();
   EXPECT_EQ(judge.features(cnn.test.images.slice(0, 0, 3)).size(1), 128);  // small-cnn fc1
@@ -116,7 +117,7 @@ TEST(FrechetDistance, JudgeFeaturesArePenultimateOrLogitsAndSaySo) {
   EXPECT_EQ(fallback.features(x).size(1), 10);
 
   // A model that cannot take the images: one line naming the shape.
-  auto msg = testing::error_message([&] { Judge(cnn, {3, 32, 32}); });
+  auto msg = advlab::testing::error_message([&] { Judge(cnn, {3, 32, 32}); });
   EXPECT_NE(msg.find("[3, 32, 32]"), std::string::npos) << msg;
 }
 

@@ -15,7 +15,8 @@
 
 namespace {
 
-using namespace advlab;
+namespace data = advlab::data;
+namespace models = advlab::models;
 using namespace advlab::gan;
 namespace fs = std::filesystem;
 
@@ -52,15 +53,15 @@ std::vector<nlohmann::json> read_jsonl(const std::string& path) {
 class GanTrainer : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
+    if (!advlab::testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   }
 };
 
 TEST_P(GanTrainer, WritesOutputsAndDiagnosticsWithFiniteLosses) {
-  testing::ScratchDir dir;
+  advlab::testing::ScratchDir dir;
   auto o = tiny_options(GetParam(), dir.path().string());
   o.epochs = 2;
-  o.judge = std::make_shared<Judge>(Judge::load(testing::fashion_cnn().path, {1, 28, 28}));
+  o.judge = std::make_shared<Judge>(Judge::load(advlab::testing::fashion_cnn().path, {1, 28, 28}));
   auto summary = train_gan(gan_test_data(), o);
   EXPECT_EQ(summary.epochs_completed, 2);
   for (const char* f : {"generator.pt", "discriminator.pt", "checkpoint.pt", "diagnostics.jsonl",
@@ -118,7 +119,7 @@ void expect_bitwise_equal(const std::string& a, const std::string& b) {
 }
 
 TEST_P(GanTrainer, ResumeGivesBitwiseTheSameResultAsAnUninterruptedRun) {
-  testing::ScratchDir straight, resumed;
+  advlab::testing::ScratchDir straight, resumed;
   auto o = tiny_options(GetParam(), straight.path().string());
   o.epochs = 2;
   train_gan(gan_test_data(), o);
@@ -141,7 +142,7 @@ TEST_P(GanTrainer, ResumeGivesBitwiseTheSameResultAsAnUninterruptedRun) {
   // Resuming with another seed would silently break reproducibility: refused.
   r.seed = 12;
   r.epochs = 3;
-  auto msg = testing::error_message([&] { train_gan(gan_test_data(), r); });
+  auto msg = advlab::testing::error_message([&] { train_gan(gan_test_data(), r); });
   EXPECT_NE(msg.find("seed"), std::string::npos) << msg;
 }
 
@@ -154,7 +155,7 @@ TEST(GanTrainerOptions, RejectsBadValuesByName) {
   auto bad = [&](auto change, const std::string& expected) {
     auto copy = o;
     change(copy);
-    auto msg = testing::error_message([&] { resolve_gan_options(copy); });
+    auto msg = advlab::testing::error_message([&] { resolve_gan_options(copy); });
     EXPECT_NE(msg.find(expected), std::string::npos) << msg;
   };
   bad([](GanTrainOptions& c) { c.arch = "vae"; }, "unknown arch 'vae'");

@@ -12,7 +12,8 @@
 
 namespace {
 
-using namespace advlab;
+namespace data = advlab::data;
+namespace models = advlab::models;
 using namespace advlab::gan;
 
 TEST(ModeCoverage, KnownHistograms) {
@@ -47,9 +48,9 @@ TEST(ModeCoverage, CollapseWhenClassesMissingOrCoverageFalls) {
 }
 
 TEST(ModeCoverage, RejectsBadInput) {
-  auto msg = testing::error_message([] { mode_coverage(torch::tensor({0, 12}), 10); });
+  auto msg = advlab::testing::error_message([] { mode_coverage(torch::tensor({0, 12}), 10); });
   EXPECT_NE(msg.find("[0, 10)"), std::string::npos) << msg;
-  msg = testing::error_message([] { mode_coverage(torch::tensor({0, 1}), 10, 0.0); });
+  msg = advlab::testing::error_message([] { mode_coverage(torch::tensor({0, 1}), 10, 0.0); });
   EXPECT_NE(msg.find("share"), std::string::npos) << msg;
 }
 
@@ -70,8 +71,8 @@ def forward(self, z):
 }
 
 TEST(ModeCoverage, OneClassReplayIsCollapsedAllClassReplayIsNot) {
-  if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
-  const auto& cnn = testing::fashion_cnn();
+  if (!advlab::testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const auto& cnn = advlab::testing::fashion_cnn();
   auto judge = std::make_shared<Judge>(Judge::load(cnn.path, {1, 28, 28}));
   auto real = cnn.test.images.slice(0, 0, 250);
   GeneratorDiagnostics diagnostics(judge, real, 500, 8, /*seed=*/5);

@@ -21,7 +21,7 @@ using namespace advlab::gan;
 namespace fs = std::filesystem;
 
 const data::Dataset& gan_test_data() {
-  static const data::Dataset d = data::load_dataset("fashion-mnist:test").slice(500, 256);
+  static const data::Dataset d = data::load_dataset("fashion-mnist:test").slice(500, 128);
   return d;
 }
 
@@ -37,7 +37,7 @@ GanTrainOptions tiny_options(const std::string& arch, const std::string& out) {
   o.n_critic = arch == "wgan-gp" ? std::optional<int64_t>(2) : std::nullopt;
   o.seed = 11;
   o.out_dir = out;
-  o.diagnostic_samples = 200;
+  o.diagnostic_samples = 100;
   o.grid_samples = 16;
   return o;
 }
@@ -83,10 +83,10 @@ TEST_P(GanTrainer, WritesOutputsAndDiagnosticsWithFiniteLosses) {
     EXPECT_EQ(l["fid_features"].get<std::string>().rfind("penultimate", 0), 0u) << l["fid_features"];
     const auto& cov = l["mode_coverage"];
     EXPECT_EQ(cov["classes"], 10);
-    EXPECT_EQ(cov["samples"], 200);
+    EXPECT_EQ(cov["samples"], 100);
     int64_t total = 0;
     for (const auto& n : cov["histogram"]) total += n.get<int64_t>();
-    EXPECT_EQ(total, 200);
+    EXPECT_EQ(total, 100);
     EXPECT_TRUE(l["mode_collapse"].is_boolean());
     // A few dozen steps cannot fit the data: FID is far above 0.
     EXPECT_GT(l["fid"].get<double>(), 1.0);

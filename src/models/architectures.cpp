@@ -17,8 +17,11 @@ torch::jit::Module build_linear(const Options& o) {
   ScriptModuleBuilder b("Linear", "linear", o);
   b.linear("fc", flat_size(o), o.num_classes);
   return b.finish(R"(
+def features(self, x):
+    return x.flatten(1)
+
 def forward(self, x):
-    return )" + linear_expr("x.flatten(1)", "fc") + "\n");
+    return )" + linear_expr("self.features(x)", "fc") + "\n");
 }
 
 torch::jit::Module build_mlp(const Options& o) {
@@ -27,10 +30,12 @@ torch::jit::Module build_mlp(const Options& o) {
   b.linear("fc2", 256, 256);
   b.linear("fc3", 256, o.num_classes);
   return b.finish(R"(
-def forward(self, x):
+def features(self, x):
     x = torch.relu()" + linear_expr("x.flatten(1)", "fc1") + R"()
-    x = torch.relu()" + linear_expr("x", "fc2") + R"()
-    return )" + linear_expr("x", "fc3") + "\n");
+    return torch.relu()" + linear_expr("x", "fc2") + R"()
+
+def forward(self, x):
+    return )" + linear_expr("self.features(x)", "fc3") + "\n");
 }
 
 // A pool after each conv (rather than one after both) runs the second conv at a quarter of
@@ -46,11 +51,13 @@ torch::jit::Module build_small_cnn(const Options& o) {
   b.linear("fc1", 64 * h * w, 128);
   b.linear("fc2", 128, o.num_classes);
   return b.finish(R"(
-def forward(self, x):
+def features(self, x):
     x = torch.max_pool2d(torch.relu()" + conv_expr("x", "conv1", 1, 1) + R"(), [2, 2])
     x = torch.max_pool2d(torch.relu()" + conv_expr("x", "conv2", 1, 1) + R"(), [2, 2])
-    x = torch.relu()" + linear_expr("x.flatten(1)", "fc1") + R"()
-    return )" + linear_expr("x", "fc2") + "\n");
+    return torch.relu()" + linear_expr("x.flatten(1)", "fc1") + R"()
+
+def forward(self, x):
+    return )" + linear_expr("self.features(x)", "fc2") + "\n");
 }
 
 // LeNet-5 with ReLU and max-pooling; the first conv pads by 2 so 28x28 gives 5x5 at the end.
@@ -66,12 +73,14 @@ torch::jit::Module build_lenet(const Options& o) {
   b.linear("fc2", 120, 84);
   b.linear("fc3", 84, o.num_classes);
   return b.finish(R"(
-def forward(self, x):
+def features(self, x):
     x = torch.max_pool2d(torch.relu()" + conv_expr("x", "conv1", 1, 2) + R"(), [2, 2])
     x = torch.max_pool2d(torch.relu()" + conv_expr("x", "conv2", 1, 0) + R"(), [2, 2])
     x = torch.relu()" + linear_expr("x.flatten(1)", "fc1") + R"()
-    x = torch.relu()" + linear_expr("x", "fc2") + R"()
-    return )" + linear_expr("x", "fc3") + "\n");
+    return torch.relu()" + linear_expr("x", "fc2") + R"()
+
+def forward(self, x):
+    return )" + linear_expr("self.features(x)", "fc3") + "\n");
 }
 
 // One basic block (He et al. 2016): conv-bn-relu-conv-bn plus a shortcut (1x1 conv + bn
@@ -106,10 +115,10 @@ torch::jit::Module build_resnet_small(const Options& o) {
   body += basic_block(b, "stage2", 16, 32, 2);
   body += basic_block(b, "stage3", 32, 64, 2);
   b.linear("fc", 64, o.num_classes);
-  return b.finish("\ndef forward(self, x):\n    x = torch.relu(" +
+  return b.finish("\ndef features(self, x):\n    x = torch.relu(" +
                   batch_norm_expr(conv_expr("x", "stem", 1, 1, false), "stem_bn") + ")\n" + body +
-                  "    x = torch.adaptive_avg_pool2d(x, [1, 1]).flatten(1)\n" +
-                  "    return " + linear_expr("x", "fc") + "\n");
+                  "    return torch.adaptive_avg_pool2d(x, [1, 1]).flatten(1)\n\n" +
+                  "def forward(self, x):\n    return " + linear_expr("self.features(x)", "fc") + "\n");
 }
 
 struct Architecture {

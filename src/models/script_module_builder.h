@@ -9,6 +9,7 @@
 #include <torch/script.h>
 
 #include <string>
+#include <vector>
 
 namespace advlab::models {
 
@@ -17,14 +18,27 @@ class ScriptModuleBuilder {
   // class_name is the TorchScript class (shown by PyTorch), e.g. "SmallCNN".
   ScriptModuleBuilder(const std::string& class_name, const std::string& architecture,
                       const ArchitectureOptions& options);
+  // A module with only the "training" attribute (no classifier attributes): generators,
+  // discriminators and other non-classifiers add their own with the *_attribute calls.
+  ScriptModuleBuilder(const std::string& class_name, uint64_t seed);
+
+  void int_attribute(const std::string& name, int64_t value);
+  void ints_attribute(const std::string& name, const std::vector<int64_t>& value);
+  void float_attribute(const std::string& name, double value);
+  void string_attribute(const std::string& name, const std::string& value);
 
   void linear(const std::string& name, int64_t in_features, int64_t out_features);
   void conv2d(const std::string& name, int64_t in_channels, int64_t out_channels, int64_t kernel,
               bool bias = true);
+  // Weight [in, out, k, k] as torch.nn.ConvTranspose2d stores it, with its default
+  // initialisation (fan-in computed from dim 1, as PyTorch does).
+  void conv_transpose2d(const std::string& name, int64_t in_channels, int64_t out_channels,
+                        int64_t kernel, bool bias = true);
   // name_w, name_b (affine) and buffers name_rm, name_rv (running statistics).
   void batch_norm(const std::string& name, int64_t channels);
 
-  // Defines forward(self, x) from `forward_source` and returns the module in eval mode.
+  // Defines forward(self, x) (and any other methods in the source) from `forward_source`
+  // and returns the module in eval mode.
   torch::jit::Module finish(const std::string& forward_source);
 
  private:
@@ -38,6 +52,8 @@ class ScriptModuleBuilder {
 // Expression snippets for forward sources, so each architecture reads as a layer list.
 std::string conv_expr(const std::string& input, const std::string& layer, int64_t stride,
                       int64_t padding, bool bias = true);
+std::string conv_transpose_expr(const std::string& input, const std::string& layer,
+                                int64_t stride, int64_t padding, bool bias = true);
 std::string batch_norm_expr(const std::string& input, const std::string& layer);
 std::string linear_expr(const std::string& input, const std::string& layer);
 

@@ -2,7 +2,9 @@
 // Built-in architectures, each a TorchScript module built in C++ (Module::define), so
 // a model trained by advlab opens in PyTorch with torch.jit.load. Every module carries
 // the attributes input_shape (List[int], [C, H, W]), num_classes (int) and architecture
-// (str), and is returned in eval mode.
+// (str), and is returned in eval mode. Each also has a method features(x) returning the
+// penultimate activations [N, F] (what forward's last linear layer reads), used by the
+// GAN diagnostics (FID on a judge's features).
 //   linear      one affine layer on the flattened input (known-answer tests)
 //   mlp         two hidden layers of 256 with ReLU
 //   small-cnn   2 conv (32, 64), each with ReLU and 2x2 max-pool, + 2 fc (128, classes);

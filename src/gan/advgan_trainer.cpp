@@ -108,6 +108,7 @@ class AdvGanTraining {
                  " training images but labels of shape ", train.labels.sizes());
     std::vector<int64_t> shape(train.images.sizes().begin() + 1, train.images.sizes().end());
     classes_ = target.probe(shape);
+    if (o_.blackbox()) queries_ = 1;  // the probe was a query too
     ADVLAB_CHECK(o_.target() >= -1 && o_.target() < classes_, "advgan: target must be -1 (untargeted) or a class in [0, ",
                  classes_, "), got ", o_.target());
     dims_ = shape[0] * shape[1] * shape[2];

@@ -12,6 +12,8 @@
 
 #include <torch/arg.h>
 
+#include <optional>
+
 namespace advlab::gan {
 
 struct AdvGanAttackOptions {

@@ -26,7 +26,12 @@
 namespace advlab::gan {
 
 struct AdvGanOptions {
+  using ProgressStream = std::ostream*;
   explicit AdvGanOptions(double eps) : eps_(eps) {}
+
+  // c in effect for inputs of `dims` values per image.
+  double effective_hinge_bound(int64_t dims) const;
+  nlohmann::json to_json() const;
 
   TORCH_ARG(double, eps);
   TORCH_ARG(std::string, norm) = "linf";  // linf | l2
@@ -43,14 +48,10 @@ struct AdvGanOptions {
   TORCH_ARG(uint64_t, seed) = 0;
   TORCH_ARG(std::string, checkpoint_path) = "";  // empty: no checkpoints
   TORCH_ARG(bool, resume) = false;               // continue from checkpoint_path if it exists
-  TORCH_ARG(std::ostream*, progress) = nullptr;
+  TORCH_ARG(ProgressStream, progress) = nullptr;
   TORCH_ARG(bool, blackbox) = false;
   TORCH_ARG(int64_t, distill_epochs) = 2;  // black-box: initial fit of the distilled model
   TORCH_ARG(double, distill_lr) = 1e-3;
-
-  // c in effect for inputs of `dims` values per image.
-  double effective_hinge_bound(int64_t dims) const;
-  nlohmann::json to_json() const;
 };
 
 struct AdvGanEpochStats {

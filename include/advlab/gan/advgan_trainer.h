@@ -38,7 +38,7 @@ struct AdvGanOptions {
   TORCH_ARG(int64_t, target) = -1;        // fixed target class; -1 = untargeted
   TORCH_ARG(int64_t, epochs) = 5;
   TORCH_ARG(int64_t, batch_size) = 128;
-  TORCH_ARG(double, lr) = 1e-3;           // Adam, generator and discriminator
+  TORCH_ARG(double, lr) = 3e-3;           // Adam, generator and discriminator
   TORCH_ARG(double, alpha) = 0.1;         // GAN loss weight
   TORCH_ARG(double, beta) = 1.0;          // hinge weight
   // Hinge bound c on ||delta||_2; <= 0: eps for l2, the L-inf ball's L2 radius

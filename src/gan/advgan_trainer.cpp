@@ -9,6 +9,7 @@
 #include "advlab/models/architectures.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -107,7 +108,15 @@ class AdvGanTraining {
     ADVLAB_CHECK(train.labels.dim() == 1 && train.labels.size(0) == train.size(), "advgan: ", train.size(),
                  " training images but labels of shape ", train.labels.sizes());
     std::vector<int64_t> shape(train.images.sizes().begin() + 1, train.images.sizes().end());
-    classes_ = target.probe(shape);
+    try {
+      classes_ = target.probe(shape);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      std::string what = e.what();
+      throw Error(c10::str("advgan: the model does not take images of shape ", c10::IntArrayRef(shape), ": ",
+                           what.substr(0, what.find('\n'))));
+    }
     if (o_.blackbox()) queries_ = 1;  // the probe was a query too
     ADVLAB_CHECK(o_.target() >= -1 && o_.target() < classes_, "advgan: target must be -1 (untargeted) or a class in [0, ",
                  classes_, "), got ", o_.target());
@@ -353,6 +362,10 @@ class AdvGanTraining {
 }  // namespace
 
 AdvGanSummary train_advgan(Classifier& target, const data::Dataset& train, const AdvGanOptions& options) {
+  // The TorchScript executor switches to an optimised graph (with its own autodiff) after
+  // a few calls; its numerics differ by an ulp, so a resumed run would drift from an
+  // uninterrupted one. Plain execution keeps every call the same.
+  torch::jit::GraphOptimizerEnabledGuard plain(false);
   return AdvGanTraining(target, train, options).run();
 }
 

@@ -1,6 +1,7 @@
 // advlab advgan train end to end: it writes the generator, checkpoint and training.json,
 // and advlab attack --attack advgan runs the generator it wrote; bad flags are one-line errors.
 #include "advlab/io/json_file.h"
+#include "advlab/io/tensor_file.h"
 #include "support/cli_runner.h"
 #include "support/scratch_dir.h"
 #include "support/trained_models.h"
@@ -36,7 +37,10 @@ TEST(CliAdvGan, TrainWritesGeneratorThatAttackUses) {
   ASSERT_EQ(a.exit_code, 0) << a.err;
   auto m = io::read_json(attack_out + "/metrics.json");
   EXPECT_EQ(m["attack"], "advgan");
-  EXPECT_LE(m["distance"]["linf"]["mean"].get<double>(), 0.1 + 1e-5);
+  EXPECT_EQ(m["n"], 32);
+  std::map<std::string, torch::Tensor> saved;
+  for (auto& [name, t] : io::load_tensors(attack_out + "/adversarials.pt")) saved[name] = t;
+  EXPECT_LE(saved["perturbations"].abs().max().item<double>(), 0.1 + 1e-5);
 }
 
 TEST(CliAdvGan, BadInputIsAOneLineError) {

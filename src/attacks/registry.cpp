@@ -25,6 +25,7 @@
 #include "advlab/attacks/mask/adversarial_patch.h"
 #include "advlab/attacks/mask/rp2.h"
 #include "advlab/core/error.h"
+#include "advlab/gan/advgan_attack.h"
 
 namespace advlab {
 
@@ -111,6 +112,10 @@ const std::vector<AttackSpec>& attack_registry() {
       {"patch", "Adversarial patch: one universal patch per class trained over random placements (Brown et al. 2017)",
        "white-box", {"l0"}, true, false,
        [](ParamReader& p) -> std::unique_ptr<Attack> { return AdversarialPatch::from_params(p); }, true},
+      {"advgan", "AdvGAN: one forward pass of a generator trained against the model (Xiao et al. 2018)",
+       "white-box", {"linf", "l2"}, true, false,
+       [](ParamReader& p) { return std::make_unique<gan::AdvGanAttack>(gan::AdvGanAttackOptions::from_params(p)); },
+       false, {"generator"}},
   };
   return registry;
 }

@@ -89,7 +89,7 @@ TEST_P(AttackConformance, KeepsTheContract) {
   std::map<std::string, std::string> options = {{"norm", c.norm}, {"eps", c10::str(eps)}};
   // A small query budget keeps black-box cases fast; the contract is the same.
   if (spec.family == "black-box") options["queries"] = std::to_string(kQueryBudget);
-  for (const auto& [key, value] : testing::attack_fixture_options(c.attack)) options[key] = value;
+  for (const auto& [key, value] : testing::attack_fixture_options(c.attack, c.norm)) options[key] = value;
   auto attack = make_attack(c.attack, options);
   auto result = attack->run(model, x, *criterion, 5);
   EXPECT_TRUE(model.module().is_training());

@@ -1,9 +1,31 @@
 #include "support/attack_fixtures.h"
 
+#include "advlab/core/error.h"
+#include "advlab/data/load.h"
+#include "advlab/gan/advgan_trainer.h"
+#include "advlab/models/module_file.h"
+#include "support/trained_models.h"
+
+#include <filesystem>
+
 namespace advlab::testing {
 
-std::map<std::string, std::string> attack_fixture_options(const std::string& attack) {
-  (void)attack;
+std::string advgan_fixture_generator(const std::string& norm) {
+  ADVLAB_CHECK(norm == "linf" || norm == "l2", "no AdvGAN fixture for norm ", norm);
+  // Bump the version when the recipe changes so stale caches are not reused.
+  auto path = std::string(ADVLAB_TEST_CACHE_DIR) + "/advgan-" + norm + "-v1.pt";
+  if (!std::filesystem::exists(path)) {
+    auto& trained = fashion_cnn();
+    auto train = data::load_dataset("fashion-mnist:train").head(3000);
+    auto options = gan::AdvGanOptions(norm == "linf" ? 0.1 : 1.5).norm(norm).epochs(2).seed(11);
+    auto summary = gan::train_advgan(*trained.model, train, options);
+    models::save_module_atomic(summary.generator, path);
+  }
+  return path;
+}
+
+std::map<std::string, std::string> attack_fixture_options(const std::string& attack, const std::string& norm) {
+  if (attack == "advgan") return {{"generator", advgan_fixture_generator(norm)}};
   return {};
 }
 

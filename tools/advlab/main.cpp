@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   advlab::cli::register_data_command(app);
   advlab::cli::register_demo_command(app);
   advlab::cli::register_gan_command(app);
+  advlab::cli::register_advgan_command(app);
 
   try {
     app.parse(argc, argv);

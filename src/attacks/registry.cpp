@@ -25,6 +25,7 @@
 #include "advlab/attacks/mask/adversarial_patch.h"
 #include "advlab/attacks/mask/rp2.h"
 #include "advlab/core/error.h"
+#include "advlab/gan/natural_adversarial.h"
 
 namespace advlab {
 
@@ -111,6 +112,10 @@ const std::vector<AttackSpec>& attack_registry() {
       {"patch", "Adversarial patch: one universal patch per class trained over random placements (Brown et al. 2017)",
        "white-box", {"l0"}, true, false,
        [](ParamReader& p) -> std::unique_ptr<Attack> { return AdversarialPatch::from_params(p); }, true},
+      {"natural", "Natural adversarial examples: search a GAN's latent space around the inverted image (Zhao et al. 2018)",
+       "black-box", {"l2", "linf"}, true, true,
+       [](ParamReader& p) { return std::make_unique<gan::NaturalAdversarial>(gan::NaturalOptions::from_params(p)); },
+       false, {"generator", "inverter"}},
   };
   return registry;
 }

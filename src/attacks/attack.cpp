@@ -96,6 +96,7 @@ AttackResult Attack::run(Classifier& model, const torch::Tensor& x, const Criter
   result.gradients = context.gradients();
   result.iterations = context.iterations();
   result.minimum_distance = minimum_distance;
+  result.extras = context.extras();
   auto seen = context.seen_adversarial();
   result.silent_failure = seen.defined() ? (seen & ~result.success) : torch::zeros({n}, torch::kBool);
   return result;

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <limits>
+
 namespace advlab {
 
 AttackContext::AttackContext(Classifier& model, at::Generator generator, torch::Tensor rows,
@@ -39,6 +41,15 @@ void AttackContext::observe(const torch::Tensor& x, const torch::Tensor& logits,
     inside = inside & (d <= *watch_->eps * (1 + 1e-5) + 1e-6);
   }
   seen_.index_put_({rows}, seen_.index_select(0, rows) | (hit & inside));
+}
+
+void AttackContext::record(const std::string& name, const torch::Tensor& values, const torch::Tensor& local) {
+  auto v = values.detach().to(torch::kCPU, torch::kFloat32).reshape({-1});
+  auto rows = caller_rows(local, v.size(0));
+  auto it = extras_.find(name);
+  if (it == extras_.end())
+    it = extras_.emplace(name, torch::full({queries_.size(0)}, std::numeric_limits<float>::quiet_NaN())).first;
+  it->second.index_copy_(0, rows, v);
 }
 
 torch::Tensor AttackContext::queries_of(const torch::Tensor& local) const {

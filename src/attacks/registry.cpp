@@ -26,6 +26,7 @@
 #include "advlab/attacks/mask/rp2.h"
 #include "advlab/core/error.h"
 #include "advlab/gan/advgan_attack.h"
+#include "advlab/gan/natural_adversarial.h"
 
 namespace advlab {
 
@@ -116,6 +117,10 @@ const std::vector<AttackSpec>& attack_registry() {
        "white-box", {"linf", "l2"}, true, false,
        [](ParamReader& p) { return std::make_unique<gan::AdvGanAttack>(gan::AdvGanAttackOptions::from_params(p)); },
        false, {"generator"}},
+      {"natural", "Natural adversarial examples: search a GAN's latent space around the inverted image (Zhao et al. 2018)",
+       "black-box", {"l2", "linf"}, true, true,
+       [](ParamReader& p) { return std::make_unique<gan::NaturalAdversarial>(gan::NaturalOptions::from_params(p)); },
+       false, {"generator", "inverter"}},
   };
   return registry;
 }

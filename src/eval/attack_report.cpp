@@ -63,6 +63,7 @@ void write_attack_report(const std::string& dir, const AttackRun& run, const dat
                               {"adversarial_predictions", run.result.predictions},
                               {"success", run.result.success}};
   if (run.targeted()) tensors.push_back({"targets", run.targets});
+  for (const auto& [name, values] : run.result.extras) tensors.push_back({name, values});
   io::save_tensors(dir + "/adversarials.pt", tensors);
 
   auto rows = showcase_rows(run, 8);

@@ -9,6 +9,8 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <limits>
+#include <set>
 
 namespace advlab::eval {
 
@@ -42,6 +44,16 @@ AttackResult concatenate(const std::vector<AttackResult>& parts) {
   if (!parts.empty() && parts.front().minimum_distance.defined())
     r.minimum_distance = cat([](const AttackResult& p) { return p.minimum_distance; });
   for (const auto& p : parts) r.iterations = std::max(r.iterations, p.iterations);
+  // A batch where the attack measured nothing (all adversarial already) lacks the key.
+  std::set<std::string> extra_names;
+  for (const auto& p : parts)
+    for (const auto& [name, values] : p.extras) extra_names.insert(name);
+  for (const auto& name : extra_names)
+    r.extras[name] = cat([&](const AttackResult& p) {
+      auto it = p.extras.find(name);
+      return it != p.extras.end() ? it->second
+                                  : torch::full({p.success.size(0)}, std::numeric_limits<float>::quiet_NaN());
+    });
   return r;
 }
 
@@ -118,6 +130,11 @@ nlohmann::json summarize(const AttackRun& run) {
                    {"l0", mean_median(r.distances.l0.index_select(0, idx))}};
   m["queries"] = mean_median(r.queries.index_select(0, idx));
   m["gradients"] = mean_median(r.gradients.index_select(0, idx));
+  // Attack-specific measurements, over the same successes (where measured).
+  for (const auto& [name, values] : r.extras) {
+    auto v = values.index_select(0, idx);
+    m["extras"][name] = mean_median(v.index_select(0, torch::isfinite(v).nonzero().squeeze(1)));
+  }
   // Over the same samples as success_rate; the grid runs to the query budget if the
   // attack has one, else to the most queries spent.
   int64_t budget = run.params.contains("queries") && run.params["queries"].is_number_integer()

@@ -4,6 +4,7 @@
 #include "advlab/data/load.h"
 #include "advlab/gan/advgan_trainer.h"
 #include "advlab/models/module_file.h"
+#include "support/pca_generator.h"
 #include "support/trained_models.h"
 
 #include <filesystem>
@@ -26,6 +27,8 @@ std::string advgan_fixture_generator(const std::string& norm) {
 
 std::map<std::string, std::string> attack_fixture_options(const std::string& attack, const std::string& norm) {
   if (attack == "advgan") return {{"generator", advgan_fixture_generator(norm)}};
+  if (attack == "natural")
+    return {{"generator", fashion_pca().generator_path}, {"inverter", fashion_pca().inverter_path}};
   return {};
 }
 

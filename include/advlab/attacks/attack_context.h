@@ -6,7 +6,9 @@
 #include "advlab/models/classifier.h"
 #include "advlab/threat/threat_model.h"
 
+#include <map>
 #include <optional>
+#include <string>
 
 #include <ATen/core/Generator.h>
 
@@ -53,6 +55,11 @@ class AttackContext {
 
   void note_iterations(int64_t iterations) { iterations_ = std::max(iterations_, iterations); }
 
+  // Records a per-sample measurement `name` (values [n] for `local`, undefined = the first
+  // n samples) into AttackResult::extras; samples never recorded read NaN.
+  void record(const std::string& name, const torch::Tensor& values, const torch::Tensor& local = {});
+  const std::map<std::string, torch::Tensor>& extras() const { return extras_; }
+
   // Queries spent so far on each of `local` (undefined = every sample of the focus).
   torch::Tensor queries_of(const torch::Tensor& local = {}) const;
 
@@ -80,6 +87,7 @@ class AttackContext {
   torch::Tensor rows_;
   torch::Tensor queries_, gradients_;
   int64_t iterations_ = 0;
+  std::map<std::string, torch::Tensor> extras_;
 };
 
 }  // namespace advlab

@@ -2,6 +2,9 @@
 // What every attack returns. All per-sample tensors are on the CPU.
 #include <torch/types.h>
 
+#include <map>
+#include <string>
+
 namespace advlab {
 
 struct Distances {
@@ -25,6 +28,10 @@ struct AttackResult {
   // bool [N]: the attack queried an adversarial inside the budget for this sample but did
   // not return one ("silent success" in Pintor et al. 2022): a bug in the attack.
   torch::Tensor silent_failure;
+  // Per-sample measurements that only some attacks make, by name, each float [N]; NaN
+  // for samples the attack did not measure (e.g. adversarial already). For example the
+  // natural attack's "latent_distance" (||z' - I(x)||, +inf where none was found).
+  std::map<std::string, torch::Tensor> extras;
 };
 
 // Distances between x and adv, per sample, on the CPU.

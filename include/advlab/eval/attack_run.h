@@ -41,8 +41,9 @@ AttackRun run_attack(Attack& attack, Classifier& model, const data::Dataset& dat
 // success_rate (over samples classified correctly before the attack), distance
 // {linf,l2,l1,l0: {mean, median}} and queries/gradients {mean, median} over those
 // successes, query_curve (see query_curve.h: success rate within q queries, over the
-// same samples as success_rate), seconds, images_per_second, seed, targeted, and
-// over_views when measured (see transform_robustness.h).
+// same samples as success_rate), seconds, images_per_second, seed, targeted,
+// over_views when measured (see transform_robustness.h), and extras {name: {mean,
+// median}} over the same successes for attacks that record per-sample extras.
 nlohmann::json summarize(const AttackRun& run);
 
 }  // namespace advlab::eval

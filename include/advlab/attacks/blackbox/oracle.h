@@ -48,6 +48,10 @@ class Oracle {
   torch::Tensor spent(const torch::Tensor& local = {}) const { return context_.queries_of(local); }
 
   void note_iterations(int64_t iterations) { context_.note_iterations(iterations); }
+  // A per-sample measurement for AttackResult::extras (see AttackContext::record).
+  void record(const std::string& name, const torch::Tensor& values, const torch::Tensor& local = {}) {
+    context_.record(name, values, local);
+  }
 
  private:
   torch::Tensor query(const torch::Tensor& x, const torch::Tensor& local);

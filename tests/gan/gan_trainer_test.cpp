@@ -16,7 +16,6 @@
 namespace {
 
 namespace data = advlab::data;
-namespace models = advlab::models;
 using namespace advlab::gan;
 namespace fs = std::filesystem;
 

@@ -13,7 +13,6 @@
 namespace {
 
 namespace data = advlab::data;
-namespace models = advlab::models;
 using namespace advlab::gan;
 
 TEST(ModeCoverage, KnownHistograms) {

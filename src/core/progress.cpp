@@ -1,9 +1,21 @@
 #include "advlab/core/progress.h"
 
+#include "advlab/core/log_format.h"
+
+#include <cmath>
 #include <cstdio>
 #include <ostream>
 
 namespace advlab {
+
+namespace {
+
+// A terminal redraw is cheap; a log line is not: one every few seconds keeps a
+// redirected 10-minute run to a couple of hundred lines.
+constexpr std::chrono::milliseconds kTerminalInterval{100};
+constexpr std::chrono::seconds kLogInterval{5};
+
+}  // namespace
 
 std::string format_duration(double seconds) {
   if (!(seconds >= 0) || seconds > 1e7) return "?";
@@ -18,29 +30,57 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
+ProgressWriter::ProgressWriter(std::ostream* out)
+    : out_(out), format_(static_cast<int>(resolved_log_format(out))) {
+  if (static_cast<LogFormat>(format_) == LogFormat::kQuiet) out_ = nullptr;
+  interval_ = static_cast<LogFormat>(format_) == LogFormat::kTerminal
+                  ? std::chrono::steady_clock::duration(kTerminalInterval)
+                  : std::chrono::steady_clock::duration(kLogInterval);
+  last_write_ = std::chrono::steady_clock::now();
+}
+
+bool ProgressWriter::due(bool final) const {
+  if (!out_) return false;
+  return final || std::chrono::steady_clock::now() - last_write_ >= interval_;
+}
+
+void ProgressWriter::write(const std::string& text, nlohmann::json event, bool final) {
+  if (!out_) return;
+  last_write_ = std::chrono::steady_clock::now();
+  switch (static_cast<LogFormat>(format_)) {
+    case LogFormat::kTerminal:
+      *out_ << "\r" << text << "\033[K" << (final ? "\n" : "");
+      break;
+    case LogFormat::kJson:
+      event["event"] = final ? "done" : "progress";
+      *out_ << event.dump() << "\n";
+      break;
+    default:
+      *out_ << text << "\n";
+      break;
+  }
+  out_->flush();
+}
+
 ProgressLine::ProgressLine(std::ostream* out, std::string label, int64_t total, std::string unit)
-    : out_(out),
+    : writer_(out),
       label_(std::move(label)),
       unit_(std::move(unit)),
       total_(total),
-      start_(std::chrono::steady_clock::now()),
-      last_draw_(start_) {}
+      start_(std::chrono::steady_clock::now()) {}
 
 double ProgressLine::elapsed_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 }
 
 void ProgressLine::update(int64_t done, const std::string& fields) {
-  auto now = std::chrono::steady_clock::now();
-  if (now - last_draw_ < std::chrono::milliseconds(100) && done < total_) return;
-  last_draw_ = now;
-  draw(done, fields, false);
+  if (writer_.due(false)) draw(done, fields, false);
 }
 
 void ProgressLine::finish(const std::string& fields) { draw(total_, fields, true); }
 
 void ProgressLine::draw(int64_t done, const std::string& fields, bool final) {
-  if (!out_) return;
+  if (writer_.silent()) return;
   double elapsed = elapsed_seconds();
   double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
   double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : -1;
@@ -48,9 +88,13 @@ void ProgressLine::draw(int64_t done, const std::string& fields, bool final) {
   std::snprintf(buf, sizeof buf, "%s %ld/%ld | %.1f %s/s | %s %s", label_.c_str(),
                 static_cast<long>(done), static_cast<long>(total_), rate, unit_.c_str(),
                 final ? "took" : "ETA", format_duration(final ? elapsed : eta).c_str());
-  *out_ << "\r" << buf << (fields.empty() ? "" : " | ") << fields << "\033[K";
-  if (final) *out_ << "\n";
-  out_->flush();
+  std::string text = buf;
+  if (!fields.empty()) text += " | " + fields;
+  nlohmann::json event = {{"label", label_}, {"done", done},        {"total", total_},
+                          {"unit", unit_},   {"rate", rate},        {"elapsed_s", elapsed}};
+  if (!final && eta >= 0) event["eta_s"] = eta;
+  if (!fields.empty()) event["fields"] = fields;
+  writer_.write(text, std::move(event), final);
 }
 
 }  // namespace advlab

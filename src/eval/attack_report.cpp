@@ -8,8 +8,10 @@
 #include "advlab/io/html_page.h"
 #include "advlab/io/image_grid.h"
 #include "advlab/io/json_file.h"
+#include "advlab/io/line_chart.h"
 #include "advlab/io/tensor_file.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace advlab::eval {
@@ -39,6 +41,43 @@ bool is_black_box(const std::string& attack) {
   } catch (const Error&) {
     return false;  // not a registered attack (e.g. built in code): no chart
   }
+}
+
+const torch::Tensor& distance_in(const Distances& d, const std::string& norm) {
+  if (norm == "l0") return d.l0;
+  if (norm == "l1") return d.l1;
+  if (norm == "l2") return d.l2;
+  return d.linf;
+}
+
+// Robust accuracy against the budget, read off this run's adversarials: a sample counts as
+// broken at budget t once its verified adversarial lies within t. A step curve that ends
+// at the run's robust accuracy.
+std::string robustness_chart(const AttackRun& run, const std::string& norm) {
+  const int64_t n = run.size();
+  if (n == 0) return "";
+  auto correct = run.clean_predictions == run.labels;
+  auto broken = run.result.success & correct;
+  auto d = distance_in(run.result.distances, norm).masked_select(broken).to(torch::kDouble);
+  auto sorted = std::get<0>(d.sort()).contiguous();
+  auto values = sorted.accessor<double, 1>();
+  double robust = correct.sum().item<double>() / static_cast<double>(n);
+  io::ChartSeries series{"robust accuracy, " + run.attack + "'s adversarials"};
+  series.stepped = true;
+  series.show_points = false;
+  series.points.emplace_back(0.0, robust);
+  // At most ~200 steps: the page stays small for large runs.
+  const int64_t k = sorted.size(0), stride = std::max<int64_t>(1, k / 200);
+  for (int64_t i = 0; i < k; ++i) {
+    if ((i + 1) % stride != 0 && i + 1 != k) continue;
+    series.points.emplace_back(values[i],
+                               robust - static_cast<double>(i + 1) / static_cast<double>(n));
+  }
+  io::LineChart chart;
+  chart.x_title = "perturbation size (" + norm + ")";
+  chart.y_title = "robust accuracy";
+  chart.series.push_back(series);
+  return io::line_chart_html(chart);
 }
 
 }  // namespace
@@ -77,14 +116,21 @@ void write_attack_report(const std::string& dir, const AttackRun& run, const dat
                             run.result.adversarials.index_select(0, rows), captions);
 
   io::HtmlPage page("advlab: " + run.attack + " on " + dataset.source);
-  page.heading("Attack " + run.attack + (run.targeted() ? " (targeted)" : " (untargeted)"));
-  page.paragraph("Parameters: " + run.params.dump());
+  const std::string norm = run.params.contains("norm") && run.params["norm"].is_string()
+                               ? run.params["norm"].get<std::string>()
+                               : "linf";
+  page.paragraph(std::string(run.targeted() ? "Targeted " : "Untargeted ") + run.attack + " leaves a robust accuracy of " +
+                 fixed(metrics["robust_accuracy"]) + " (clean accuracy " + fixed(metrics["clean_accuracy"]) +
+                 ") on " + std::to_string(run.size()) + " samples; it broke " + fixed(metrics["success_rate"]) +
+                 " of the correctly classified ones in " + fixed(metrics["seconds"], 1) + " s.");
+  page.raw(robustness_chart(run, norm));
   page.table({"n", "clean accuracy", "robust accuracy", "success rate", "median Linf", "median L2",
               "seconds", "images/s"},
              {{std::to_string(run.size()), fixed(metrics["clean_accuracy"]), fixed(metrics["robust_accuracy"]),
                fixed(metrics["success_rate"]), json_number(metrics["distance"]["linf"]["median"]),
                json_number(metrics["distance"]["l2"]["median"]), fixed(metrics["seconds"], 2),
                fixed(metrics["images_per_second"], 1)}});
+  page.paragraph("Parameters: " + run.params.dump());
   page.image_file(dir + "/grid.png", "original | adversarial | perturbation (magnified)");
   if (is_black_box(run.attack)) {
     QueryCurve curve;

@@ -7,6 +7,7 @@
 #include "advlab/io/html_page.h"
 #include "advlab/io/image_grid.h"
 #include "advlab/io/json_file.h"
+#include "advlab/io/line_chart.h"
 #include "advlab/io/tensor_file.h"
 
 #include <torch/torch.h>
@@ -160,62 +161,34 @@ nlohmann::json evaluation_json(const RobustnessEvaluation& ev, const data::Datas
   return j;
 }
 
-std::string chart_library_source() {
-  for (const char* path : {"/usr/share/javascript/chart.js/chart.min.js", "/usr/share/javascript/chart.js/chart.js"}) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) continue;
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-  return "";
-}
-
 namespace {
 
 // The robust-accuracy-vs-eps chart: measured worst case per eps, cumulative per attack,
 // and the dense upper bound from the smallest adversarials.
 std::string chart_html(const nlohmann::json& report) {
-  auto library = chart_library_source();
-  if (library.empty())
-    return "<p class=\"warning\">Chart.js is not installed (Debian package libjs-chart.js): the curve is "
-           "in the tables below and in report.json.</p>";
-  nlohmann::json datasets = nlohmann::json::array();
-  nlohmann::json worst = nlohmann::json::array();
-  for (const auto& r : report["results"]) worst.push_back({{"x", r["eps"]}, {"y", r["robust_accuracy"]}});
-  datasets.push_back({{"label", "worst case over the suite"}, {"data", worst}, {"borderWidth", 3},
-                      {"borderColor", "#c0392b"}, {"backgroundColor", "#c0392b"}});
+  io::LineChart chart;
+  chart.x_title = "eps (" + report["norm"].get<std::string>() + ")";
+  chart.y_title = "robust accuracy";
+  io::ChartSeries worst{"worst case over the suite"};
+  for (const auto& r : report["results"]) worst.points.emplace_back(r["eps"], r["robust_accuracy"]);
+  worst.color = "#c0392b";
+  worst.width = 3;
+  chart.series.push_back(worst);
   const auto& first_attacks = report["results"][0]["attacks"];
-  const char* palette[] = {"#2980b9", "#27ae60", "#8e44ad", "#d35400", "#16a085", "#7f8c8d", "#2c3e50"};
   for (size_t k = 0; k < first_attacks.size(); ++k) {
-    nlohmann::json points = nlohmann::json::array();
-    for (const auto& r : report["results"])
-      points.push_back({{"x", r["eps"]}, {"y", r["attacks"][k]["robust_accuracy_after"]}});
-    datasets.push_back({{"label", "after " + first_attacks[k]["attack"].get<std::string>()},
-                        {"data", points}, {"borderDash", {4, 3}}, {"borderColor", palette[k % 7]},
-                        {"backgroundColor", palette[k % 7]}});
+    io::ChartSeries after{"after " + first_attacks[k]["attack"].get<std::string>()};
+    for (const auto& r : report["results"]) after.points.emplace_back(r["eps"], r["attacks"][k]["robust_accuracy_after"]);
+    after.color = io::chart_color(k);
+    after.dashed = true;
+    chart.series.push_back(after);
   }
-  nlohmann::json bound = nlohmann::json::array();
-  for (const auto& p : report["curve"]) bound.push_back({{"x", p["eps"]}, {"y", p["robust_accuracy_upper_bound"]}});
-  datasets.push_back({{"label", "smallest adversarial found (upper bound)"}, {"data", bound}, {"pointRadius", 0},
-                      {"stepped", true}, {"borderColor", "#95a5a6"}, {"backgroundColor", "#95a5a6"}});
-  nlohmann::json config = {
-      {"type", "line"},
-      {"data", {{"datasets", datasets}}},
-      {"options",
-       {{"animation", false},
-        {"scales", {{"x", {{"type", "linear"}, {"title", {{"display", true}, {"text", "eps (" + report["norm"].get<std::string>() + ")"}}}}},
-                    {"y", {{"min", 0}, {"max", 1}, {"title", {{"display", true}, {"text", "robust accuracy"}}}}}}}}}};
-  // "</" inside inlined script text would end the element early.
-  auto safe = [](std::string s) {
-    for (size_t p = s.find("</"); p != std::string::npos; p = s.find("</", p + 3)) s.replace(p, 2, "<\\/");
-    return s;
-  };
-  return "<div style=\"max-width:760px\"><canvas id=\"robustness-chart\" width=\"760\" height=\"380\"></canvas></div>\n"
-         "<script>" + safe(library) + "</script>\n<script>\nnew Chart(document.getElementById('robustness-chart'), " +
-         safe(config.dump()) +
-         ");\n// Lets a headless browser confirm that the chart was drawn.\n"
-         "document.body.setAttribute('data-chart', 'rendered');\n</script>";
+  io::ChartSeries bound{"smallest adversarial found (upper bound)"};
+  for (const auto& p : report["curve"]) bound.points.emplace_back(p["eps"], p["robust_accuracy_upper_bound"]);
+  bound.color = "#95a5a6";
+  bound.stepped = true;
+  bound.show_points = false;
+  chart.series.push_back(bound);
+  return io::line_chart_html(chart);
 }
 
 std::string image_cell(const torch::Tensor& image, const std::string& caption) {
@@ -265,20 +238,14 @@ void write_evaluation_report(const std::string& dir, const RobustnessEvaluation&
   io::write_json_atomic(dir + "/report.json", report);
 
   io::HtmlPage page("advlab robustness evaluation");
-  page.heading("Robustness evaluation", 1);
-  page.paragraph("Model " + inputs.model_path + " on " + std::to_string(dataset.size()) + " samples of " +
-                 inputs.data_spec + "; norm " + ev.options.norm + "; clean accuracy " + decimal(ev.clean_accuracy()) +
-                 "; seed " + std::to_string(ev.options.seed) + "; " + decimal(ev.seconds, 1) + " s.");
-  page.heading("Warnings");
-  if (ev.warnings.empty()) {
-    page.paragraph("None of the soundness checks fired.");
-  } else {
-    std::string list = "<ul class=\"warnings\">";
-    for (const auto& w : ev.warnings)
-      list += "<li><b>" + io::html_escape(w.check) + "</b>: " + io::html_escape(w.message) + "</li>";
-    page.raw(list + "</ul>");
-  }
-  page.heading("Robust accuracy vs eps");
+  const auto& worst_last = report["results"].back();
+  page.paragraph("Worst-case robust accuracy " + decimal(worst_last["robust_accuracy"].get<double>()) + " at " +
+                 ev.options.norm + " eps " + decimal(worst_last["eps"].get<double>(), 4) + " (clean accuracy " +
+                 decimal(ev.clean_accuracy()) + ") of model " + inputs.model_path + " on " +
+                 std::to_string(dataset.size()) + " samples of " + inputs.data_spec + ", over the suite's attacks; seed " +
+                 std::to_string(ev.options.seed) + ", " + decimal(ev.seconds, 1) + " s." +
+                 (ev.warnings.empty() ? " No soundness check fired."
+                                      : " " + std::to_string(ev.warnings.size()) + " soundness warning(s): see below."));
   page.raw(chart_html(report));
 
   std::vector<std::string> header{"eps", "attack", "family", "ran on", "broke", "robust acc. after", "seconds"};
@@ -295,8 +262,18 @@ void write_evaluation_report(const std::string& dir, const RobustnessEvaluation&
     }
     rows.push_back({decimal(r["eps"].get<double>(), 4), "worst case", "", "", "", decimal(r["robust_accuracy"].get<double>()), ""});
   }
-  page.heading("Per attack (each runs on the samples still robust)");
   page.table(header, rows);
+  page.paragraph("Each attack runs on the samples still robust after the ones above it.");
+
+  page.heading("Warnings");
+  if (ev.warnings.empty()) {
+    page.paragraph("None of the soundness checks fired.");
+  } else {
+    std::string list = "<ul class=\"warnings\">";
+    for (const auto& w : ev.warnings)
+      list += "<li><b>" + io::html_escape(w.check) + "</b>: " + io::html_escape(w.message) + "</li>";
+    page.raw(list + "</ul>");
+  }
 
   std::vector<std::string> class_header{"class", "n", "clean acc."};
   for (const auto& r : report["results"]) class_header.push_back("robust @ " + decimal(r["eps"].get<double>(), 4));

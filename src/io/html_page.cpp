@@ -22,6 +22,13 @@ figure img { image-rendering: pixelated; max-width: 100%; }
 figcaption { color: #555; font-size: 0.9em; }
 )";
 
+// Records where the first table starts (CSS pixels), so a headless browser can check that
+// the answer is on the first screen.
+constexpr const char* kLayoutProbe =
+    "<script data-advlab=\"layout\">(function () { var t = document.querySelector('table'); if (t) "
+    "document.body.setAttribute('data-table-top', String(Math.round(t.getBoundingClientRect().top))); })();"
+    "</script>\n";
+
 }  // namespace
 
 std::string html_escape(const std::string& text) {
@@ -97,7 +104,7 @@ HtmlPage& HtmlPage::svg_figure(const std::string& svg_markup, const std::string&
 std::string HtmlPage::render() const {
   return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
          html_escape(title_) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n<h1>" +
-         html_escape(title_) + "</h1>\n" + body_ + "</body>\n</html>\n";
+         html_escape(title_) + "</h1>\n" + body_ + kLayoutProbe + "</body>\n</html>\n";
 }
 
 void HtmlPage::save(const std::string& path) const { write_file_atomic(path, render()); }

@@ -1,6 +1,9 @@
 #pragma once
 // The training progress line: epoch, step/total, running loss and accuracy, images/s and
-// time left in the epoch. Rewritten in place with '\r'; a newline ends each epoch.
+// time left in the epoch, written in the process's log format (see core/log_format.h);
+// each epoch ends with a final line.
+#include "advlab/core/progress.h"
+
 #include <chrono>
 #include <cstdint>
 #include <iosfwd>
@@ -24,12 +27,11 @@ class ProgressMeter {
   void print(bool final_line);
 
   using Clock = std::chrono::steady_clock;
-  std::ostream* out_;
+  ProgressWriter writer_;
   int64_t epoch_, epochs_, steps_;
   int64_t step_ = 0, images_ = 0, correct_ = 0;
   double loss_sum_ = 0;
   Clock::time_point start_ = Clock::now();
-  Clock::time_point last_print_{};
 };
 
 }  // namespace advlab::models

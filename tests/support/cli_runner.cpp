@@ -19,9 +19,11 @@ std::string slurp(const std::string& path) {
 }
 }  // namespace
 
-CliOutput run_cli(const std::string& args) {
+CliOutput run_cli(const std::string& args, const std::map<std::string, std::string>& env) {
   auto dir = make_temp_dir("cli");
-  std::string command = std::string(ADVLAB_BINARY) + " " + args + " >" + dir + "/out 2>" + dir + "/err";
+  std::string prefix;
+  for (const auto& [name, value] : env) prefix += (prefix.empty() ? "env " : "") + name + "='" + value + "' ";
+  std::string command = prefix + std::string(ADVLAB_BINARY) + " " + args + " >" + dir + "/out 2>" + dir + "/err";
   int status = std::system(command.c_str());
   CliOutput result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -1,5 +1,6 @@
 #pragma once
 // Runs the advlab binary built alongside the tests and captures what it printed.
+#include <map>
 #include <string>
 
 namespace advlab::testing {
@@ -9,7 +10,8 @@ struct CliOutput {
   std::string out, err;
 };
 
-// args are passed to a shell as they are (quote paths with spaces yourself).
-CliOutput run_cli(const std::string& args);
+// args are passed to a shell as they are (quote paths with spaces yourself); env adds
+// variables to the binary's environment.
+CliOutput run_cli(const std::string& args, const std::map<std::string, std::string>& env = {});
 
 }  // namespace advlab::testing

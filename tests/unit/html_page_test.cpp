@@ -32,7 +32,9 @@ TEST(HtmlPage, EscapesTextEverywhere) {
   EXPECT_NE(html.find("<p>Tom &amp; Jerry</p>"), std::string::npos);
   EXPECT_NE(html.find("<th>&lt;col&gt;</th>"), std::string::npos);
   EXPECT_NE(html.find("<td>&lt;script&gt;</td>"), std::string::npos);
+  // The only script is the page's own layout probe: no text became markup.
   EXPECT_EQ(html.find("<script>"), std::string::npos);
+  EXPECT_NE(html.find("<script data-advlab=\"layout\">"), std::string::npos);
 }
 
 TEST(HtmlPage, EmbedsImagesAsDataUrisAndSavesAtomically) {

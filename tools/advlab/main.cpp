@@ -1,5 +1,6 @@
 // advlab: adversarial attacks on image classifiers, from the command line.
 #include "advlab/core/error.h"
+#include "advlab/core/log_format.h"
 #include "advlab/core/threads.h"
 #include "commands.h"
 
@@ -19,7 +20,24 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int threads = 0;
   app.add_option("--threads", threads, "torch threads (default: number of cores)");
-  app.parse_complete_callback([&] { advlab::configure_runtime(threads); });
+  std::string log_format = "auto";
+  app.add_option("--log-format", log_format,
+                 "progress output: auto (a redrawn line on a terminal, plain lines otherwise), "
+                 "terminal, plain, json (one object per event) or quiet");
+  bool quiet = false;
+  app.add_flag("--quiet,-q", quiet, "no progress output (results and errors are still printed)");
+  app.add_flag_callback(
+      "--version",
+      [&] {
+        advlab::configure_runtime(threads);
+        std::cout << advlab::cli::version_text();
+        throw CLI::Success();
+      },
+      "print advlab's version, its LibTorch, the devices and threads it sees, and exit");
+  app.parse_complete_callback([&] {
+    advlab::set_log_format(quiet ? advlab::LogFormat::kQuiet : advlab::parse_log_format(log_format));
+    advlab::configure_runtime(threads);
+  });
 
   advlab::cli::register_train_command(app);
   advlab::cli::register_attack_command(app);
@@ -30,6 +48,7 @@ int main(int argc, char** argv) {
   advlab::cli::register_demo_command(app);
   advlab::cli::register_gan_command(app);
   advlab::cli::register_advgan_command(app);
+  advlab::cli::register_doctor_command(app);
 
   try {
     app.parse(argc, argv);

@@ -7,6 +7,7 @@
 #include "advlab/eval/attack_report.h"
 #include "advlab/io/html_page.h"
 #include "advlab/io/json_file.h"
+#include "advlab/io/line_chart.h"
 #include "advlab/models/default_model.h"
 #include "commands.h"
 #include "model_loading.h"
@@ -48,6 +49,7 @@ std::string format(double v, const char* fmt = "%.3f") {
 }
 
 void run(QuickstartFlags f) {
+  ADVLAB_CHECK(!f.eps.empty(), "--eps needs at least one value");
   for (double e : f.eps) ADVLAB_CHECK(e >= 0, "eps must be >= 0, got ", e);
   ADVLAB_CHECK(f.epochs >= 1, "--epochs must be >= 1, got ", f.epochs);
   f.model.path = ensure_model(f);
@@ -56,11 +58,14 @@ void run(QuickstartFlags f) {
 
   nlohmann::json summary = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows;
-  io::HtmlPage page("advlab quickstart");
-  page.heading("advlab quickstart", 1);
-  page.paragraph("Model " + f.model.path + ", " + std::to_string(test.size()) +
-                 " Fashion-MNIST test images, untargeted L-inf attacks.");
+  io::LineChart chart;
+  chart.x_title = "eps (L-inf)";
+  chart.y_title = "robust accuracy";
+  std::vector<std::pair<std::string, std::string>> grids;  // (heading, png path)
+  double clean_accuracy = 0;
   for (const std::string attack_name : {"fgsm", "pgd"}) {
+    io::ChartSeries series{attack_name == "pgd" ? "PGD-" + std::to_string(f.steps) : "FGSM"};
+    series.color = io::chart_color(chart.series.size());
     for (double eps : f.eps) {
       std::map<std::string, std::string> options{{"eps", c10::str(eps)}};
       if (attack_name == "pgd") options["steps"] = std::to_string(f.steps);
@@ -73,14 +78,28 @@ void run(QuickstartFlags f) {
       eval::write_attack_report(f.out + "/" + folder, result, test);
       auto m = eval::summarize(result);
       summary.push_back(m);
+      clean_accuracy = m["clean_accuracy"];
+      if (series.points.empty()) series.points.emplace_back(0.0, clean_accuracy);
+      series.points.emplace_back(eps, m["robust_accuracy"].get<double>());
       rows.push_back({attack_name, format(eps, "%g"), format(m["clean_accuracy"]), format(m["robust_accuracy"]),
                       format(m["success_rate"]), format(m["seconds"], "%.1f")});
-      page.heading(attack_name + " eps " + format(eps, "%g"), 3)
-          .image_file(f.out + "/" + folder + "/grid.png", "original | adversarial | perturbation (magnified)");
+      grids.emplace_back(attack_name + " eps " + format(eps, "%g"), f.out + "/" + folder + "/grid.png");
     }
+    chart.series.push_back(series);
   }
   const std::vector<std::string> header{"attack", "eps", "clean acc", "robust acc", "success", "seconds"};
-  page.heading("Results").table(header, rows);
+  // Lead with the answer: the strongest attack at the largest budget, then the curve,
+  // the table and the pictures.
+  io::HtmlPage page("advlab quickstart");
+  page.paragraph("PGD-" + std::to_string(f.steps) + " leaves a robust accuracy of " + rows.back()[3] +
+                 " at L-inf eps " + rows.back()[1] + " (clean accuracy " + format(clean_accuracy) + "): model " +
+                 f.model.path + ", " + std::to_string(test.size()) +
+                 " Fashion-MNIST test images, untargeted FGSM and PGD attacks at each eps.");
+  page.raw(io::line_chart_html(chart));
+  page.table(header, rows);
+  page.heading("Examples");
+  for (const auto& [title, png] : grids)
+    page.heading(title, 3).image_file(png, "original | adversarial | perturbation (magnified)");
   io::write_json_atomic(f.out + "/summary.json", summary);
   page.save(f.out + "/index.html");
 

@@ -28,10 +28,6 @@ nlohmann::json evaluation_json(const RobustnessEvaluation& evaluation, const dat
 // Where the evaluation's adversarials for one eps go inside the report folder.
 std::string adversarials_file_name(double eps);
 
-// Chart.js from Debian's libjs-chart.js, inlined so the page needs no network; empty if
-// it is not installed (the page then shows the curve as a table only).
-std::string chart_library_source();
-
 void write_evaluation_report(const std::string& dir, const RobustnessEvaluation& evaluation,
                              const data::Dataset& dataset, const EvaluationInputs& inputs);
 

@@ -23,7 +23,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 
 std::string train_args(const testing::ScratchDir& dir) {
-  return "train --data fashion-mnist:train --limit 512 --epochs 2 --batch-size 64 --out " + dir.file("m.pt");
+  return "train --data fashion-mnist:test --limit 512 --epochs 2 --batch-size 64 --out " + dir.file("m.pt");
 }
 
 TEST(LogFormat, RedirectedProgressIsPlainLines) {

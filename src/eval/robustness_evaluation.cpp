@@ -3,6 +3,8 @@
 #include "advlab/attacks/registry.h"
 #include "advlab/core/error.h"
 #include "advlab/eval/attack_run.h"
+#include "advlab/eval/cost_estimate.h"
+#include "advlab/core/progress.h"
 #include "advlab/eval/soundness_checks.h"
 #include "advlab/threat/threat_model.h"
 
@@ -74,6 +76,39 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
     ev.warnings.insert(ev.warnings.end(), model_warnings.begin(), model_warnings.end());
   }
 
+  // The time it may take, before the long work: per attack, its nominal budget times the
+  // calibrated pass cost. Rescaled by how the finished attacks compared with their
+  // estimates, it gives the whole evaluation's ETA.
+  std::vector<AttackBudget> budgets;
+  PassCost pass_cost;
+  double spent_estimate = 0, spent_actual = 0;
+  const int64_t n_correct = correct.sum().item<int64_t>();
+  if (options.progress) {
+    for (const auto& name : options.attacks) {
+      const auto& spec = find_attack(name);
+      budgets.push_back(nominal_budget(spec.family, make_attack(name, attack_settings(options, spec, ev.options.eps.front()))->params(),
+                                       model.num_classes()));
+    }
+    pass_cost = calibrate_pass_cost(model, dataset, options.batch_size);
+    double total = 0;
+    for (const auto& b : budgets) total += estimated_seconds(b, pass_cost, n_correct);
+    total *= static_cast<double>(ev.options.eps.size());
+    *options.progress << "estimate: at most ~" << format_duration(total) << " for " << options.attacks.size()
+                      << " attacks x " << ev.options.eps.size() << " eps on " << n_correct
+                      << " correct samples (forward " << pass_cost.forward * 1e3 << " ms/img, forward+backward "
+                      << pass_cost.forward_backward * 1e3
+                      << " ms/img); less as samples break, since attacks skip them\n";
+  }
+  // Seconds left: the current eps's remaining attacks on the samples still robust, later
+  // eps on every correct sample, scaled by actual/estimated so far.
+  auto eta = [&](size_t e, size_t k, int64_t robust_now) {
+    double left = 0;
+    for (size_t j = k; j < budgets.size(); ++j) left += estimated_seconds(budgets[j], pass_cost, robust_now);
+    for (size_t j = 0; j < budgets.size(); ++j)
+      left += static_cast<double>(ev.options.eps.size() - e - 1) * estimated_seconds(budgets[j], pass_cost, n_correct);
+    return spent_estimate > 0 ? left * spent_actual / spent_estimate : left;
+  };
+
   for (size_t e = 0; e < ev.options.eps.size(); ++e) {
     EpsEvaluation at;
     at.eps = ev.options.eps[e];
@@ -94,7 +129,8 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
       auto rows = stage.attacked.nonzero().squeeze(1);
       if (options.progress)
         *options.progress << "eps " << at.eps << " [" << k + 1 << "/" << options.attacks.size() << "] "
-                          << spec.name << " on " << rows.size(0) << " samples\n";
+                          << spec.name << " on " << rows.size(0) << " samples | evaluation ETA ~"
+                          << format_duration(eta(e, k, rows.size(0))) << "\n";
       if (rows.size(0) > 0) {
         AttackRunOptions run_options;
         run_options.batch_size = options.batch_size;
@@ -103,6 +139,10 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
         auto run = run_attack(*attack, model, dataset.select(rows), run_options);
         const auto& r = run.result;
         stage.seconds = run.seconds;
+        if (!budgets.empty()) {
+          spent_estimate += estimated_seconds(budgets[k], pass_cost, rows.size(0));
+          spent_actual += run.seconds;
+        }
         stage.queries = r.queries.sum().item<int64_t>();
         stage.gradients = r.gradients.sum().item<int64_t>();
         stage.broken.index_put_({rows}, r.success);

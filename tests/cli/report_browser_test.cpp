@@ -105,6 +105,13 @@ TEST(EvalCommand, WritesAReportThatRendersInHeadlessChromium) {
   auto run = testing::run_cli("eval --model " + trained.path + " --limit 40 --suite quick --eps 0.05,0.1 --seed 2 --out " + out);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("worst-case robust accuracy"), std::string::npos);
+  // The time it may take is said before the attacks start, and each attack's line carries
+  // the whole evaluation's ETA.
+  auto estimate = run.err.find("estimate: at most ~");
+  EXPECT_NE(estimate, std::string::npos) << run.err;
+  EXPECT_LT(estimate, run.err.find("[1/2] fgsm"));
+  EXPECT_NE(run.err.find("[2/2] pgd on"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("| evaluation ETA ~"), std::string::npos) << run.err;
   auto report = io::read_json(out + "/report.json");
   ASSERT_EQ(report["results"].size(), 2u);
   EXPECT_LE(report["results"][1]["robust_accuracy"].get<double>(), report["results"][0]["robust_accuracy"].get<double>());

@@ -11,5 +11,8 @@ struct CliOutput {
 
 // args are passed to a shell as they are (quote paths with spaces yourself).
 CliOutput run_cli(const std::string& args);
+// The same under `ulimit -f max_file_kib` with SIGXFSZ ignored: a write past that size
+// fails as on a full disk.
+CliOutput run_cli_with_file_limit(const std::string& args, long max_file_kib);
 
 }  // namespace advlab::testing

@@ -32,6 +32,12 @@ torch::Tensor channel_tensor(const std::vector<double>& v, torch::Device device)
   return torch::tensor(v, torch::kFloat32).view({1, -1, 1, 1}).to(device);
 }
 
+// The cause, not the interpreter's generic first line, and what advlab fed the model.
+Error forward_error(const std::string& what, const torch::Tensor& x, const Bounds& bounds) {
+  return Error(c10::str("model forward failed: ", torch_error_line(what), " (advlab gave it ", x.sizes(),
+                        " float32 images in [", bounds.lower, ", ", bounds.upper, "])"));
+}
+
 }  // namespace
 
 int64_t Classifier::probe(const std::vector<int64_t>& sample_shape) {
@@ -109,10 +115,9 @@ torch::Tensor TorchScriptClassifier::logits(const torch::Tensor& x) {
   try {
     out = module_.forward({preprocess(x.to(options_.device, torch::kFloat32))}).toTensor();
   } catch (const c10::Error& e) {
-    // The cause, not the interpreter's generic first line, and what advlab fed the model.
-    throw Error(c10::str("model forward failed: ", torch_error_line(e.what_without_backtrace()), " (advlab gave it ",
-                         x.sizes(), " float32 images in [", options_.bounds.lower, ", ", options_.bounds.upper,
-                         "])"));
+    throw forward_error(e.what_without_backtrace(), x, options_.bounds);
+  } catch (const std::exception& e) {  // torch::jit::JITException: a raise or assert in the model
+    throw forward_error(e.what(), x, options_.bounds);
   }
   ADVLAB_CHECK(out.dim() == 2 && out.size(0) == x.size(0),
                "model output must be [N, classes], got ", out.sizes(), " for input ", x.sizes());

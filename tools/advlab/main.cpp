@@ -44,8 +44,8 @@ int main(int argc, char** argv) {
   } catch (const c10::Error& e) {
     std::cerr << "advlab: error: " << advlab::cli::explain_torch_error(e.what_without_backtrace()) << "\n";
     return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "advlab: error: " << advlab::cli::first_line(e.what()) << "\n";
+  } catch (const std::exception& e) {  // also torch::jit::JITException, raised by a model
+    std::cerr << "advlab: error: " << advlab::cli::explain_torch_error(e.what()) << "\n";
     return 1;
   }
   return 0;

@@ -1,5 +1,7 @@
 #include "advlab/core/threads.h"
 
+#include "advlab/core/error.h"
+
 #include <ATen/Parallel.h>
 
 #include <malloc.h>
@@ -12,8 +14,13 @@ namespace advlab {
 
 int configure_threads(int requested) {
   int n = requested;
-  if (n <= 0)
-    if (const char* env = std::getenv("ADVLAB_THREADS")) n = std::atoi(env);
+  const char* env = std::getenv("ADVLAB_THREADS");
+  if (n <= 0 && env && *env) {
+    char* end = nullptr;
+    const long v = std::strtol(env, &end, 10);
+    ADVLAB_CHECK(*end == '\0' && v >= 1 && v <= 4096, "ADVLAB_THREADS must be a whole number >= 1, got '", env, "'");
+    n = static_cast<int>(v);
+  }
   if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
   if (n <= 0) n = 1;
   at::set_num_threads(n);

@@ -1,5 +1,7 @@
 #include "advlab/data/dataset.h"
 
+#include "advlab/io/crc32.h"
+
 #include <algorithm>
 
 namespace advlab::data {
@@ -25,6 +27,13 @@ Dataset Dataset::select(const torch::Tensor& index) const {
   out.images = images.index_select(0, i);
   out.labels = labels.index_select(0, i);
   return out;
+}
+
+std::string Dataset::content_crc32() const {
+  auto x = images.to(torch::kCPU, torch::kFloat32).contiguous();
+  auto y = labels.to(torch::kCPU, torch::kLong).contiguous();
+  auto crc = io::crc32_of_bytes(x.data_ptr(), x.numel() * sizeof(float));
+  return io::hex32(io::crc32_of_bytes(y.data_ptr(), y.numel() * sizeof(int64_t), crc));
 }
 
 }  // namespace advlab::data

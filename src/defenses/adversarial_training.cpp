@@ -123,6 +123,9 @@ std::shared_ptr<models::TrainObjective> make_adversarial_objective(const Adversa
   ADVLAB_CHECK(o.step_size() >= 0, "adversarial training: step size must be >= 0, got ", o.step_size());
   ADVLAB_CHECK(o.beta() >= 0, "adversarial training: beta must be >= 0, got ", o.beta());
   make_threat_model(o.norm());  // validates the norm
+  // L0 has no ball to step in with a gradient sign or direction: training would not
+  // harden against anything.
+  ADVLAB_CHECK(o.norm() != "l0", "adversarial training: norm l0 is not supported (use linf, l2 or l1)");
   if (o.method() == "pgd") return std::make_shared<PgdTraining>(o);
   if (o.method() == "trades") return std::make_shared<TradesTraining>(o);
   if (o.method() == "fgsm-rs") return std::make_shared<FgsmRsTraining>(o);

@@ -9,6 +9,7 @@
 #include "advlab/io/image_grid.h"
 #include "advlab/io/json_file.h"
 #include "advlab/io/line_chart.h"
+#include "advlab/io/result_folder.h"
 #include "advlab/io/tensor_file.h"
 
 #include <algorithm>
@@ -88,8 +89,9 @@ std::string class_name(const data::Dataset& dataset, int64_t index) {
   return std::to_string(index);
 }
 
-void write_attack_report(const std::string& dir, const AttackRun& run, const data::Dataset& dataset) {
-  io::ensure_directory(dir);
+namespace {
+
+void write_attack_files(const std::string& dir, const AttackRun& run, const data::Dataset& dataset) {
   auto metrics = summarize(run);
   io::write_json_atomic(dir + "/metrics.json", metrics);
   io::write_json_atomic(dir + "/query_curve.json", metrics["query_curve"]);
@@ -141,6 +143,13 @@ void write_attack_report(const std::string& dir, const AttackRun& run, const dat
                     "success rate against the number of queries per image (query_curve.json)");
   }
   page.save(dir + "/report.html");
+}
+
+}  // namespace
+
+void write_attack_report(const std::string& dir, const AttackRun& run, const data::Dataset& dataset) {
+  io::write_result_folder(dir, kAttackReportMarker,
+                          [&](const std::string& staging) { write_attack_files(staging, run, dataset); });
 }
 
 }  // namespace advlab::eval

@@ -4,14 +4,15 @@
 #include "advlab/eval/attack_report.h"
 #include "advlab/io/atomic_file.h"
 #include "advlab/io/base64.h"
+#include "advlab/io/crc32.h"
 #include "advlab/io/html_page.h"
 #include "advlab/io/image_grid.h"
 #include "advlab/io/json_file.h"
 #include "advlab/io/line_chart.h"
+#include "advlab/io/result_folder.h"
 #include "advlab/io/tensor_file.h"
 
 #include <torch/torch.h>
-#include <zlib.h>
 
 #include <cmath>
 #include <cstdio>
@@ -22,39 +23,13 @@ namespace advlab::eval {
 
 namespace {
 
-uint32_t crc32_of_bytes(const char* data, size_t size, uint32_t crc = 0) {
-  while (size > 0) {
-    auto chunk = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
-    crc = static_cast<uint32_t>(::crc32(crc, reinterpret_cast<const Bytef*>(data), chunk));
-    data += chunk;
-    size -= chunk;
-  }
-  return crc;
-}
-
-std::string hex32(uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%08x", v);
-  return buf;
-}
-
 nlohmann::json file_fingerprint(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return {{"path", path}, {"crc32", nullptr}};
   std::ostringstream bytes;
   bytes << in.rdbuf();
   auto s = bytes.str();
-  return {{"path", path}, {"bytes", s.size()}, {"crc32", hex32(crc32_of_bytes(s.data(), s.size()))}};
-}
-
-// CRC-32 of the evaluated samples themselves (images as float32, then labels), so the
-// report pins the exact data even when it came from a subset of a file.
-std::string data_crc32(const data::Dataset& d) {
-  auto images = d.images.to(torch::kCPU, torch::kFloat32).contiguous();
-  auto labels = d.labels.to(torch::kCPU, torch::kLong).contiguous();
-  auto crc = crc32_of_bytes(static_cast<const char*>(images.data_ptr()), images.numel() * sizeof(float));
-  crc = crc32_of_bytes(static_cast<const char*>(labels.data_ptr()), labels.numel() * sizeof(int64_t), crc);
-  return hex32(crc);
+  return {{"path", path}, {"bytes", s.size()}, {"crc32", io::hex32(io::crc32_of_bytes(s.data(), s.size()))}};
 }
 
 std::string decimal(double v, int digits = 3) {
@@ -108,7 +83,7 @@ nlohmann::json evaluation_json(const RobustnessEvaluation& ev, const data::Datas
   j["tool"] = "advlab eval";
   j["model"] = file_fingerprint(inputs.model_path);
   j["data"] = {{"spec", inputs.data_spec}, {"source", dataset.source}, {"n", dataset.size()},
-               {"crc32", data_crc32(dataset)}};
+               {"crc32", dataset.content_crc32()}};
   j["seed"] = o.seed;
   j["norm"] = o.norm;
   j["eps"] = ev.options.eps;
@@ -224,9 +199,10 @@ std::string examples_html(const RobustnessEvaluation& ev, const data::Dataset& d
 
 }  // namespace
 
-void write_evaluation_report(const std::string& dir, const RobustnessEvaluation& ev, const data::Dataset& dataset,
-                             const EvaluationInputs& inputs) {
-  io::ensure_directory(dir);
+namespace {
+
+void write_evaluation_files(const std::string& dir, const RobustnessEvaluation& ev, const data::Dataset& dataset,
+                            const EvaluationInputs& inputs) {
   for (const auto& at : ev.per_eps)
     io::save_tensors(dir + "/" + adversarials_file_name(at.eps),
                      {{"adversarials", at.adversarials},
@@ -290,6 +266,15 @@ void write_evaluation_report(const std::string& dir, const RobustnessEvaluation&
   page.heading("Examples");
   page.raw(examples_html(ev, dataset));
   page.save(dir + "/report.html");
+}
+
+}  // namespace
+
+void write_evaluation_report(const std::string& dir, const RobustnessEvaluation& ev, const data::Dataset& dataset,
+                             const EvaluationInputs& inputs) {
+  io::write_result_folder(dir, kEvaluationReportMarker, [&](const std::string& staging) {
+    write_evaluation_files(staging, ev, dataset, inputs);
+  });
 }
 
 }  // namespace advlab::eval

@@ -2,6 +2,7 @@
 
 #include "../models/script_module_builder.h"
 #include "advlab/core/error.h"
+#include "advlab/io/zip_check.h"
 
 #include <cmath>
 #include <filesystem>
@@ -116,6 +117,7 @@ def forward(self, x):
 AdvGanGenerator load_advgan_generator(const std::string& path) {
   ADVLAB_CHECK(std::filesystem::is_regular_file(path), "advgan: generator file not found: ", path);
   AdvGanGenerator g;
+  io::verify_zip_checksums(path);  // torch does not check the archive's CRCs
   try {
     g.module = torch::jit::load(path, torch::kCPU);
   } catch (const c10::Error&) {

@@ -1,6 +1,7 @@
 #include "gan_checkpoint.h"
 
 #include "advlab/core/error.h"
+#include "advlab/io/zip_check.h"
 #include "advlab/models/module_file.h"
 
 #include <torch/serialize/input-archive.h>
@@ -80,6 +81,7 @@ nlohmann::json load_gan_checkpoint(const std::string& path, torch::jit::Module& 
                                   {kGanOptimizerGFile, ""},
                                   {kGanOptimizerDFile, ""}};
   torch::jit::Module saved_g, saved_d;
+  io::verify_zip_checksums(path);  // torch does not check the archive's CRCs
   try {
     saved_g = torch::jit::load(path, torch::kCPU, extra);
   } catch (const c10::Error&) {

@@ -1,7 +1,8 @@
 #include "advlab/gan/generator_file.h"
 
 #include "advlab/core/error.h"
-#include "torch_error_line.h"
+#include "advlab/core/torch_error_line.h"
+#include "advlab/io/zip_check.h"
 
 #include <torch/torch.h>
 
@@ -30,7 +31,7 @@ GeneratorFile check_generator(torch::jit::Module module, const std::string& what
   try {
     out = generate(g, torch::zeros({2, g.latent_dim}));
   } catch (const std::exception& e) {
-    std::string msg = detail::torch_error_line(e.what());
+    std::string msg = torch_error_line(e.what());
     throw Error(c10::str(what, ": forward(z) failed for z of shape [2, ", g.latent_dim,
                          "]: ", msg.substr(0, msg.find('\n'))));
   }
@@ -44,6 +45,7 @@ GeneratorFile check_generator(torch::jit::Module module, const std::string& what
 GeneratorFile load_generator(const std::string& path) {
   ADVLAB_CHECK(std::ifstream(path).good(), "generator file not found or unreadable: ", path);
   torch::jit::Module module;
+  io::verify_zip_checksums(path);  // torch does not check the archive's CRCs
   try {
     module = torch::jit::load(path, torch::kCPU);
   } catch (const std::exception&) {

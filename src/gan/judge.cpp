@@ -1,7 +1,8 @@
 #include "advlab/gan/judge.h"
 
 #include "advlab/core/error.h"
-#include "torch_error_line.h"
+#include "advlab/core/torch_error_line.h"
+#include "advlab/io/zip_check.h"
 #include "advlab/models/architectures.h"
 
 #include <torch/torch.h>
@@ -81,7 +82,7 @@ Judge::Judge(torch::jit::Module module, std::vector<int64_t> input_shape)
   try {
     out = logits(torch::full(shape, 0.5));
   } catch (const std::exception& e) {
-    std::string msg = detail::torch_error_line(e.what());
+    std::string msg = torch_error_line(e.what());
     throw Error(c10::str("judge: the model cannot classify images of shape [", c10::Join(", ", input_shape_),
                          "]: ", msg.substr(0, msg.find('\n'))));
   }
@@ -93,6 +94,7 @@ Judge::Judge(torch::jit::Module module, std::vector<int64_t> input_shape)
 Judge Judge::load(const std::string& path, std::vector<int64_t> input_shape) {
   ADVLAB_CHECK(std::ifstream(path).good(), "judge model not found or unreadable: ", path);
   torch::jit::Module module;
+  io::verify_zip_checksums(path);  // torch does not check the archive's CRCs
   try {
     module = torch::jit::load(path, torch::kCPU);
   } catch (const std::exception&) {

@@ -1,6 +1,7 @@
 #include "advlab/gan/latent_modules.h"
 
 #include "advlab/core/error.h"
+#include "advlab/io/zip_check.h"
 
 #include <torch/torch.h>
 
@@ -13,6 +14,7 @@ namespace {
 torch::jit::Module latent_load_file(const std::string& path, const std::string& what) {
   ADVLAB_CHECK(!path.empty(), what, ": no file given");
   ADVLAB_CHECK(std::filesystem::is_regular_file(path), what, " file not found: ", path);
+  io::verify_zip_checksums(path);  // torch does not check the archive's CRCs
   try {
     return torch::jit::load(path, torch::kCPU);
   } catch (const c10::Error&) {

@@ -1,6 +1,7 @@
 #include "checkpoint.h"
 
 #include "advlab/core/error.h"
+#include "advlab/io/zip_check.h"
 #include "advlab/models/module_file.h"
 
 #include <nlohmann/json.hpp>
@@ -46,6 +47,7 @@ void save_checkpoint(const std::string& path, const torch::jit::Module& module,
                          {"objective", state.objective},
                          {"seed", state.seed},
                          {"batch_size", state.batch_size},
+                         {"data", state.data},
                          {"last_epoch_loss", state.last_epoch_loss},
                          {"last_epoch_accuracy", state.last_epoch_accuracy}};
   torch::serialize::OutputArchive archive;
@@ -59,6 +61,7 @@ TrainState load_checkpoint(const std::string& path, torch::jit::Module& module,
                            torch::optim::Optimizer& optimizer) {
   torch::jit::ExtraFilesMap extra{{kStateFile, ""}, {kOptimizerFile, ""}};
   torch::jit::Module saved;
+  io::verify_zip_checksums(path);  // torch does not check the archive's CRCs
   try {
     saved = torch::jit::load(path, torch::kCPU, extra);
   } catch (const c10::Error&) {
@@ -76,6 +79,7 @@ TrainState load_checkpoint(const std::string& path, torch::jit::Module& module,
     state.last_epoch_loss = json.at("last_epoch_loss").get<double>();
     state.last_epoch_accuracy = json.at("last_epoch_accuracy").get<double>();
     state.objective = json.value("objective", std::string("cross-entropy"));
+    state.data = json.value("data", std::string());
   } catch (const nlohmann::json::exception& e) {
     throw Error(c10::str("checkpoint ", path, " has an unreadable training state: ", e.what()));
   }

@@ -2,7 +2,8 @@
 // A training checkpoint is one TorchScript archive, so it stays usable as a model (attack
 // it, open it with torch.jit.load) and is replaced atomically as a whole. Besides the
 // module's weights and buffers it holds two extra files:
-//   advlab/train_state.json  epochs completed, seed, batch size, last epoch's loss/accuracy
+//   advlab/train_state.json  epochs completed, seed, batch size, the data trained on, last
+//                            epoch's loss/accuracy
 //   advlab/optimizer.pt      the optimizer's state (torch::serialize archive: Adam moments
 //                            and step counts)
 #include <torch/optim/optimizer.h>
@@ -20,6 +21,7 @@ struct TrainState {
   double last_epoch_loss = 0;
   double last_epoch_accuracy = 0;
   std::string objective = "cross-entropy";  // TrainObjective::describe()
+  std::string data;  // "N images, crc32 X" (empty in checkpoints older than this field)
 };
 
 void save_checkpoint(const std::string& path, const torch::jit::Module& module,

@@ -1,9 +1,12 @@
 #include "advlab/models/classifier.h"
 
 #include "advlab/core/error.h"
+#include "advlab/core/torch_error_line.h"
+#include "advlab/io/zip_check.h"
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <fstream>
 
 namespace advlab {
@@ -27,6 +30,12 @@ class EvalModeGuard {
 
 torch::Tensor channel_tensor(const std::vector<double>& v, torch::Device device) {
   return torch::tensor(v, torch::kFloat32).view({1, -1, 1, 1}).to(device);
+}
+
+// The cause, not the interpreter's generic first line, and what advlab fed the model.
+Error forward_error(const std::string& what, const torch::Tensor& x, const Bounds& bounds) {
+  return Error(c10::str("model forward failed: ", torch_error_line(what), " (advlab gave it ", x.sizes(),
+                        " float32 images in [", bounds.lower, ", ", bounds.upper, "])"));
 }
 
 }  // namespace
@@ -53,13 +62,28 @@ torch::Tensor Classifier::predict(const torch::Tensor& x, int64_t batch_size) {
   return torch::cat(parts);
 }
 
+void Classifier::require_finite_logits(const torch::Tensor& x, const std::string& what, int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  int64_t bad = 0, first = -1;
+  for (int64_t i = 0; i < x.size(0); i += batch_size) {
+    auto batch = x.slice(0, i, std::min(i + batch_size, x.size(0))).to(device());
+    auto nonfinite = (~torch::isfinite(logits(batch))).any(1).to(torch::kCPU);
+    const int64_t count = nonfinite.sum().item<int64_t>();
+    if (count > 0 && first < 0) first = i + nonfinite.nonzero()[0][0].item<int64_t>();
+    bad += count;
+  }
+  ADVLAB_CHECK(bad == 0, what, " outputs NaN or inf on ", bad, " of ", x.size(0), " clean images (first: image ", first,
+               "): no result can be computed from it (are its weights damaged?)");
+}
+
 TorchScriptClassifier::TorchScriptClassifier(torch::jit::Module module, ClassifierOptions options)
     : module_(std::move(module)), options_(std::move(options)) {
   ADVLAB_CHECK(options_.bounds.lower < options_.bounds.upper, "bounds must satisfy lower < upper, got [",
                options_.bounds.lower, ", ", options_.bounds.upper, "]");
   ADVLAB_CHECK(options_.mean.size() == options_.std.size(),
                "mean and std must have the same number of channels");
-  for (double s : options_.std) ADVLAB_CHECK(s > 0, "std must be > 0, got ", s);
+  for (double m : options_.mean) ADVLAB_CHECK(std::isfinite(m), "mean must be finite, got ", m);
+  for (double s : options_.std) ADVLAB_CHECK(std::isfinite(s) && s > 0, "std must be finite and > 0, got ", s);
   module_.to(options_.device);
   if (!options_.mean.empty()) {
     mean_ = channel_tensor(options_.mean, options_.device);
@@ -70,6 +94,7 @@ TorchScriptClassifier::TorchScriptClassifier(torch::jit::Module module, Classifi
 std::shared_ptr<TorchScriptClassifier> TorchScriptClassifier::load(const std::string& path,
                                                                    ClassifierOptions options) {
   ADVLAB_CHECK(std::ifstream(path).good(), "model file not found or unreadable: ", path);
+  io::verify_zip_checksums(path);  // torch's reader would load damaged bytes as they are
   torch::jit::Module module;
   try {
     module = torch::jit::load(path, options.device);
@@ -90,8 +115,9 @@ torch::Tensor TorchScriptClassifier::logits(const torch::Tensor& x) {
   try {
     out = module_.forward({preprocess(x.to(options_.device, torch::kFloat32))}).toTensor();
   } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    throw Error(c10::str("model forward failed on input ", x.sizes(), ": ", msg.substr(0, msg.find('\n'))));
+    throw forward_error(e.what_without_backtrace(), x, options_.bounds);
+  } catch (const std::exception& e) {  // torch::jit::JITException: a raise or assert in the model
+    throw forward_error(e.what(), x, options_.bounds);
   }
   ADVLAB_CHECK(out.dim() == 2 && out.size(0) == x.size(0),
                "model output must be [N, classes], got ", out.sizes(), " for input ", x.sizes());

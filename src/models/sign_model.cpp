@@ -3,6 +3,7 @@
 #include "advlab/core/error.h"
 #include "advlab/data/load.h"
 #include "advlab/data/sign_folder.h"
+#include "advlab/io/zip_check.h"
 #include "advlab/models/architectures.h"
 #include "advlab/models/module_file.h"
 #include "advlab/models/trainer.h"
@@ -33,6 +34,7 @@ SignModel ensure_sign_model(const SignModelOptions& options) {
 
   if (fs::exists(out.model_path)) {
     if (options.progress) *options.progress << "reusing model " << out.model_path << "\n";
+    io::verify_zip_checksums(out.model_path);
     out.module = torch::jit::load(out.model_path);
     out.module.eval();
   } else {

@@ -7,6 +7,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <filesystem>
 
 namespace advlab::models {
@@ -47,6 +48,15 @@ torch::Tensor forward(torch::jit::Module& module, const torch::Tensor& x) {
   return module.forward({x}).toTensor();
 }
 
+// Weights can overflow to inf while the loss still reads finite; such a model is no result.
+void check_finite_parameters(const torch::jit::Module& module, int64_t epoch, double learning_rate) {
+  torch::NoGradGuard no_grad;
+  for (const auto& p : module.named_parameters())
+    ADVLAB_CHECK(torch::isfinite(p.value).all().item<bool>(), "training diverged in epoch ", epoch + 1,
+                 ": parameter '", p.name, "' holds NaN or inf (learning rate ", learning_rate,
+                 " too large?); no model was saved from this epoch");
+}
+
 struct EpochResult {
   double loss = 0;
   double accuracy = 0;
@@ -79,11 +89,16 @@ EpochResult train_one_epoch(torch::jit::Module& module, torch::optim::Optimizer&
     }
     optimizer.zero_grad();
     auto out = (*objective)(module, x, y, objective_gen);
+    const double loss = out.loss.item<double>();
+    // Stop before the step: a NaN loss would make every weight NaN, and the last
+    // checkpoint (from the previous epoch) stays as it was.
+    ADVLAB_CHECK(std::isfinite(loss), "training diverged in epoch ", epoch + 1, ": the loss is ", loss,
+                 " (learning rate ", options.learning_rate, " too large?); no model was saved from this epoch");
     out.loss.backward();
     optimizer.step();
-    meter.update(x.size(0), out.loss.item<double>(),
-                 (out.logits.argmax(1) == y).sum().item<int64_t>());
+    meter.update(x.size(0), loss, (out.logits.argmax(1) == y).sum().item<int64_t>());
   }
+  check_finite_parameters(module, epoch, options.learning_rate);
   meter.finish();
   return {meter.mean_loss(), meter.accuracy()};
 }
@@ -104,6 +119,8 @@ TrainSummary train_classifier(torch::jit::Module& module, const data::Dataset& t
   state.seed = options.seed;
   state.batch_size = options.batch_size;
   state.objective = options.objective ? options.objective->describe() : "cross-entropy";
+  state.data = c10::str(train_set.size(), " images, crc32 ", train_set.content_crc32());
+  const std::string data = state.data;
   if (options.resume && std::filesystem::exists(options.checkpoint_path)) {
     state = load_checkpoint(options.checkpoint_path, module, optimizer);
     // Another seed or batch size would silently break "resumed == uninterrupted".
@@ -114,6 +131,10 @@ TrainSummary train_classifier(torch::jit::Module& module, const data::Dataset& t
     auto objective = options.objective ? options.objective->describe() : "cross-entropy";
     ADVLAB_CHECK(state.objective == objective, "checkpoint ", options.checkpoint_path,
                  " was trained with objective ", state.objective, ", not ", objective);
+    ADVLAB_CHECK(state.data.empty() || state.data == data, "checkpoint ", options.checkpoint_path,
+                 " was trained on other data (", state.data, "), not on this data (", data,
+                 "): start afresh without --resume, or use the same --data and --limit");
+    state.data = data;
   }
 
   for (int64_t epoch = state.epochs_completed; epoch < options.epochs; ++epoch) {

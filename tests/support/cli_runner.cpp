@@ -17,12 +17,9 @@ std::string slurp(const std::string& path) {
   s << in.rdbuf();
   return s.str();
 }
-}  // namespace
 
-CliOutput run_cli(const std::string& args, const std::map<std::string, std::string>& env) {
+CliOutput run_command(const std::string& prefix, const std::string& args) {
   auto dir = make_temp_dir("cli");
-  std::string prefix;
-  for (const auto& [name, value] : env) prefix += (prefix.empty() ? "env " : "") + name + "='" + value + "' ";
   std::string command = prefix + std::string(ADVLAB_BINARY) + " " + args + " >" + dir + "/out 2>" + dir + "/err";
   int status = std::system(command.c_str());
   CliOutput result;
@@ -30,6 +27,21 @@ CliOutput run_cli(const std::string& args, const std::map<std::string, std::stri
   result.out = slurp(dir + "/out");
   result.err = slurp(dir + "/err");
   return result;
+}
+
+}  // namespace
+
+CliOutput run_cli(const std::string& args, const std::map<std::string, std::string>& env) {
+  std::string prefix;
+  for (const auto& [name, value] : env) prefix += (prefix.empty() ? "env " : "") + name + "='" + value + "' ";
+  return run_command(prefix, args);
+}
+
+CliOutput run_cli_with_file_limit(const std::string& args, long max_file_kib) {
+  // bash counts ulimit -f in KiB; an ignored SIGXFSZ stays ignored across exec.
+  return run_command("bash -c 'trap \"\" XFSZ; ulimit -f " + std::to_string(max_file_kib) +
+                         "; exec \"$0\" \"$@\"' ",
+                     args);
 }
 
 }  // namespace advlab::testing

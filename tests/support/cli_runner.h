@@ -13,5 +13,8 @@ struct CliOutput {
 // args are passed to a shell as they are (quote paths with spaces yourself); env adds
 // variables to the binary's environment.
 CliOutput run_cli(const std::string& args, const std::map<std::string, std::string>& env = {});
+// The same under `ulimit -f max_file_kib` with SIGXFSZ ignored: a write past that size
+// fails as on a full disk.
+CliOutput run_cli_with_file_limit(const std::string& args, long max_file_kib);
 
 }  // namespace advlab::testing

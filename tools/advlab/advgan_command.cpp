@@ -8,6 +8,7 @@
 #include "advlab/io/json_file.h"
 #include "advlab/models/module_file.h"
 #include "commands.h"
+#include "output_path.h"
 #include "model_loading.h"
 
 #include <iomanip>
@@ -37,7 +38,7 @@ struct AdvGanTrainArgs {
 
 void run_advgan_train(const AdvGanTrainArgs& a) {
   ADVLAB_CHECK(a.limit >= 0, "--limit must be >= 0, got ", a.limit);
-  ADVLAB_CHECK(!a.out.empty(), "--out must name a directory");
+  check_output_folder("--out", a.out);
   auto options = gan::AdvGanOptions(a.eps)
                      .norm(a.norm)
                      .target(a.target)

@@ -5,6 +5,7 @@
 #include "advlab/eval/attack_report.h"
 #include "advlab/eval/transform_robustness.h"
 #include "commands.h"
+#include "output_path.h"
 #include "model_loading.h"
 
 #include <iostream>
@@ -56,6 +57,7 @@ std::map<std::string, std::string> attack_options(const AttackFlags& f, const CL
 }
 
 void run(const AttackFlags& f, const CLI::App& cmd) {
+  check_output_folder("--out", f.out, eval::kAttackReportMarker);
   ADVLAB_CHECK(f.eps >= 0, "eps must be >= 0, got ", f.eps);
   ADVLAB_CHECK(f.limit >= 0, "--limit must be >= 0, got ", f.limit);
   ADVLAB_CHECK(f.batch_size >= 1, "--batch-size must be >= 1, got ", f.batch_size);

@@ -4,6 +4,7 @@
 #include "advlab/core/error.h"
 #include "advlab/data/sign_folder.h"
 #include "commands.h"
+#include "output_path.h"
 
 #include <c10/util/StringUtil.h>
 
@@ -24,7 +25,7 @@ struct SignsArgs {
 };
 
 void run_signs(const SignsArgs& args) {
-  ADVLAB_CHECK(!args.out.empty(), "--out must name a folder");
+  check_output_folder("--out", args.out);
   ADVLAB_CHECK(args.train_per_class >= 1, "--train-per-class must be >= 1, got ", args.train_per_class);
   ADVLAB_CHECK(args.test_per_class >= 1, "--test-per-class must be >= 1, got ", args.test_per_class);
   ADVLAB_CHECK(args.size >= 8 && args.size <= 512, "--size must be in [8, 512], got ", args.size);

@@ -15,6 +15,7 @@
 #include "advlab/models/classifier.h"
 #include "advlab/models/sign_model.h"
 #include "commands.h"
+#include "output_path.h"
 
 #include <c10/util/StringUtil.h>
 
@@ -62,7 +63,7 @@ std::string percent(double fraction) {
 }
 
 void run_demo(const DemoArgs& args) {
-  ADVLAB_CHECK(!args.out.empty(), "--out must name a folder");
+  check_output_folder("--out", args.out);
   ADVLAB_CHECK(args.epochs >= 1, "--epochs must be >= 1, got ", args.epochs);
   ADVLAB_CHECK(args.batch_size >= 1, "--batch-size must be >= 1, got ", args.batch_size);
   ADVLAB_CHECK(args.lr > 0, "--lr must be > 0, got ", args.lr);

@@ -6,7 +6,9 @@
 #include "advlab/eval/evaluation_report.h"
 #include "advlab/eval/robustness_evaluation.h"
 #include "commands.h"
+#include "output_path.h"
 #include "model_loading.h"
+#include "option_values.h"
 
 #include <c10/util/StringUtil.h>
 
@@ -46,7 +48,9 @@ std::map<std::string, std::map<std::string, std::string>> per_attack_settings(co
 }
 
 void run(const EvalFlags& f) {
+  check_output_folder("--out", f.out, eval::kEvaluationReportMarker);
   ADVLAB_CHECK(f.limit >= 0, "--limit must be >= 0, got ", f.limit);
+  ADVLAB_CHECK(f.batch_size >= 1, "--batch-size must be >= 1, got ", f.batch_size);
   eval::EvaluationOptions options;
   options.attacks = eval::resolve_suite(f.suite, f.norm);
   options.norm = f.norm;
@@ -84,7 +88,7 @@ void register_eval_command(CLI::App& app) {
   cmd->add_option("--data", flags->data, "dataset spec (see README)")->capture_default_str();
   cmd->add_option("--limit", flags->limit, "use the first N images (0 = all)")->capture_default_str();
   cmd->add_option("--norm", flags->norm, "threat model: linf, l2, l1, l0")->capture_default_str();
-  cmd->add_option("--eps", flags->eps, "budgets, comma separated")->delimiter(',')->capture_default_str();
+  add_number_list(*cmd, "--eps", flags->eps, "budgets, comma separated");
   cmd->add_option("--suite", flags->suite, "standard | quick | full | attack,attack,...")->capture_default_str();
   cmd->add_option("--queries", flags->queries, "query budget per image for black-box attacks")->capture_default_str();
   cmd->add_flag("--individual", flags->individual, "also run every attack on every correct sample");

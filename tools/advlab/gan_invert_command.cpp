@@ -8,6 +8,7 @@
 #include "advlab/gan/latent_modules.h"
 #include "advlab/models/module_file.h"
 #include "commands.h"
+#include "output_path.h"
 
 #include <iomanip>
 #include <iostream>
@@ -36,7 +37,7 @@ void run_gan_invert(const GanInvertArgs& args) {
   ADVLAB_CHECK(args.lr > 0, "--lr must be > 0, got ", args.lr);
   ADVLAB_CHECK(args.lambda >= 0, "--lambda must be >= 0, got ", args.lambda);
   ADVLAB_CHECK(args.limit >= 0, "--limit must be >= 0, got ", args.limit);
-  ADVLAB_CHECK(!args.out.empty(), "--out must name a file");
+  check_output_file("--out", args.out);
   auto generator = gan::load_latent_generator(args.generator);  // before reading any data
   auto dataset = data::load_dataset(args.data).head(args.limit);
   ADVLAB_CHECK(dataset.size() > 0, "dataset ", args.data, " is empty");

@@ -3,6 +3,7 @@
 #include "advlab/gan/generator_file.h"
 #include "advlab/gan/sample_grid.h"
 #include "commands.h"
+#include "output_path.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -24,7 +25,7 @@ struct GanSampleArgs {
 void run_gan_sample(const GanSampleArgs& args) {
   ADVLAB_CHECK(args.n >= 1 && args.n <= 10000, "--n must be in [1, 10000], got ", args.n);
   ADVLAB_CHECK(args.upscale >= 1 && args.upscale <= 16, "--upscale must be in [1, 16], got ", args.upscale);
-  ADVLAB_CHECK(!args.out.empty(), "--out must name a PNG file");
+  check_output_file("--out", args.out);
   auto generator = gan::load_generator(args.generator);
   auto z = gan::sample_latents(args.n, generator.latent_dim, at::detail::createCPUGenerator(args.seed));
   auto images = gan::generate(generator, z);

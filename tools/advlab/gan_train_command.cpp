@@ -6,6 +6,7 @@
 #include "advlab/gan/gan_trainer.h"
 #include "advlab/gan/judge.h"
 #include "commands.h"
+#include "output_path.h"
 
 #include <fstream>
 #include <iostream>
@@ -20,21 +21,21 @@ struct GanTrainArgs {
   std::string out;
   std::string judge;
   int64_t limit = 0;
-  double lr_g = 0, lr_d = 0;  // 0: the paper's value
-  int64_t n_critic = 0;       // 0: the paper's value
+  double lr_g = 0, lr_d = 0;  // when not given: the paper's value
+  int64_t n_critic = 0;       // when not given: the paper's value
   gan::GanTrainOptions options;
 };
 
-void run_gan_train(GanTrainArgs& args) {
-  ADVLAB_CHECK(!args.out.empty(), "--out must name an output directory");
+void run_gan_train(GanTrainArgs& args, const CLI::App& cmd) {
+  check_output_folder("--out", args.out);
   ADVLAB_CHECK(args.limit >= 0, "--limit must be >= 0, got ", args.limit);
-  ADVLAB_CHECK(args.lr_g >= 0 && args.lr_d >= 0, "--lr-g and --lr-d must be > 0");
-  ADVLAB_CHECK(args.n_critic >= 0, "--n-critic must be >= 1, got ", args.n_critic);
+  // Given values are checked as given (0 is not "the default"): resolve_gan_options
+  // refuses what is out of range.
   auto options = args.options;
   options.out_dir = args.out;
-  if (args.lr_g > 0) options.lr_generator = args.lr_g;
-  if (args.lr_d > 0) options.lr_discriminator = args.lr_d;
-  if (args.n_critic > 0) options.n_critic = args.n_critic;
+  if (cmd.count("--lr-g")) options.lr_generator = args.lr_g;
+  if (cmd.count("--lr-d")) options.lr_discriminator = args.lr_d;
+  if (cmd.count("--n-critic")) options.n_critic = args.n_critic;
   options.progress = &std::cerr;
   gan::resolve_gan_options(options);  // bad values fail before any data is read
   ADVLAB_CHECK(args.judge.empty() || std::ifstream(args.judge).good(),
@@ -88,7 +89,7 @@ void register_gan_train_command(CLI::App& gan) {
   cmd->add_option("--gp-lambda", o.gp_lambda, "wgan-gp gradient penalty weight")->capture_default_str();
   cmd->add_option("--diagnostic-samples", o.diagnostic_samples,
                   "generated (and real) images for coverage and FID each epoch")->capture_default_str();
-  cmd->callback([args] { run_gan_train(*args); });
+  cmd->callback([args, cmd] { run_gan_train(*args, *cmd); });
 }
 
 }  // namespace advlab::cli

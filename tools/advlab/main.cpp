@@ -3,17 +3,13 @@
 #include "advlab/core/log_format.h"
 #include "advlab/core/threads.h"
 #include "commands.h"
+#include "error_lines.h"
+#include "option_values.h"
+#include "subcommand_hint.h"
 
 #include <c10/util/Exception.h>
 
 #include <iostream>
-
-namespace {
-
-// First line of a message: users get one clear line, never a stack dump.
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"advlab: adversarial attacks on image classifiers"};
@@ -36,6 +32,7 @@ int main(int argc, char** argv) {
       "print advlab's version, its LibTorch, the devices and threads it sees, and exit");
   app.parse_complete_callback([&] {
     advlab::set_log_format(quiet ? advlab::LogFormat::kQuiet : advlab::parse_log_format(log_format));
+    ADVLAB_CHECK(app.count("--threads") == 0 || threads >= 1, "--threads must be >= 1, got ", threads);
     advlab::configure_runtime(threads);
   });
 
@@ -49,21 +46,23 @@ int main(int argc, char** argv) {
   advlab::cli::register_gan_command(app);
   advlab::cli::register_advgan_command(app);
   advlab::cli::register_doctor_command(app);
+  advlab::cli::reject_empty_values(app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
-    std::cerr << "advlab: error: " << first_line(e.what()) << "\n";
+    auto unknown = advlab::cli::unknown_subcommand_message(app, argc, argv);
+    std::cerr << "advlab: error: " << (unknown.empty() ? advlab::cli::first_line(e.what()) : unknown) << "\n";
     return 2;
   } catch (const advlab::Error& e) {
-    std::cerr << "advlab: error: " << first_line(e.what()) << "\n";
+    std::cerr << "advlab: error: " << advlab::cli::first_line(e.what()) << "\n";
     return 2;
   } catch (const c10::Error& e) {
-    std::cerr << "advlab: error: " << first_line(e.what_without_backtrace()) << "\n";
+    std::cerr << "advlab: error: " << advlab::cli::explain_torch_error(e.what_without_backtrace()) << "\n";
     return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "advlab: error: " << first_line(e.what()) << "\n";
+  } catch (const std::exception& e) {  // also torch::jit::JITException, raised by a model
+    std::cerr << "advlab: error: " << advlab::cli::explain_torch_error(e.what()) << "\n";
     return 1;
   }
   return 0;

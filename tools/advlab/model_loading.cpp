@@ -1,15 +1,32 @@
 #include "model_loading.h"
 
 #include "advlab/core/error.h"
+#include "option_values.h"
 
 namespace advlab::cli {
+
+namespace {
+
+// A stray label (say 99 in a 10-class IDX file) would otherwise count as a sample the
+// model can never get right.
+void check_labels_fit(const data::Dataset& dataset, int64_t classes, const std::string& path) {
+  if (dataset.size() == 0) return;
+  auto outside = ((dataset.labels < 0) | (dataset.labels >= classes)).nonzero();
+  if (outside.size(0) == 0) return;
+  const int64_t first = outside[0][0].item<int64_t>();
+  throw Error(c10::str(dataset.source, ": label ", dataset.labels[first].item<int64_t>(), " (sample ", first,
+                       ", one of ", outside.size(0), " such) is outside the ", classes, " classes (0 to ",
+                       classes - 1, ") of model ", path));
+}
+
+}  // namespace
 
 void ModelFlags::add_to(CLI::App& cmd, bool required) {
   auto* m = cmd.add_option("--model", path, "TorchScript model file (.pt)");
   if (required) m->required();
   cmd.add_option("--device", device, "cpu, cuda or cuda:N")->capture_default_str();
-  cmd.add_option("--mean", mean, "per-channel mean the model expects (applied inside)")->delimiter(',');
-  cmd.add_option("--std", std, "per-channel std the model expects (applied inside)")->delimiter(',');
+  add_number_list(cmd, "--mean", mean, "per-channel mean the model expects (applied inside)");
+  add_number_list(cmd, "--std", std, "per-channel std the model expects (applied inside)");
   cmd.add_option("--bounds-lower", lower, "smallest valid input value")->capture_default_str();
   cmd.add_option("--bounds-upper", upper, "largest valid input value")->capture_default_str();
 }
@@ -26,13 +43,16 @@ std::shared_ptr<TorchScriptClassifier> ModelFlags::load(const data::Dataset& dat
   }
   ADVLAB_CHECK(!options.device.is_cuda() || torch::cuda::is_available(),
                "device '", device, "' requested but CUDA is not available in this build");
-  auto model = TorchScriptClassifier::load(path, options);
   auto shape = dataset.images.sizes().slice(1).vec();
-  int64_t classes = model->probe(shape);
-  ADVLAB_CHECK(dataset.num_classes <= classes, "model ", path, " outputs ", classes,
-               " classes but the data has ", dataset.num_classes);
+  // Before the first forward pass, which would fail inside the model with a shape error.
   ADVLAB_CHECK(mean.empty() || static_cast<int64_t>(mean.size()) == shape[0], "--mean has ",
                mean.size(), " values but the images have ", shape[0], " channels");
+  auto model = TorchScriptClassifier::load(path, options);
+  int64_t classes = model->probe(shape);
+  check_labels_fit(dataset, classes, path);
+  ADVLAB_CHECK(dataset.num_classes <= classes, "model ", path, " outputs ", classes,
+               " classes but the data has ", dataset.num_classes);
+  model->require_finite_logits(dataset.images, "model " + path);
   return model;
 }
 

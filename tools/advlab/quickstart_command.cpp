@@ -10,7 +10,9 @@
 #include "advlab/io/line_chart.h"
 #include "advlab/models/default_model.h"
 #include "commands.h"
+#include "output_path.h"
 #include "model_loading.h"
+#include "option_values.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -49,6 +51,10 @@ std::string format(double v, const char* fmt = "%.3f") {
 }
 
 void run(QuickstartFlags f) {
+  check_output_folder("--out", f.out);
+  if (f.model.path.empty()) check_output_file("--cache", f.cache);
+  ADVLAB_CHECK(f.limit >= 0, "--limit must be >= 0, got ", f.limit);
+  ADVLAB_CHECK(f.steps >= 1, "--steps must be >= 1, got ", f.steps);
   ADVLAB_CHECK(!f.eps.empty(), "--eps needs at least one value");
   for (double e : f.eps) ADVLAB_CHECK(e >= 0, "eps must be >= 0, got ", e);
   ADVLAB_CHECK(f.epochs >= 1, "--epochs must be >= 1, got ", f.epochs);
@@ -119,7 +125,7 @@ void register_quickstart_command(CLI::App& app) {
   cmd->add_option("--cache", flags->cache, "where the default model is cached")->capture_default_str();
   cmd->add_option("--out", flags->out, "report folder")->capture_default_str();
   cmd->add_option("--limit", flags->limit, "test images to attack")->capture_default_str();
-  cmd->add_option("--eps", flags->eps, "L-inf budgets")->delimiter(',');
+  add_number_list(*cmd, "--eps", flags->eps, "L-inf budgets, comma separated");
   cmd->add_option("--epochs", flags->epochs, "training epochs for the default model")->capture_default_str();
   cmd->add_option("--steps", flags->steps, "PGD steps")->capture_default_str();
   cmd->add_option("--seed", flags->seed, "random seed")->capture_default_str();

@@ -7,6 +7,7 @@
 #include "advlab/models/module_file.h"
 #include "advlab/models/trainer.h"
 #include "commands.h"
+#include "output_path.h"
 
 #include <c10/util/StringUtil.h>
 
@@ -52,7 +53,7 @@ void run_train(const TrainArgs& args) {
   ADVLAB_CHECK(args.batch_size >= 1, "--batch-size must be >= 1, got ", args.batch_size);
   ADVLAB_CHECK(args.lr > 0, "--lr must be > 0, got ", args.lr);
   ADVLAB_CHECK(args.limit >= 0, "--limit must be >= 0, got ", args.limit);
-  ADVLAB_CHECK(!args.out.empty(), "--out must name a file");
+  check_output_file("--out", args.out);
 
   auto objective = make_objective(args);  // bad adversarial settings fail before any work
   // An unknown architecture should fail before a whole dataset is read.

@@ -3,8 +3,8 @@
 namespace advlab {
 
 // Sets torch's intra-op thread count: `requested` if > 0, else ADVLAB_THREADS from the
-// environment if set, else the number of cores.
-// Returns the count in effect.
+// environment if set (advlab::Error unless it is a whole number >= 1), else the number
+// of cores. Returns the count in effect.
 int configure_threads(int requested = 0);
 
 // Process-wide settings for tensor work: the thread count above, and a malloc that keeps

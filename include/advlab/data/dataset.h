@@ -22,6 +22,9 @@ struct Dataset {
   Dataset slice(int64_t start, int64_t count) const;
   // The samples at `index` (int64 [M]), in that order.
   Dataset select(const torch::Tensor& index) const;
+  // CRC-32 of the samples themselves (images as float32, then labels, as 8 hex digits):
+  // pins the exact data even when it came from a subset of a file.
+  std::string content_crc32() const;
 };
 
 }  // namespace advlab::data

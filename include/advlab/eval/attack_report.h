@@ -7,13 +7,17 @@
 //                     clean_predictions, adversarial_predictions, success (+ targets)
 //   grid.png          original | adversarial | magnified perturbation, with class names
 //   report.html       a self-contained page showing the metrics and the grid
-// Every file is written atomically.
+// The folder is replaced as a whole (io::write_result_folder): after a failure it holds
+// exactly the previous report, never a mix.
 #include "advlab/data/dataset.h"
 #include "advlab/eval/attack_run.h"
 
 #include <string>
 
 namespace advlab::eval {
+
+// The file every attack report holds: a folder without it is not replaced.
+inline const std::string kAttackReportMarker = "metrics.json";
 
 void write_attack_report(const std::string& dir, const AttackRun& run, const data::Dataset& dataset);
 

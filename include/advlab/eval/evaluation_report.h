@@ -7,7 +7,8 @@
 //                               most and least robust samples, the warnings
 //   adversarials-eps<E>.pt      per eps: the worst-case adversarial of every sample (the
 //                               clean image where none was found), labels, robust flags
-// Every file is written atomically.
+// The folder is replaced as a whole (io::write_result_folder): after a failure it holds
+// exactly the previous report, never a mix.
 #include "advlab/data/dataset.h"
 #include "advlab/eval/robustness_evaluation.h"
 
@@ -27,6 +28,9 @@ nlohmann::json evaluation_json(const RobustnessEvaluation& evaluation, const dat
 
 // Where the evaluation's adversarials for one eps go inside the report folder.
 std::string adversarials_file_name(double eps);
+
+// The file every evaluation report holds: a folder without it is not replaced.
+inline const std::string kEvaluationReportMarker = "report.json";
 
 void write_evaluation_report(const std::string& dir, const RobustnessEvaluation& evaluation,
                              const data::Dataset& dataset, const EvaluationInputs& inputs);

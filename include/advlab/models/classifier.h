@@ -38,6 +38,10 @@ class Classifier {
 
   // Predicted class per sample, without building a graph; evaluated in batches.
   torch::Tensor predict(const torch::Tensor& x, int64_t batch_size = 256);
+
+  // Throws advlab::Error naming `what` (e.g. "model m.pt") if any logit on x is NaN or
+  // inf: such outputs would turn into "accuracy 0" instead of an answer.
+  void require_finite_logits(const torch::Tensor& x, const std::string& what, int64_t batch_size = 256);
 };
 
 // A Classifier over a TorchScript module (trained by advlab, or traced/scripted in
@@ -45,7 +49,8 @@ class Classifier {
 class TorchScriptClassifier : public Classifier {
  public:
   TorchScriptClassifier(torch::jit::Module module, ClassifierOptions options = {});
-  // Loads a TorchScript file; throws advlab::Error for a missing or unreadable file.
+  // Loads a TorchScript file; throws advlab::Error for a missing, unreadable or damaged
+  // file (io::verify_zip_checksums), or for a mean/std that is not finite.
   static std::shared_ptr<TorchScriptClassifier> load(const std::string& path,
                                                      ClassifierOptions options = {});
 

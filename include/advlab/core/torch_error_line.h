@@ -5,7 +5,7 @@
 #include <sstream>
 #include <string>
 
-namespace advlab::gan::detail {
+namespace advlab {
 
 inline std::string torch_error_line(const std::string& what) {
   std::istringstream lines(what);
@@ -18,4 +18,4 @@ inline std::string torch_error_line(const std::string& what) {
   return first;
 }
 
-}  // namespace advlab::gan::detail
+}  // namespace advlab

@@ -1,4 +1,5 @@
 // DCGAN networks: shapes, value range, contract attributes, determinism, PyTorch interop.
+#include "advlab/data/dataset.h"
 #include "advlab/gan/dcgan_networks.h"
 #include "advlab/gan/generator_file.h"
 #include "advlab/models/module_file.h"

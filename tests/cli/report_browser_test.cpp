@@ -11,20 +11,13 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <vector>
 
 namespace advlab {
 namespace {
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::read_bytes;
 
 std::string chromium_binary() {
   for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
@@ -49,12 +42,12 @@ RenderedPage render(const std::string& browser, const std::string& html_path, co
   auto shot = work + "/screenshot.png";
   std::string cmd = browser + flags + "--window-size=1200,900 --screenshot=" + shot + " " + url + " > " + work +
                     "/chromium.out 2> " + work + "/chromium.err";
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << read_text(work + "/chromium.err");
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << read_bytes(work + "/chromium.err");
   std::string dom_cmd = browser + flags + "--window-size=1200,900 --dump-dom " + url + " > " + work +
                         "/dom.html 2> " + work + "/dom.err";
-  EXPECT_EQ(std::system(dom_cmd.c_str()), 0) << read_text(work + "/dom.err");
-  page.dom = read_text(work + "/dom.html");
-  page.log = read_text(work + "/chromium.err") + read_text(work + "/dom.err");
+  EXPECT_EQ(std::system(dom_cmd.c_str()), 0) << read_bytes(work + "/dom.err");
+  page.dom = read_bytes(work + "/dom.html");
+  page.log = read_bytes(work + "/chromium.err") + read_bytes(work + "/dom.err");
   int c = 0;
   std::unique_ptr<unsigned char, void (*)(void*)> pixels(stbi_load(shot.c_str(), &page.width, &page.height, &c, 3),
                                                          stbi_image_free);
@@ -135,7 +128,7 @@ TEST(QuickstartCommand, PageLeadsWithTheChartAndTheTable) {
   auto out = (dir.path() / "quickstart").string();
   auto run = testing::run_cli("quickstart --model " + trained.path + " --limit 30 --eps 0.05,0.1 --steps 5 --out " + out);
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  auto html = read_text(out + "/index.html");
+  auto html = read_bytes(out + "/index.html");
   // One title, and the answer (chart, table) before the image grids.
   EXPECT_EQ(html.find("<h1>", html.find("<h1>") + 1), std::string::npos) << "the title is repeated";
   EXPECT_LT(html.find("<canvas"), html.find("<table>"));

@@ -24,6 +24,15 @@ torch::Tensor clean_logits(Classifier& model, const torch::Tensor& images, int64
   return torch::cat(parts);
 }
 
+nlohmann::json mean_median(const torch::Tensor& values) {
+  if (values.numel() == 0) return {{"mean", nullptr}, {"median", nullptr}};
+  auto v = values.to(torch::kDouble);
+  // The lower median, as torch.median gives.
+  return {{"mean", v.mean().item<double>()}, {"median", v.median().item<double>()}};
+}
+
+}  // namespace
+
 AttackResult concatenate(const std::vector<AttackResult>& parts) {
   auto cat = [&](auto field) {
     std::vector<torch::Tensor> v;
@@ -57,15 +66,6 @@ AttackResult concatenate(const std::vector<AttackResult>& parts) {
   return r;
 }
 
-nlohmann::json mean_median(const torch::Tensor& values) {
-  if (values.numel() == 0) return {{"mean", nullptr}, {"median", nullptr}};
-  auto v = values.to(torch::kDouble);
-  // The lower median, as torch.median gives.
-  return {{"mean", v.mean().item<double>()}, {"median", v.median().item<double>()}};
-}
-
-}  // namespace
-
 AttackRun run_attack(Attack& attack, Classifier& model, const data::Dataset& dataset,
                      const AttackRunOptions& options) {
   ADVLAB_CHECK(options.batch_size >= 1, "batch size must be >= 1, got ", options.batch_size);
@@ -86,8 +86,19 @@ AttackRun run_attack(Attack& attack, Classifier& model, const data::Dataset& dat
 
   ProgressLine progress(options.progress, run.attack, dataset.size());
   std::vector<AttackResult> parts;
+  int64_t first = 0;
+  if (options.resumed) {
+    first = options.resumed_batches * options.batch_size;
+    ADVLAB_CHECK(options.resumed_batches >= 0 && first <= dataset.size() &&
+                     options.resumed->success.size(0) == first,
+                 "resumed attack results do not match the batches they claim to cover");
+    if (first > 0) parts.push_back(*options.resumed);
+  }
   auto start = std::chrono::steady_clock::now();
-  for (int64_t i = 0, batch = 0; i < dataset.size(); i += options.batch_size, ++batch) {
+  auto elapsed = [&] {
+    return options.resumed_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  for (int64_t i = first, batch = options.resumed_batches; i < dataset.size(); i += options.batch_size, ++batch) {
     int64_t end = std::min(i + options.batch_size, dataset.size());
     auto x = dataset.images.slice(0, i, end);
     std::shared_ptr<Criterion> criterion;
@@ -99,8 +110,9 @@ AttackRun run_attack(Attack& attack, Classifier& model, const data::Dataset& dat
     int64_t successes = 0;
     for (const auto& p : parts) successes += p.success.sum().item<int64_t>();
     progress.update(end, c10::str("success ", successes, "/", end));
+    if (options.after_batch) options.after_batch(batch + 1, parts, elapsed());
   }
-  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.seconds = elapsed();
   run.result = concatenate(parts);
   progress.finish(c10::str("success ", run.result.success.sum().item<int64_t>(), "/", dataset.size()));
   return run;

@@ -23,15 +23,6 @@ namespace advlab::eval {
 
 namespace {
 
-nlohmann::json file_fingerprint(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {{"path", path}, {"crc32", nullptr}};
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  auto s = bytes.str();
-  return {{"path", path}, {"bytes", s.size()}, {"crc32", io::hex32(io::crc32_of_bytes(s.data(), s.size()))}};
-}
-
 std::string decimal(double v, int digits = 3) {
   if (!std::isfinite(v)) return "-";
   char buf[64];
@@ -73,6 +64,15 @@ nlohmann::json per_class(const EpsEvaluation& at, const RobustnessEvaluation& ev
 }
 
 }  // namespace
+
+nlohmann::json file_fingerprint(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {{"path", path}, {"crc32", nullptr}};
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  auto s = bytes.str();
+  return {{"path", path}, {"bytes", s.size()}, {"crc32", io::hex32(io::crc32_of_bytes(s.data(), s.size()))}};
+}
 
 std::string adversarials_file_name(double eps) { return "adversarials-eps" + c10::str(eps) + ".pt"; }
 

@@ -4,6 +4,7 @@
 #include "advlab/core/error.h"
 #include "advlab/eval/attack_run.h"
 #include "advlab/eval/cost_estimate.h"
+#include "advlab/eval/evaluation_state.h"
 #include "advlab/core/progress.h"
 #include "advlab/eval/soundness_checks.h"
 #include "advlab/threat/threat_model.h"
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <limits>
 #include <ostream>
 
@@ -53,6 +55,23 @@ void validate_attacks(const EvaluationOptions& o) {
 
 }  // namespace
 
+nlohmann::json evaluation_identity(const EvaluationOptions& o, int64_t samples) {
+  auto id = o.identity.is_object() ? o.identity : nlohmann::json::object();
+  auto eps = o.eps;
+  std::sort(eps.begin(), eps.end());
+  id["attacks"] = o.attacks;
+  id["norm"] = o.norm;
+  id["eps"] = eps;
+  id["queries"] = o.queries;
+  id["attack_options"] = o.attack_options;
+  id["individual"] = o.individual;
+  id["checks"] = o.checks;
+  id["batch_size"] = o.batch_size;
+  id["seed"] = o.seed;
+  id["samples"] = samples;
+  return id;
+}
+
 RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset& dataset,
                                          const EvaluationOptions& options) {
   check_options(options);
@@ -70,6 +89,33 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
   const int64_t n = dataset.size();
   ev.smallest_distance = torch::where(correct, torch::full({n}, std::numeric_limits<float>::infinity()),
                                       torch::zeros({n}));
+
+  // Checkpoints: what is finished so far, and where an interrupted run left off.
+  EvaluationState resumed;
+  const auto identity = evaluation_identity(options, n);
+  bool resuming = options.resume && !options.state_path.empty() && std::filesystem::exists(options.state_path);
+  if (resuming) {
+    resumed = load_evaluation_state(options.state_path, identity);
+    ev.smallest_distance = resumed.smallest_distance;
+    ev.per_eps.assign(resumed.per_eps.begin(), resumed.per_eps.begin() + static_cast<std::ptrdiff_t>(resumed.finished_eps));
+    if (options.progress)
+      *options.progress << "resuming " << options.state_path << ": " << resumed.finished_eps << " of "
+                        << ev.options.eps.size() << " eps finished"
+                        << (resumed.partial ? ", one attack part-way" : "") << "\n";
+  }
+  auto last_save = std::chrono::steady_clock::now();
+  auto save_state = [&](const EpsEvaluation* current, std::optional<PartialStage> partial) {
+    if (options.state_path.empty()) return;
+    EvaluationState state;
+    state.identity = identity;
+    state.per_eps = ev.per_eps;
+    state.finished_eps = ev.per_eps.size();
+    if (current) state.per_eps.push_back(*current);
+    state.smallest_distance = ev.smallest_distance;
+    state.partial = std::move(partial);
+    save_evaluation_state(options.state_path, state);
+    last_save = std::chrono::steady_clock::now();
+  };
 
   if (options.checks) {
     auto model_warnings = check_model(model, dataset.head(64), options.norm);
@@ -109,14 +155,19 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
     return spent_estimate > 0 ? left * spent_actual / spent_estimate : left;
   };
 
-  for (size_t e = 0; e < ev.options.eps.size(); ++e) {
+  for (size_t e = ev.per_eps.size(); e < ev.options.eps.size(); ++e) {
     EpsEvaluation at;
-    at.eps = ev.options.eps[e];
-    at.correct = correct;
-    at.robust = correct.clone();
-    at.broken_by = torch::full({n}, -1, torch::kLong);
-    at.adversarials = dataset.images.clone();
-    for (size_t k = 0; k < options.attacks.size(); ++k) {
+    bool continuing = resuming && e == resumed.finished_eps && resumed.per_eps.size() > e;
+    if (continuing) {
+      at = resumed.per_eps[e];
+    } else {
+      at.eps = ev.options.eps[e];
+      at.correct = correct;
+      at.robust = correct.clone();
+      at.broken_by = torch::full({n}, -1, torch::kLong);
+      at.adversarials = dataset.images.clone();
+    }
+    for (size_t k = at.stages.size(); k < options.attacks.size(); ++k) {
       const auto& spec = find_attack(options.attacks[k]);
       auto attack = make_attack(spec.name, attack_settings(options, spec, at.eps));
       AttackStage stage;
@@ -136,6 +187,17 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
         run_options.batch_size = options.batch_size;
         run_options.seed = options.seed + 1000003ULL * k;  // attacks draw independent numbers
         run_options.progress = options.progress;
+        if (continuing && k == at.stages.size() && resumed.partial) {
+          run_options.resumed = resumed.partial->result;
+          run_options.resumed_batches = resumed.partial->batches;
+          run_options.resumed_seconds = resumed.partial->seconds;
+          resumed.partial.reset();
+        }
+        run_options.after_batch = [&](int64_t batches, const std::vector<AttackResult>& parts, double seconds) {
+          auto since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_save).count();
+          if (options.state_path.empty() || since < options.state_every_seconds) return;
+          save_state(&at, PartialStage{batches, seconds, concatenate(parts)});
+        };
         auto run = run_attack(*attack, model, dataset.select(rows), run_options);
         const auto& r = run.result;
         stage.seconds = run.seconds;
@@ -165,8 +227,10 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
         at.robust &= ~stage.broken;
       }
       at.stages.push_back(std::move(stage));
+      if (k + 1 < options.attacks.size()) save_state(&at, std::nullopt);
     }
     ev.per_eps.push_back(std::move(at));
+    save_state(nullptr, std::nullopt);
   }
 
   if (options.checks) {

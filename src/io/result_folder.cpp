@@ -3,6 +3,7 @@
 #include "advlab/core/error.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -38,6 +39,35 @@ bool exchange(const fs::path& a, const fs::path& b) {
 void rename_or_throw(const fs::path& from, const fs::path& to, const std::string& target) {
   if (std::rename(from.c_str(), to.c_str()) != 0)
     throw Error(c10::str(target, ": cannot move the new result into place (", std::strerror(errno), ")"));
+}
+
+// The pid in a staging name "<target>.tmp-<pid>" / ".old-<pid>", or -1.
+long owner_pid(const std::string& name, const std::string& prefix) {
+  if (name.rfind(prefix, 0) != 0 || name.size() == prefix.size()) return -1;
+  auto digits = name.substr(prefix.size());
+  if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) return -1;
+  return std::stol(digits);
+}
+
+bool process_alive(long pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM; }
+
+// A writer killed mid-way (SIGKILL, power loss) leaves its staging folder behind, or,
+// between the two renames of the fallback swap, only the old result under ".old-".
+// Staging folders of dead processes go; an orphaned old result moves back into place.
+void clean_up_after_dead_writers(const fs::path& target) {
+  std::error_code ec;
+  const auto base = target.filename().string();
+  for (const auto& entry : fs::directory_iterator(target.parent_path(), ec)) {
+    auto name = entry.path().filename().string();
+    long tmp = owner_pid(name, base + ".tmp-"), old = owner_pid(name, base + ".old-");
+    if (tmp > 0 && tmp != ::getpid() && !process_alive(tmp)) fs::remove_all(entry.path(), ec);
+    if (old > 0 && old != ::getpid() && !process_alive(old)) {
+      if (!fs::exists(target, ec))
+        std::rename(entry.path().c_str(), target.c_str());
+      else
+        fs::remove_all(entry.path(), ec);
+    }
+  }
 }
 
 }  // namespace
@@ -80,6 +110,7 @@ void write_result_folder(const std::string& dir, const std::string& marker,
   const fs::path target = normalised(dir);
   const fs::path staging = sibling(target, ".tmp-");
   std::error_code ec;
+  clean_up_after_dead_writers(target);
   fs::remove_all(staging, ec);
   fs::create_directories(staging, ec);
   ADVLAB_CHECK(fs::is_directory(staging), dir, ": cannot create the staging folder ", staging.string(),

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 namespace {
@@ -50,6 +53,37 @@ TEST(ResultFolder, AFailedWriteLeavesTheOldResultUntouched) {
   EXPECT_EQ(entries(dir), (std::vector<std::string>{"grid.png", "metrics.json"}));
   EXPECT_EQ(read_bytes(dir + "/metrics.json"), "old");
   EXPECT_EQ(entries(scratch.path()), std::vector<std::string>{"result"});
+}
+
+// The pid of a process that has exited (and been reaped), for staging names of dead writers.
+pid_t dead_pid() {
+  pid_t pid = fork();
+  if (pid == 0) _exit(0);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return pid;
+}
+
+TEST(ResultFolder, StagingLeftByAKilledWriterIsRemovedAndAnOrphanedOldResultRestored) {
+  ScratchDir scratch;
+  auto dir = scratch.file("result");
+  auto pid = std::to_string(dead_pid());
+  write_bytes(dir + ".tmp-" + pid + "/metrics.json", "half written");
+  // Killed between "old result away" and "new result in": only the old one is left.
+  write_bytes(dir + ".old-" + pid + "/metrics.json", "old");
+  EXPECT_THROW(advlab::io::write_result_folder(dir, "metrics.json",
+                                               [](const std::string&) { throw advlab::Error("disk full"); }),
+               advlab::Error);
+  EXPECT_EQ(entries(scratch.path()), std::vector<std::string>{"result"});
+  EXPECT_EQ(read_bytes(dir + "/metrics.json"), "old");
+  // A live writer's staging folder is left alone.
+  auto live = dir + ".tmp-" + std::to_string(getppid());
+  write_bytes(live + "/metrics.json", "in progress");
+  advlab::io::write_result_folder(dir, "metrics.json", [](const std::string& staging) {
+    write_bytes(staging + "/metrics.json", "new");
+  });
+  EXPECT_EQ(read_bytes(dir + "/metrics.json"), "new");
+  EXPECT_TRUE(fs::exists(live + "/metrics.json"));
 }
 
 TEST(ResultFolder, CreatesANewFolderAndItsParents) {

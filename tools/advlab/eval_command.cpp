@@ -13,6 +13,8 @@
 #include <c10/util/StringUtil.h>
 
 #include <algorithm>
+#include <cmath>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 
@@ -28,7 +30,8 @@ struct EvalFlags {
   std::vector<double> eps{0.05, 0.1, 0.2};
   std::string suite = "standard";
   int64_t queries = 1000;
-  bool individual = false, no_checks = false;
+  bool individual = false, no_checks = false, resume = false;
+  double checkpoint_every = 60;
   uint64_t seed = 0;
   int64_t batch_size = 256;
   std::vector<std::string> settings;  // attack.key=value
@@ -68,10 +71,26 @@ void run(const EvalFlags& f) {
 
   auto dataset = data::load_dataset(f.data).head(f.limit);
   auto model = f.model.load(dataset);
+  // The checkpoint lives beside the report folder, which is replaced as a whole.
+  auto out = f.out;
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  options.state_path = out + ".state.pt";
+  options.resume = f.resume;
+  ADVLAB_CHECK(f.checkpoint_every >= 0 && std::isfinite(f.checkpoint_every),
+               "--checkpoint-every must be a number of seconds >= 0, got ", f.checkpoint_every);
+  options.state_every_seconds = f.checkpoint_every;
+  options.identity = {{"model", eval::file_fingerprint(f.model.path)},
+                      {"data", {{"spec", f.data}, {"crc32", dataset.content_crc32()}}},
+                      {"mean", f.model.mean}, {"std", f.model.std}, {"bounds", {f.model.lower, f.model.upper}}, {"device", f.model.device}};
+  if (!f.resume && std::filesystem::exists(options.state_path))
+    std::cerr << "note: " << options.state_path << " holds an interrupted evaluation; starting afresh "
+              << "(--resume continues it)\n";
   std::cerr << "evaluating " << f.model.path << " on " << dataset.size() << " samples, suite "
             << c10::Join(", ", options.attacks) << "\n";
   auto evaluation = eval::evaluate_robustness(*model, dataset, options);
   eval::write_evaluation_report(f.out, evaluation, dataset, {f.model.path, f.data});
+  std::error_code ignored;
+  std::filesystem::remove(options.state_path, ignored);  // the report now holds it all
 
   std::cout << "clean accuracy " << std::fixed << std::setprecision(3) << evaluation.clean_accuracy() << "\n";
   for (const auto& at : evaluation.per_eps)
@@ -93,6 +112,10 @@ void register_eval_command(CLI::App& app) {
   cmd->add_option("--queries", flags->queries, "query budget per image for black-box attacks")->capture_default_str();
   cmd->add_flag("--individual", flags->individual, "also run every attack on every correct sample");
   cmd->add_flag("--no-checks", flags->no_checks, "skip the soundness checks");
+  cmd->add_flag("--resume", flags->resume,
+                "continue an interrupted evaluation from OUT.state.pt (checkpointed after every attack and every minute)");
+  cmd->add_option("--checkpoint-every", flags->checkpoint_every,
+                  "seconds between checkpoints inside one attack (after a batch)")->capture_default_str();
   cmd->add_option("--seed", flags->seed, "random seed")->capture_default_str();
   cmd->add_option("--batch-size", flags->batch_size, "images per batch")->capture_default_str();
   cmd->add_option("--set", flags->settings, "attack option attack.key=value (repeatable)");

@@ -7,8 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <iosfwd>
 #include <optional>
+#include <vector>
 
 namespace advlab::eval {
 
@@ -17,7 +19,19 @@ struct AttackRunOptions {
   uint64_t seed = 0;
   std::optional<TargetSelection> targets;  // set = targeted attack
   std::ostream* progress = nullptr;
+  // Resuming an interrupted run: the results of its first `resumed_batches` batches
+  // (concatenated) and the seconds they took. Those batches are not run again; batch b is
+  // always seeded with seed + b, so the rest comes out as in an uninterrupted run.
+  std::optional<AttackResult> resumed;
+  int64_t resumed_batches = 0;
+  double resumed_seconds = 0;
+  // Called after every batch with the results so far (resumed part first) and the
+  // seconds spent, e.g. to write a checkpoint.
+  std::function<void(int64_t batches_done, const std::vector<AttackResult>& parts, double seconds)> after_batch;
 };
+
+// Results of consecutive batches as one (the per-sample tensors concatenated).
+AttackResult concatenate(const std::vector<AttackResult>& parts);
 
 struct AttackRun {
   std::string attack;

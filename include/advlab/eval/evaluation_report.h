@@ -26,6 +26,9 @@ struct EvaluationInputs {
 nlohmann::json evaluation_json(const RobustnessEvaluation& evaluation, const data::Dataset& dataset,
                                const EvaluationInputs& inputs);
 
+// {path, bytes, crc32} of a file (crc32 null when it cannot be read).
+nlohmann::json file_fingerprint(const std::string& path);
+
 // Where the evaluation's adversarials for one eps go inside the report folder.
 std::string adversarials_file_name(double eps);
 

@@ -29,6 +29,12 @@ struct EvaluationOptions {
   int64_t batch_size = 256;
   uint64_t seed = 0;
   std::ostream* progress = nullptr;
+  // Checkpoints (evaluation_state.h): written to state_path after every attack, and
+  // within one after a batch once state_every_seconds have passed; empty = none.
+  std::string state_path;
+  bool resume = false;          // continue from state_path when it exists
+  nlohmann::json identity;      // what a state must match besides these options (model, data)
+  double state_every_seconds = 60;
 };
 
 struct AttackStage {
@@ -74,6 +80,10 @@ struct RobustnessEvaluation {
   torch::Tensor correct() const { return clean_predictions == labels; }
   double clean_accuracy() const { return correct().to(torch::kDouble).mean().item<double>(); }
 };
+
+// The identity a checkpoint of this evaluation carries: options.identity plus every
+// option that changes the result.
+nlohmann::json evaluation_identity(const EvaluationOptions& options, int64_t samples);
 
 RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset& dataset,
                                          const EvaluationOptions& options);

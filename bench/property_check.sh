@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The full property run: 10,000 random attack configurations (2,500 per world) on tiny
-# models, every sample checked against the output contract. CI runs 600 of them inside
+# models, every sample checked against the output contract. CI runs 400 of them inside
 # the test suite; this is the figure for the closing note. Usage: bash bench/property_check.sh [cases]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -49,6 +49,11 @@ int64_t ParamReader::get_int(const std::string& key, int64_t fallback) {
   return static_cast<int64_t>(*v);
 }
 
+int64_t ParamReader::get_steps(const std::string& own_name, int64_t fallback) {
+  ADVLAB_CHECK(!(has(own_name) && has("steps")), attack_, ": give ", own_name, " or steps, not both");
+  return get_int(own_name, get_int("steps", fallback));
+}
+
 bool ParamReader::get_bool(const std::string& key, bool fallback) {
   auto v = take(key);
   if (!v) return fallback;

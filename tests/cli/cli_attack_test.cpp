@@ -76,3 +76,31 @@ TEST(CliAttack, TargetedLeastLikelyRunHitsItsTargets) {
 
 }  // namespace
 }  // namespace advlab
+
+namespace advlab {
+namespace {
+
+// The README's --steps is the iteration count of every iterative attack, whatever name
+// the attack used first (APGD's n_iter, FAB's n_iter, SparseFool's max_iter).
+TEST(CliAttack, StepsFlagWorksForAttacksWithOlderIterationNames) {
+  if (!testing::fashion_mnist_available()) GTEST_SKIP();
+  const std::vector<std::pair<std::string, std::string>> attacks = {
+      {"apgd-ce", "n_iter"}, {"apgd-dlr", "n_iter"}, {"apgd-t", "n_iter"}, {"fab", "n_iter"}, {"sparsefool", "max_iter"}};
+  for (const auto& [attack, own_name] : attacks) {
+    auto out = testing::make_temp_dir("steps") + "/" + attack;
+    auto norm = attack == "sparsefool" ? "l1" : "linf";
+    auto r = testing::run_cli("attack --model " + testing::fashion_cnn().path +
+                              " --data fashion-mnist:test --limit 4 --attack " + attack + " --norm " + norm +
+                              " --eps 0.1 --steps 3 --out " + out);
+    ASSERT_EQ(r.exit_code, 0) << attack << ": " << r.err;
+    EXPECT_EQ(io::read_json(out + "/metrics.json")["params"][own_name], 3) << attack;
+  }
+  auto both = testing::run_cli("attack --model " + testing::fashion_cnn().path +
+                               " --data fashion-mnist:test --limit 4 --attack apgd-ce --eps 0.1 --steps 3"
+                               " --set n_iter=5 --out " + testing::make_temp_dir("steps") + "/both");
+  EXPECT_NE(both.exit_code, 0);
+  EXPECT_NE(both.err.find("give n_iter or steps, not both"), std::string::npos) << both.err;
+}
+
+}  // namespace
+}  // namespace advlab

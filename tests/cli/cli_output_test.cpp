@@ -1,5 +1,6 @@
 // A result folder is written as a whole: after any failure it is exactly the old result
 // or exactly the new one (issue 16). Writes are made to fail as on a full disk.
+#include "advlab/io/json_file.h"
 #include "support/cli_runner.h"
 #include "support/scratch_dir.h"
 #include "support/trained_models.h"
@@ -78,6 +79,13 @@ TEST(CliOutput, EvalThatFailsToWriteKeepsTheEarlierResult) {
   EXPECT_NE(failed.exit_code, 0);
   EXPECT_NE(failed.err.find("write failed"), std::string::npos) << failed.err;
   EXPECT_EQ(snapshot(dir), before);
+  // Only the checkpoint stays beside it, and the message says how to use it.
+  EXPECT_EQ(leftovers(dir), std::vector<std::string>{"eval.state.pt"});
+  EXPECT_NE(failed.err.find("rerun with --resume"), std::string::npos) << failed.err;
+  auto resumed = run_cli(common + " --suite fgsm,pgd --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("resuming"), std::string::npos) << resumed.err;
+  EXPECT_EQ(io::read_json((dir / "report.json").string())["suite"].size(), 2u);
   EXPECT_TRUE(leftovers(dir).empty()) << leftovers(dir)[0];
 }
 

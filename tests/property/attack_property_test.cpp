@@ -23,7 +23,7 @@
 namespace advlab {
 namespace {
 
-constexpr int64_t kDefaultCases = 150;  // per world; 4 worlds
+constexpr int64_t kDefaultCases = 100;  // per world; 4 worlds
 constexpr int64_t kQueryBudget = 60;
 
 // A world: the input box and the preprocessing inside the classifier.

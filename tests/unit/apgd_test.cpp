@@ -121,7 +121,11 @@ TEST(Apgd, RejectsBadOptions) {
     EXPECT_THROW(make_attack(name, {{"eps", "0.1"}, {"n_iter", "0"}}), Error) << name;
     EXPECT_THROW(make_attack(name, {{"eps", "0.1"}, {"restarts", "0"}}), Error) << name;
     EXPECT_THROW(make_attack(name, {{"eps", "0.1"}, {"rho", "0"}}), Error) << name;
-    EXPECT_THROW(make_attack(name, {{"eps", "0.1"}, {"steps", "10"}}), Error) << name;
+    // `steps` is the common name for n_iter; one of the two, not both.
+    EXPECT_NO_THROW(make_attack(name, {{"eps", "0.1"}, {"steps", "10"}})) << name;
+    EXPECT_EQ(make_attack(name, {{"eps", "0.1"}, {"steps", "7"}})->params()["n_iter"], 7) << name;
+    EXPECT_THROW(make_attack(name, {{"eps", "0.1"}, {"steps", "0"}}), Error) << name;
+    EXPECT_THROW(make_attack(name, {{"eps", "0.1"}, {"steps", "10"}, {"n_iter", "10"}}), Error) << name;
     EXPECT_THROW(make_attack(name, {{"eps", "0.1"}, {"norm", "l0"}}), Error) << name;
     EXPECT_NO_THROW(make_attack(name, {{"eps", "0.1"}, {"n_iter", "5"}, {"norm", "l1"}})) << name;
   }

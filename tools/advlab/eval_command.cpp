@@ -88,7 +88,13 @@ void run(const EvalFlags& f) {
   std::cerr << "evaluating " << f.model.path << " on " << dataset.size() << " samples, suite "
             << c10::Join(", ", options.attacks) << "\n";
   auto evaluation = eval::evaluate_robustness(*model, dataset, options);
-  eval::write_evaluation_report(f.out, evaluation, dataset, {f.model.path, f.data});
+  try {
+    eval::write_evaluation_report(f.out, evaluation, dataset, {f.model.path, f.data});
+  } catch (const Error& e) {
+    // The attacks' work is in the state file; say how to get the report without redoing it.
+    throw Error(c10::str(e.what(), " (the finished evaluation is kept in ", options.state_path,
+                         ": rerun with --resume to write the report without attacking again)"));
+  }
   std::error_code ignored;
   std::filesystem::remove(options.state_path, ignored);  // the report now holds it all
 

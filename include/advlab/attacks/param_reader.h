@@ -15,6 +15,9 @@ class ParamReader {
 
   double get_double(const std::string& key, double fallback);
   int64_t get_int(const std::string& key, int64_t fallback);
+  // The iteration count: `steps` (the command line's --steps, one name across attacks)
+  // or the attack's own older name (`n_iter`, `max_iter`, ...); both at once is an error.
+  int64_t get_steps(const std::string& own_name, int64_t fallback);
   bool get_bool(const std::string& key, bool fallback);
   std::string get_string(const std::string& key, const std::string& fallback);
   std::optional<double> find_double(const std::string& key);

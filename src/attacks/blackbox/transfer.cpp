@@ -77,7 +77,7 @@ TransferOptions TransferOptions::from_params(ParamReader& params) {
       .attack(params.get_string("attack", ""))
       .confidence(params.get_double("confidence", 2.0))
       .substitute(params.get_string("substitute", "lenet"))
-      .rounds(params.get_int("rounds", 3))
+      .rounds(params.get_steps("rounds", 3))
       .lambda(params.get_double("lambda", 0.1))
       .epochs(params.get_int("epochs", 10));
 }

@@ -27,7 +27,7 @@ ApgdOptions ApgdOptions::from_params(ParamReader& params, ApgdVariant variant) {
   auto options = ApgdOptions(params.require_double("eps"))
                      .variant(variant)
                      .norm(params.get_string("norm", "linf"))
-                     .n_iter(params.get_int("n_iter", 100))
+                     .n_iter(params.get_steps("n_iter", 100))
                      .restarts(params.get_int("restarts", 1))
                      .rho(params.get_double("rho", 0.75));
   if (variant == ApgdVariant::kTargeted) options.target_classes(params.get_int("target_classes", 9));

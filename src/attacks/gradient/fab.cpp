@@ -50,13 +50,9 @@ void check_options(const std::string& name, const FabOptions& o) {
 }  // namespace detail_fab
 
 FabOptions FabOptions::from_params(ParamReader& params, bool fab_t) {
-  const char* attack = fab_t ? "fab-t" : "fab";
-  // `steps` (the command line's --steps) is accepted for n_iter.
-  ADVLAB_CHECK(!(params.has("n_iter") && params.has("steps")), attack,
-               ": give n_iter or steps, not both");
   FabOptions o;
   o.norm(params.get_string("norm", "linf"))
-      .n_iter(params.get_int("n_iter", params.get_int("steps", o.n_iter())))
+      .n_iter(params.get_steps("n_iter", o.n_iter()))
       .restarts(params.get_int("restarts", o.restarts()))
       .alpha_max(params.get_double("alpha_max", o.alpha_max()))
       .eta(params.get_double("eta", o.eta()))

@@ -37,7 +37,7 @@ SparseFoolOptions SparseFoolOptions::from_params(ParamReader& params) {
   return o.eps(params.find_double("eps"))
       .norm(params.get_string("norm", o.norm()))
       .lambda(params.get_double("lambda", o.lambda()))
-      .max_iter(params.get_int("max_iter", o.max_iter()))
+      .max_iter(params.get_steps("max_iter", o.max_iter()))
       .deepfool_steps(params.get_int("deepfool_steps", o.deepfool_steps()))
       .candidates(params.get_int("candidates", o.candidates()))
       .overshoot(params.get_double("overshoot", o.overshoot()))

@@ -93,15 +93,28 @@ TEST(EvalResume, KilledAtRandomMomentsAndResumedGivesTheUninterruptedReport) {
   auto resume_args = eval_args(model, resumed);
   resume_args.push_back("--resume");
   // Kill at random moments until a run gets to the end by itself; each run resumes the
-  // state the one before left.
+  // state the one before left. A kill comes at a random delay after the run's first own
+  // checkpoint, so it lands in the attacks, not in start-up, whatever the machine's load.
+  const auto state = fs::path(resumed + ".state.pt");
   int kills = 0;
   bool finished = false;
+  std::uniform_real_distribution<double> delay(0.0, 0.1 * full);
   for (int attempt = 0; attempt < 6 && !finished; ++attempt) {
-    std::uniform_real_distribution<double> at(0.1 * full, 0.6 * full);
+    std::error_code ec;
+    auto before = fs::exists(state) ? fs::last_write_time(state, ec) : fs::file_time_type::min();
     pid_t pid = spawn(resume_args, log);
-    std::this_thread::sleep_for(std::chrono::duration<double>(at(rng)));
     int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) {
+    bool exited = false;
+    for (int i = 0; i < 12000 && !exited; ++i) {  // up to 2 minutes
+      if (waitpid(pid, &status, WNOHANG) == pid) exited = true;
+      else if (fs::exists(state) && fs::last_write_time(state, ec) > before) break;
+      else std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (!exited) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(delay(rng)));
+      exited = waitpid(pid, &status, WNOHANG) == pid;
+    }
+    if (exited) {
       ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(log);
       finished = true;
     } else {
@@ -110,7 +123,9 @@ TEST(EvalResume, KilledAtRandomMomentsAndResumedGivesTheUninterruptedReport) {
       ++kills;
     }
   }
-  if (!finished) ASSERT_EQ(wait_exit(spawn(resume_args, log)), 0) << slurp(log);
+  if (!finished) {
+    ASSERT_EQ(wait_exit(spawn(resume_args, log)), 0) << slurp(log);
+  }
   EXPECT_GE(kills, 2);
   EXPECT_NE(slurp(log).find("resuming"), std::string::npos) << "never resumed a state";
   // Checkpoints come after every batch here, so some kill lands inside an attack.

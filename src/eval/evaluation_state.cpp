@@ -72,57 +72,8 @@ std::string first_difference(const nlohmann::json& a, const nlohmann::json& b) {
   return "";
 }
 
-}  // namespace
-
-void save_evaluation_state(const std::string& path, const EvaluationState& state) {
-  io::NamedTensors tensors;
-  nlohmann::json meta = {{"version", kStateVersion}, {"identity", state.identity},
-                         {"finished_eps", state.finished_eps}};
-  meta["per_eps"] = nlohmann::json::array();
-  for (size_t e = 0; e < state.per_eps.size(); ++e) {
-    const auto& at = state.per_eps[e];
-    auto p = "eps" + std::to_string(e) + ".";
-    tensors.emplace_back(p + "correct", at.correct);
-    tensors.emplace_back(p + "robust", at.robust);
-    tensors.emplace_back(p + "broken_by", at.broken_by);
-    tensors.emplace_back(p + "adversarials", at.adversarials);
-    nlohmann::json stages = nlohmann::json::array();
-    for (size_t k = 0; k < at.stages.size(); ++k) {
-      const auto& s = at.stages[k];
-      auto q = p + "stage" + std::to_string(k) + ".";
-      tensors.emplace_back(q + "attacked", s.attacked);
-      tensors.emplace_back(q + "broken", s.broken);
-      tensors.emplace_back(q + "silent_failures", s.silent_failures);
-      stages.push_back({{"attack", s.attack}, {"family", s.family}, {"params", s.params},
-                        {"seconds", s.seconds}, {"queries", s.queries}, {"gradients", s.gradients}});
-    }
-    meta["per_eps"].push_back({{"eps", at.eps}, {"stages", stages}});
-  }
-  tensors.emplace_back("smallest_distance", state.smallest_distance);
-  if (state.partial) {
-    meta["partial"] = {{"batches", state.partial->batches}, {"seconds", state.partial->seconds},
-                       {"iterations", state.partial->result.iterations}};
-    put_result(tensors, "partial.", state.partial->result);
-  }
-  tensors.emplace_back("meta", text_tensor(meta.dump()));
-  io::save_tensors(path, tensors);
-}
-
-EvaluationState load_evaluation_state(const std::string& path, const nlohmann::json& identity) {
-  std::map<std::string, torch::Tensor> in;
-  for (auto& [name, tensor] : io::load_tensors(path)) in[name] = tensor;
-  ADVLAB_CHECK(in.count("meta"), path, ": not an evaluation state (no 'meta' record)");
-  nlohmann::json meta;
-  try {
-    meta = nlohmann::json::parse(tensor_text(in.at("meta")));
-  } catch (const nlohmann::json::exception&) {
-    throw Error(c10::str(path, ": damaged evaluation state (its 'meta' record is not JSON)"));
-  }
-  ADVLAB_CHECK(meta.value("version", 0) == kStateVersion, path, ": evaluation state of another advlab version");
-  auto diff = first_difference(meta.at("identity"), identity);
-  ADVLAB_CHECK(diff.empty(), path, ": the saved state belongs to another evaluation ('", diff,
-               "' differs); delete it or run without --resume");
-
+EvaluationState read_state(const nlohmann::json& meta, const std::map<std::string, torch::Tensor>& in,
+                           const std::string& path, const nlohmann::json& identity) {
   auto need = [&](const std::string& name) {
     auto it = in.find(name);
     ADVLAB_CHECK(it != in.end(), path, ": damaged evaluation state (no '", name, "' record)");
@@ -169,6 +120,64 @@ EvaluationState load_evaluation_state(const std::string& path, const nlohmann::j
     state.partial = std::move(partial);
   }
   return state;
+}
+
+}  // namespace
+
+void save_evaluation_state(const std::string& path, const EvaluationState& state) {
+  io::NamedTensors tensors;
+  nlohmann::json meta = {{"version", kStateVersion}, {"identity", state.identity},
+                         {"finished_eps", state.finished_eps}};
+  meta["per_eps"] = nlohmann::json::array();
+  for (size_t e = 0; e < state.per_eps.size(); ++e) {
+    const auto& at = state.per_eps[e];
+    auto p = "eps" + std::to_string(e) + ".";
+    tensors.emplace_back(p + "correct", at.correct);
+    tensors.emplace_back(p + "robust", at.robust);
+    tensors.emplace_back(p + "broken_by", at.broken_by);
+    tensors.emplace_back(p + "adversarials", at.adversarials);
+    nlohmann::json stages = nlohmann::json::array();
+    for (size_t k = 0; k < at.stages.size(); ++k) {
+      const auto& s = at.stages[k];
+      auto q = p + "stage" + std::to_string(k) + ".";
+      tensors.emplace_back(q + "attacked", s.attacked);
+      tensors.emplace_back(q + "broken", s.broken);
+      tensors.emplace_back(q + "silent_failures", s.silent_failures);
+      stages.push_back({{"attack", s.attack}, {"family", s.family}, {"params", s.params},
+                        {"seconds", s.seconds}, {"queries", s.queries}, {"gradients", s.gradients}});
+    }
+    meta["per_eps"].push_back({{"eps", at.eps}, {"stages", stages}});
+  }
+  tensors.emplace_back("smallest_distance", state.smallest_distance);
+  if (state.partial) {
+    meta["partial"] = {{"batches", state.partial->batches}, {"seconds", state.partial->seconds},
+                       {"iterations", state.partial->result.iterations}};
+    put_result(tensors, "partial.", state.partial->result);
+  }
+  tensors.emplace_back("meta", text_tensor(meta.dump()));
+  io::save_tensors(path, tensors);
+}
+
+EvaluationState load_evaluation_state(const std::string& path, const nlohmann::json& identity) {
+  std::map<std::string, torch::Tensor> in;
+  for (auto& [name, tensor] : io::load_tensors(path)) in[name] = tensor;
+  ADVLAB_CHECK(in.count("meta"), path, ": not an evaluation state (no 'meta' record)");
+  nlohmann::json meta;
+  try {
+    meta = nlohmann::json::parse(tensor_text(in.at("meta")));
+  } catch (const nlohmann::json::exception&) {
+    throw Error(c10::str(path, ": damaged evaluation state (its 'meta' record is not JSON)"));
+  }
+  // A record of the right name but the wrong shape is damage too, not a crash.
+  try {
+    ADVLAB_CHECK(meta.value("version", 0) == kStateVersion, path, ": evaluation state of another advlab version");
+    auto diff = first_difference(meta.at("identity"), identity);
+    ADVLAB_CHECK(diff.empty(), path, ": the saved state belongs to another evaluation ('", diff,
+                 "' differs); delete it or run without --resume");
+    return read_state(meta, in, path, identity);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(c10::str(path, ": damaged evaluation state (", e.what(), ")"));
+  }
 }
 
 }  // namespace advlab::eval

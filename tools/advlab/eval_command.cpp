@@ -54,6 +54,8 @@ void run(const EvalFlags& f) {
   check_output_folder("--out", f.out, eval::kEvaluationReportMarker);
   ADVLAB_CHECK(f.limit >= 0, "--limit must be >= 0, got ", f.limit);
   ADVLAB_CHECK(f.batch_size >= 1, "--batch-size must be >= 1, got ", f.batch_size);
+  ADVLAB_CHECK(f.checkpoint_every >= 0 && std::isfinite(f.checkpoint_every),
+               "--checkpoint-every must be a number of seconds >= 0, got ", f.checkpoint_every);
   eval::EvaluationOptions options;
   options.attacks = eval::resolve_suite(f.suite, f.norm);
   options.norm = f.norm;
@@ -76,8 +78,6 @@ void run(const EvalFlags& f) {
   while (out.size() > 1 && out.back() == '/') out.pop_back();
   options.state_path = out + ".state.pt";
   options.resume = f.resume;
-  ADVLAB_CHECK(f.checkpoint_every >= 0 && std::isfinite(f.checkpoint_every),
-               "--checkpoint-every must be a number of seconds >= 0, got ", f.checkpoint_every);
   options.state_every_seconds = f.checkpoint_every;
   options.identity = {{"model", eval::file_fingerprint(f.model.path)},
                       {"data", {{"spec", f.data}, {"crc32", dataset.content_crc32()}}},

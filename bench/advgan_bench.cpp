@@ -9,6 +9,7 @@
 #include "advlab/attacks/registry.h"
 #include "advlab/criteria/criterion.h"
 #include "advlab/gan/advgan_networks.h"
+#include "advlab/attacks/generative/perturbation_generator.h"
 #include "advlab/data/load.h"
 #include "advlab/eval/attack_run.h"
 #include "advlab/gan/advgan_trainer.h"

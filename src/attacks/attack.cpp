@@ -4,6 +4,7 @@
 #include "advlab/threat/mask.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <algorithm>
 #include <limits>
 #include <torch/torch.h>
 
@@ -43,9 +44,52 @@ torch::Tensor verified_distance(Classifier& model, const Criterion& criterion,
 
 }  // namespace
 
+double Attack::eps() const {
+  ADVLAB_CHECK(budget().eps, name_, " needs a budget eps (--eps)");
+  return *budget().eps;
+}
+
+nlohmann::json Attack::params(const Budget& b) const {
+  auto j = options_json();
+  if (j.contains("norm")) j["norm"] = b.norm();
+  if (j.contains("eps")) j["eps"] = b.eps ? nlohmann::json(*b.eps) : nlohmann::json(nullptr);
+  if (j.contains("queries")) j["queries"] = b.queries;
+  return j;
+}
+
+torch::Tensor Attack::rescue_far(AttackContext& context, const torch::Tensor& x, torch::Tensor adv,
+                                 const Criterion& criterion) {
+  auto eps = per_sample_eps(*epsilon(), x);
+  auto beyond = (threat().distance(x, adv) > eps).nonzero().squeeze(1);
+  if (query_budget() > 0 && beyond.numel() > 0) {  // the check costs a query
+    auto left = context.queries_of(beyond.to(torch::kCPU)) < query_budget();
+    beyond = beyond.index_select(0, left.to(beyond.device()).nonzero().squeeze(1));
+  }
+  if (beyond.numel() == 0) return adv;
+  auto far = adv.index_select(0, beyond);
+  auto near = context.bounds().clip(threat().project(x.index_select(0, beyond), far, eps.index_select(0, beyond)));
+  auto is_adv = criterion.select(beyond.to(torch::kCPU))->is_adversarial(context.logits(near, beyond));
+  auto take = is_adv.to(adv.device()).nonzero().squeeze(1);
+  return adv.index_copy(0, beyond.index_select(0, take), near.index_select(0, take));
+}
+
 AttackResult Attack::run(Classifier& model, const torch::Tensor& x, const Criterion& criterion,
                          uint64_t seed) {
-  auto eps = epsilon();
+  return run(model, x, criterion, defaults_, seed);
+}
+
+AttackResult Attack::run(Classifier& model, const torch::Tensor& x, const Criterion& criterion,
+                         const Budget& budget, uint64_t seed) {
+  ADVLAB_CHECK(budget.threat, name_, ": budget without a threat model");
+  if (!norms_.empty()) {
+    std::string known;
+    for (const auto& n : norms_) known += (known.empty() ? "" : ", ") + n;
+    ADVLAB_CHECK(std::find(norms_.begin(), norms_.end(), budget.norm()) != norms_.end(), name_,
+                 ": norm must be one of ", known, ", got '", budget.norm(), "'");
+  }
+  // The budget is the run's: perturb() reads it through threat()/epsilon()/eps().
+  current_ = budget;
+  auto eps = budget.eps;
   check_inputs(model, x, criterion, eps);
   const int64_t n = x.size(0);
   auto device = model.device();
@@ -62,10 +106,14 @@ AttackResult Attack::run(Classifier& model, const torch::Tensor& x, const Criter
       context.focus(todo);
       context.watch(crit, clean, threat(), eps);
       auto todo_dev = todo.to(device);
-      auto candidates = perturb(context, clean.index_select(0, todo_dev), *crit->select(todo));
-      ADVLAB_CHECK(candidates.sizes() == clean.index_select(0, todo_dev).sizes(), name(),
-                   " returned adversarials of shape ", candidates.sizes());
-      adv.index_copy_(0, todo_dev, candidates.detach().to(device, torch::kFloat32));
+      auto x_todo = clean.index_select(0, todo_dev);
+      auto todo_crit = crit->select(todo);
+      auto candidates = perturb(context, x_todo, *todo_crit);
+      ADVLAB_CHECK(candidates.sizes() == x_todo.sizes(), name_, " returned adversarials of shape ",
+                   candidates.sizes());
+      candidates = candidates.detach().to(device, torch::kFloat32);
+      if (minimum_norm() && eps) candidates = rescue_far(context, x_todo, candidates, *todo_crit);
+      adv.index_copy_(0, todo_dev, candidates);
     }
   }
 
@@ -95,6 +143,13 @@ AttackResult Attack::run(Classifier& model, const torch::Tensor& x, const Criter
   result.queries = context.queries();
   result.gradients = context.gradients();
   result.iterations = context.iterations();
+  if (minimum_distance.defined() && eps && n > 0) {
+    // A far candidate whose projection fools the model (unchecked for want of queries)
+    // is an adversarial within eps: its minimum distance is the projection's.
+    auto d = threat().distance(clean, adv).to(torch::kCPU, torch::kFloat32);
+    auto fix = result.success & outside_ball(minimum_distance, *eps);
+    minimum_distance = torch::where(fix, d, minimum_distance);
+  }
   result.minimum_distance = minimum_distance;
   result.extras = context.extras();
   auto seen = context.seen_adversarial();

@@ -55,13 +55,15 @@ torch::Tensor DlrLoss::operator()(const torch::Tensor& logits, const Criterion& 
   return -(class_logit(logits, classes) - max_other_logit(logits, classes)) / scale;
 }
 
-std::vector<std::string> loss_names() { return {"ce", "cw", "dlr"}; }
+std::vector<std::string> loss_names() { return {"ce", "margin", "dlr", "cw"}; }
+std::vector<std::string> score_loss_names() { return {"ce", "margin", "cw"}; }
+std::string canonical_loss_name(const std::string& name) { return name == "cw" ? "margin" : name; }
 
 std::shared_ptr<AttackLoss> make_loss(const std::string& name) {
   if (name == "ce") return std::make_shared<CrossEntropyLoss>();
-  if (name == "cw") return std::make_shared<MarginLoss>();
+  if (canonical_loss_name(name) == "margin") return std::make_shared<MarginLoss>();
   if (name == "dlr") return std::make_shared<DlrLoss>();
-  throw Error("unknown loss '" + name + "' (expected ce, cw or dlr)");
+  throw Error("unknown loss '" + name + "' (expected ce, margin or dlr)");
 }
 
 }  // namespace advlab

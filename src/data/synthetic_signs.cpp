@@ -4,6 +4,7 @@
 #include "advlab/data/synthetic_signs.h"
 
 #include "advlab/core/error.h"
+#include "advlab/core/seed_mix.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/util/StringUtil.h>
@@ -277,12 +278,7 @@ void check_scene(const SignSceneOptions& s) {
   }
 }
 
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
+uint64_t splitmix64(uint64_t x) { return derived_seed(x, 0); }
 
 }  // namespace detail_signs
 

@@ -34,8 +34,8 @@ class AdversarialObjective : public models::TrainObjective {
                        const std::function<torch::Tensor(const torch::Tensor&)>& loss) const {
     auto input = x_adv.detach().requires_grad_(true);
     auto grad = torch::autograd::grad({loss(input)}, {input})[0];
-    auto next = input.detach() + step() * threat_->normalize_grad(grad);
-    return options_.bounds().clip(threat_->project(x, next, eps));
+    return projected_step(*threat_, x, input.detach(), grad, step(), eps, options_.bounds().lower,
+                          options_.bounds().upper);
   }
 
   AdversarialTrainingOptions options_;

@@ -72,7 +72,7 @@ AttackRun run_attack(Attack& attack, Classifier& model, const data::Dataset& dat
   ADVLAB_CHECK(dataset.size() > 0, "no samples to attack in ", dataset.source);
   AttackRun run;
   run.attack = attack.name();
-  run.params = attack.params();
+  run.params = attack.params(options.budget.value_or(attack.default_budget()));
   run.seed = options.seed;
   run.labels = dataset.labels.to(torch::kLong);
   auto logits = clean_logits(model, dataset.images, options.batch_size);
@@ -106,7 +106,9 @@ AttackRun run_attack(Attack& attack, Classifier& model, const data::Dataset& dat
       criterion = std::make_shared<TargetedMisclassification>(run.targets.slice(0, i, end));
     else
       criterion = std::make_shared<Misclassification>(run.labels.slice(0, i, end));
-    parts.push_back(attack.run(model, x, *criterion, options.seed + static_cast<uint64_t>(batch)));
+    const auto seed = options.seed + static_cast<uint64_t>(batch);
+    parts.push_back(options.budget ? attack.run(model, x, *criterion, *options.budget, seed)
+                                   : attack.run(model, x, *criterion, seed));
     int64_t successes = 0;
     for (const auto& p : parts) successes += p.success.sum().item<int64_t>();
     progress.update(end, c10::str("success ", successes, "/", end));

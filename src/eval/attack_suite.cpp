@@ -26,8 +26,8 @@ std::vector<std::string> split_list(const std::string& text) {
 
 std::vector<std::string> resolve_suite(const std::string& suite, const std::string& norm) {
   std::vector<std::string> names;
-  if (suite == "standard" || suite == "quick") {
-    std::vector<std::string> wanted = suite == "standard"
+  if (suite == "standard" || suite == "standard-fast" || suite == "quick") {
+    std::vector<std::string> wanted = suite != "quick"
                                           ? std::vector<std::string>{"apgd-ce", "apgd-t", "fab-t", "square"}
                                           : std::vector<std::string>{"fgsm", "pgd"};
     for (const auto& name : wanted)
@@ -47,6 +47,15 @@ std::vector<std::string> resolve_suite(const std::string& suite, const std::stri
   }
   ADVLAB_CHECK(!names.empty(), "suite '", suite, "' has no attack for norm '", norm, "'");
   return names;
+}
+
+SuiteBudgets suite_budgets(const std::string& suite) {
+  SuiteBudgets b;
+  if (suite == "standard") {  // AutoAttack's own settings, so its robust accuracy is the bar
+    b.attack_options["fab-t"]["steps"] = "100";
+    b.queries = 5000;
+  }
+  return b;
 }
 
 }  // namespace advlab::eval

@@ -129,12 +129,13 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
   PassCost pass_cost;
   double spent_estimate = 0, spent_actual = 0;
   const int64_t n_correct = correct.sum().item<int64_t>();
+  // Each attack is built once; every eps is a budget of its runs.
+  std::vector<std::unique_ptr<Attack>> attacks;
+  for (const auto& name : options.attacks)
+    attacks.push_back(make_attack(name, attack_settings(options, find_attack(name), ev.options.eps.front())));
   if (options.progress) {
-    for (const auto& name : options.attacks) {
-      const auto& spec = find_attack(name);
-      budgets.push_back(nominal_budget(spec.family, make_attack(name, attack_settings(options, spec, ev.options.eps.front()))->params(),
-                                       model.num_classes()));
-    }
+    for (size_t k = 0; k < attacks.size(); ++k)
+      budgets.push_back(nominal_budget(find_attack(options.attacks[k]).family, attacks[k]->params(), model.num_classes()));
     pass_cost = calibrate_pass_cost(model, dataset, options.batch_size);
     double total = 0;
     for (const auto& b : budgets) total += estimated_seconds(b, pass_cost, n_correct);
@@ -169,11 +170,12 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
     }
     for (size_t k = at.stages.size(); k < options.attacks.size(); ++k) {
       const auto& spec = find_attack(options.attacks[k]);
-      auto attack = make_attack(spec.name, attack_settings(options, spec, at.eps));
+      auto& attack = attacks[k];
+      const auto budget = attack->default_budget().with_eps(at.eps);
       AttackStage stage;
       stage.attack = spec.name;
       stage.family = spec.family;
-      stage.params = attack->params();
+      stage.params = attack->params(budget);
       stage.attacked = options.individual ? correct.clone() : at.robust.clone();
       stage.broken = torch::zeros({n}, torch::kBool);
       stage.silent_failures = torch::zeros({n}, torch::kBool);
@@ -185,6 +187,7 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
       if (rows.size(0) > 0) {
         AttackRunOptions run_options;
         run_options.batch_size = options.batch_size;
+        run_options.budget = budget;
         run_options.seed = options.seed + 1000003ULL * k;  // attacks draw independent numbers
         run_options.progress = options.progress;
         if (continuing && k == at.stages.size() && resumed.partial) {

@@ -27,7 +27,7 @@ torch::Tensor success_under_transforms(Classifier& model, const torch::Tensor& i
     const int64_t count = std::min(options.batch_size, total - start);
     auto sample = torch::arange(start, start + count, torch::kLong).div(options.views, "floor");
     auto batch = images.index_select(0, sample.to(images.device())).to(device, torch::kFloat32);
-    auto views = random_physical_transform(batch, options.transforms, gen);
+    auto views = random_physical_transform(batch, options.transforms, gen, model.bounds());
     auto hit = criterion.select(sample)->is_adversarial(model.logits(views)).to(torch::kCPU);
     hits.index_add_(0, sample, hit.to(torch::kFloat64));
   }

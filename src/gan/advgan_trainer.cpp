@@ -3,6 +3,7 @@
 #include "advgan_checkpoint.h"
 #include "advlab/attacks/losses.h"
 #include "advlab/core/error.h"
+#include "advlab/core/seed_mix.h"
 #include "advlab/core/progress.h"
 #include "advlab/criteria/criterion.h"
 #include "advlab/gan/advgan_networks.h"
@@ -69,11 +70,7 @@ void advgan_check_options(const AdvGanOptions& o) {
 // SplitMix64 of (seed, epoch, stream): every epoch's randomness depends on these alone,
 // so a resumed run draws exactly what the uninterrupted one drew.
 at::Generator advgan_epoch_generator(uint64_t seed, int64_t epoch, uint64_t stream) {
-  uint64_t z = seed ^ (stream * 0xD1B54A32D192ED03ULL);
-  z += 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(epoch + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return at::detail::createCPUGenerator(z ^ (z >> 31));
+  return at::detail::createCPUGenerator(derived_seed(seed, epoch, stream));
 }
 
 std::vector<torch::Tensor> advgan_parameters(torch::jit::Module& m) {

@@ -1,6 +1,7 @@
 #include "advlab/gan/gan_trainer.h"
 
 #include "advlab/core/error.h"
+#include "advlab/core/seed_mix.h"
 #include "advlab/core/progress.h"
 #include "advlab/gan/dcgan_networks.h"
 #include "advlab/gan/generator_diagnostics.h"
@@ -30,11 +31,7 @@ namespace fs = std::filesystem;
 // SplitMix64 of (seed, epoch, stream): every random draw of an epoch comes from a generator
 // seeded by these alone, so a resumed run draws exactly what an uninterrupted one would.
 uint64_t gan_stream_seed(uint64_t seed, int64_t epoch, uint64_t stream) {
-  uint64_t z = seed ^ (stream * 0xD1B54A32D192ED03ULL);
-  z += 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(epoch + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
+  return derived_seed(seed, epoch, stream);
 }
 
 enum GanStream : uint64_t { kTrainStream = 1, kGridStream = 2, kDiagnosticStream = 3, kRealPickStream = 4 };

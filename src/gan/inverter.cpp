@@ -3,6 +3,7 @@
 #include "../models/checkpoint.h"
 #include "../models/script_module_builder.h"
 #include "advlab/core/error.h"
+#include "advlab/core/seed_mix.h"
 #include "advlab/core/progress.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -18,10 +19,7 @@ namespace {
 // SplitMix64 of (seed, epoch): each epoch's shuffle and prior samples depend on nothing
 // else, so a resumed run draws exactly what an uninterrupted one would.
 uint64_t inverter_epoch_seed(uint64_t seed, int64_t epoch) {
-  uint64_t z = seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(epoch + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
+  return derived_seed(seed, epoch);
 }
 
 void inverter_check_options(const InverterTrainOptions& o) {

@@ -1,6 +1,7 @@
 #include "advlab/models/trainer.h"
 
 #include "advlab/core/error.h"
+#include "advlab/core/seed_mix.h"
 #include "checkpoint.h"
 #include "progress_meter.h"
 
@@ -33,10 +34,7 @@ void check_options(const TrainOptions& o) {
 // SplitMix64: turns (seed, epoch) into well-spread generator seeds, so each epoch's order
 // depends on nothing but those two numbers and a resumed run shuffles exactly as before.
 uint64_t epoch_seed(uint64_t seed, int64_t epoch) {
-  uint64_t z = seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(epoch + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
+  return derived_seed(seed, epoch);
 }
 
 torch::Device module_device(const torch::jit::Module& module) {

@@ -1,5 +1,7 @@
 #include "advlab/threat/lp_norms.h"
 
+#include "advlab/core/error.h"
+
 #include <cmath>
 
 namespace advlab {
@@ -40,4 +42,10 @@ torch::Tensor L0Threat::random_init(const torch::Tensor& ref, const torch::Tenso
   return ref + delta.view_as(ref).to(ref.device());
 }
 
+}  // namespace advlab
+
+namespace advlab {
+torch::Tensor L0Threat::dual_norm(const torch::Tensor&) const {
+  throw Error("l0 has no dual norm: a linear boundary is not a distance away in changed pixels");
+}
 }  // namespace advlab

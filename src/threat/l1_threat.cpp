@@ -52,3 +52,7 @@ torch::Tensor L1Threat::random_init(const torch::Tensor& ref, const torch::Tenso
 }
 
 }  // namespace advlab
+
+namespace advlab {
+torch::Tensor L1Threat::dual_norm(const torch::Tensor& g) const { return flat(g).abs().amax(1); }
+}  // namespace advlab

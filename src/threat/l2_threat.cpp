@@ -29,3 +29,7 @@ torch::Tensor L2Threat::random_init(const torch::Tensor& ref, const torch::Tenso
 }
 
 }  // namespace advlab
+
+namespace advlab {
+torch::Tensor L2Threat::dual_norm(const torch::Tensor& g) const { return flat(g).norm(2, 1); }
+}  // namespace advlab

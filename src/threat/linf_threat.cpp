@@ -21,3 +21,7 @@ torch::Tensor LinfThreat::random_init(const torch::Tensor& ref, const torch::Ten
 }
 
 }  // namespace advlab
+
+namespace advlab {
+torch::Tensor LinfThreat::dual_norm(const torch::Tensor& g) const { return flat(g).abs().sum(1); }
+}  // namespace advlab

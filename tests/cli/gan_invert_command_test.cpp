@@ -1,6 +1,6 @@
 // advlab gan invert trains an inverter for a generator file, and advlab attack --attack
 // natural runs with both files and reports the latent distance.
-#include "advlab/gan/latent_modules.h"
+#include "advlab/attacks/generative/latent_modules.h"
 #include "advlab/io/json_file.h"
 #include "support/cli_runner.h"
 #include "support/pca_generator.h"

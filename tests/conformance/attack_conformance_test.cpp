@@ -1,5 +1,6 @@
-// Every registered attack, every norm it supports, untargeted and targeted, must keep
-// the contract: outputs inside bounds and the eps-ball for every sample, success flags
+// Every registered attack, every norm it supports, untargeted and targeted, in two worlds
+// (the trained CNN on [0, 1] inputs, and the same network behind mean/std preprocessing
+// on [-1, 1] inputs, where a hard-coded unit range would show), must keep the contract: outputs inside bounds and the eps-ball for every sample, success flags
 // equal to a fresh forward pass, targeted successes hit the target, same seed same
 // result, and the model's parameters and mode untouched.
 #include "advlab/attacks/registry.h"
@@ -17,6 +18,7 @@
 
 #include <cctype>
 #include <fstream>
+#include <set>
 
 namespace advlab {
 namespace {
@@ -24,14 +26,17 @@ namespace {
 struct Case {
   std::string attack, norm;
   bool targeted;
+  bool symmetric;  // inputs in [-1, 1], normalised inside the classifier
 };
 
 void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.attack << " " << c.norm << (c.targeted ? " targeted" : " untargeted");
+  *os << c.attack << " " << c.norm << (c.targeted ? " targeted" : " untargeted")
+      << (c.symmetric ? " [-1,1]" : " [0,1]");
 }
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
-  auto name = info.param.attack + "_" + info.param.norm + (info.param.targeted ? "_targeted" : "_untargeted");
+  auto name = info.param.attack + "_" + info.param.norm + (info.param.targeted ? "_targeted" : "_untargeted") +
+              (info.param.symmetric ? "_symmetric" : "");
   // gtest names allow only letters, digits and '_' (attack names may contain '-').
   for (auto& ch : name)
     if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
@@ -40,21 +45,36 @@ std::string case_name(const ::testing::TestParamInfo<Case>& info) {
 
 std::vector<Case> all_cases() {
   std::vector<Case> cases;
-  for (const auto& spec : attack_registry())
-    for (const auto& norm : spec.norms) {
-      cases.push_back({spec.name, norm, false});
-      if (spec.targeted) cases.push_back({spec.name, norm, true});
-    }
+  for (bool symmetric : {false, true})
+    for (const auto& spec : attack_registry())
+      for (const auto& norm : spec.norms) {
+        cases.push_back({spec.name, norm, false, symmetric});
+        if (spec.targeted) cases.push_back({spec.name, norm, true, symmetric});
+      }
   return cases;
 }
 
 constexpr int64_t kQueryBudget = 300;
 
-double budget(const std::string& norm) {
-  if (norm == "linf") return 0.1;
-  if (norm == "l2") return 1.5;
-  if (norm == "l1") return 15.0;
+// Budgets for [0, 1] inputs; `range` scales them to other bounds (L0 counts pixels).
+double budget(const std::string& norm, double range = 1.0) {
+  if (norm == "linf") return 0.1 * range;
+  if (norm == "l2") return 1.5 * range;
+  if (norm == "l1") return 15.0 * range;
   return 20.0;  // l0: pixels
+}
+
+// The trained CNN seen through inputs in [-1, 1]: x -> (x + 1) / 2 inside the classifier
+// gives the network exactly the [0, 1] images it was trained on.
+TorchScriptClassifier& symmetric_cnn() {
+  static TorchScriptClassifier model = [] {
+    ClassifierOptions o;
+    o.bounds = Bounds{-1.0, 1.0};
+    o.mean = {-1.0};
+    o.std = {2.0};
+    return TorchScriptClassifier(testing::fashion_cnn().model->module(), o);
+  }();
+  return model;
 }
 
 std::vector<torch::Tensor> snapshot(torch::jit::Module& m) {
@@ -69,10 +89,13 @@ TEST_P(AttackConformance, KeepsTheContract) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   const auto& c = GetParam();
   const auto& trained = testing::fashion_cnn();
-  auto& model = *trained.model;
+  Classifier& model = c.symmetric ? static_cast<Classifier&>(symmetric_cnn()) : *trained.model;
+  auto& module = trained.model->module();
   auto x = trained.test.images.narrow(0, 0, 32);
+  if (c.symmetric) x = x * 2 - 1;
+  const auto bounds = model.bounds();
   auto labels = trained.test.labels.narrow(0, 0, 32);
-  double eps = budget(c.norm);
+  double eps = budget(c.norm, bounds.upper - bounds.lower);
 
   std::shared_ptr<Criterion> criterion;
   if (c.targeted) {
@@ -83,8 +106,8 @@ TEST_P(AttackConformance, KeepsTheContract) {
     criterion = std::make_shared<Misclassification>(labels);
   }
 
-  auto before = snapshot(model.module());
-  model.module().train(true);  // the attack must neither rely on nor change the mode
+  auto before = snapshot(module);
+  module.train(true);  // the attack must neither rely on nor change the mode
   const auto& spec = find_attack(c.attack);
   std::map<std::string, std::string> options = {{"norm", c.norm}, {"eps", c10::str(eps)}};
   // A small query budget keeps black-box cases fast; the contract is the same.
@@ -92,15 +115,15 @@ TEST_P(AttackConformance, KeepsTheContract) {
   for (const auto& [key, value] : testing::attack_fixture_options(c.attack, c.norm)) options[key] = value;
   auto attack = make_attack(c.attack, options);
   auto result = attack->run(model, x, *criterion, 5);
-  EXPECT_TRUE(model.module().is_training());
-  model.module().eval();
-  auto after = snapshot(model.module());
+  EXPECT_TRUE(module.is_training());
+  module.eval();
+  auto after = snapshot(module);
   for (size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(torch::equal(before[i], after[i]));
 
   ASSERT_EQ(result.adversarials.sizes(), x.sizes());
   EXPECT_TRUE(torch::isfinite(result.adversarials).all().item<bool>());
-  EXPECT_GE(result.adversarials.min().item<double>(), 0.0);
-  EXPECT_LE(result.adversarials.max().item<double>(), 1.0);
+  EXPECT_GE(result.adversarials.min().item<double>(), bounds.lower);
+  EXPECT_LE(result.adversarials.max().item<double>(), bounds.upper);
   auto distance = make_threat_model(c.norm)->distance(x, result.adversarials);
   for (int64_t i = 0; i < x.size(0); ++i)
     EXPECT_LE(distance[i].item<double>(), eps * (1 + 1e-5) + 1e-5) << "sample " << i;
@@ -131,9 +154,13 @@ TEST_P(AttackConformance, KeepsTheContract) {
   }
   if (spec.minimum_norm) {
     ASSERT_TRUE(result.minimum_distance.defined()) << "minimum-norm attack without minimum_distance";
-    // A verified adversarial within eps must be reported as a success.
+    // A verified adversarial within eps must be reported as a success, and a success
+    // has its smallest adversarial within eps (up to round-off).
     auto within = result.minimum_distance <= eps * (1 - 1e-4);
     EXPECT_TRUE((result.success | ~within).all().item<bool>());
+    auto beyond = result.minimum_distance > eps * (1 + 1e-4) + 1e-5;
+    EXPECT_FALSE((result.success & beyond).any().item<bool>())
+        << "success reported with minimum_distance > eps: " << result.minimum_distance;
   }
 
   auto again = make_attack(c.attack, options)->run(model, x, *criterion, 5);
@@ -168,6 +195,42 @@ TEST(AttackDocs, EveryRegisteredAttackHasADocPage) {
     EXPECT_TRUE(std::ifstream(path).good()) << "missing " << path;
     EXPECT_FALSE(spec.help.empty()) << spec.name;
     EXPECT_FALSE(spec.norms.empty()) << spec.name;
+  }
+}
+
+// The options a doc page documents: the `names` in the first cell of table rows that
+// start with one ("| `min_scale`, `max_scale` | ..."); command-line flags (`--x`) aside.
+std::set<std::string> documented_options(const std::string& path) {
+  std::ifstream in(path);
+  std::set<std::string> names;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("| `", 0) != 0) continue;
+    auto cell = line.substr(1, line.find('|', 1) - 1);
+    for (size_t open = cell.find('`'); open != std::string::npos; open = cell.find('`', open + 1)) {
+      auto close = cell.find('`', open + 1);
+      if (close == std::string::npos) break;
+      auto name = cell.substr(open + 1, close - open - 1);
+      if (!name.empty() && name[0] != '-') names.insert(name);
+      open = close;
+    }
+  }
+  return names;
+}
+
+// Each doc page lists exactly the parameters of the attack's table, so the docs cannot
+// drift from what the attack accepts.
+TEST(AttackDocs, EveryDocPageListsExactlyTheTablesParameters) {
+  for (const auto& spec : attack_registry()) {
+    auto documented = documented_options(std::string(ADVLAB_SOURCE_DIR) + "/docs/attacks/" + spec.name + ".md");
+    std::set<std::string> table, accepted;  // accepted: names and their aliases
+    for (const auto& p : spec.params) {
+      table.insert(p.name);
+      accepted.insert(p.name);
+      accepted.insert(p.aliases.begin(), p.aliases.end());
+    }
+    for (const auto& name : table) EXPECT_TRUE(documented.count(name)) << spec.name << ": '" << name << "' not documented";
+    for (const auto& name : documented)
+      EXPECT_TRUE(accepted.count(name)) << spec.name << ": documents '" << name << "', not an option";
   }
 }
 

@@ -3,6 +3,7 @@
 // are clear errors.
 #include "advlab/core/error.h"
 #include "advlab/gan/advgan_networks.h"
+#include "advlab/attacks/generative/perturbation_generator.h"
 #include "advlab/models/architectures.h"
 #include "advlab/models/module_file.h"
 #include "support/scratch_dir.h"

@@ -123,7 +123,7 @@ TEST(Apgd, RejectsBadOptions) {
     EXPECT_THROW(make_attack(name, {{"eps", "0.1"}, {"rho", "0"}}), Error) << name;
     // `steps` is the common name for n_iter; one of the two, not both.
     EXPECT_NO_THROW(make_attack(name, {{"eps", "0.1"}, {"steps", "10"}})) << name;
-    EXPECT_EQ(make_attack(name, {{"eps", "0.1"}, {"steps", "7"}})->params()["n_iter"], 7) << name;
+    EXPECT_EQ(make_attack(name, {{"eps", "0.1"}, {"steps", "7"}})->params()["steps"], 7) << name;
     EXPECT_THROW(make_attack(name, {{"eps", "0.1"}, {"steps", "0"}}), Error) << name;
     EXPECT_THROW(make_attack(name, {{"eps", "0.1"}, {"steps", "10"}, {"n_iter", "10"}}), Error) << name;
     EXPECT_THROW(make_attack(name, {{"eps", "0.1"}, {"norm", "l0"}}), Error) << name;
@@ -134,7 +134,7 @@ TEST(Apgd, RejectsBadOptions) {
   try {
     make_attack("apgd-ce", {{"eps", "0.1"}, {"n_iter", "0"}});
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("n_iter"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("steps"), std::string::npos) << e.what();
   }
 }
 

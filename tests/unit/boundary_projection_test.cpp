@@ -4,6 +4,7 @@
 // projections (L2), bisection on the L-inf radius, and LP-vertex enumeration (L1).
 #include "advlab/attacks/gradient/boundary_projection.h"
 #include "advlab/core/error.h"
+#include "advlab/threat/threat_model.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
@@ -116,9 +117,9 @@ TEST(BoundaryProjectionClosedForm, MatchesTheUnconstrainedProjections) {
   auto expected_l1 = torch::zeros_like(w).scatter(1, top, g / w.gather(1, top));
   EXPECT_TRUE(torch::allclose(l1, expected_l1, 0, 1e-12));
   // The dual norms give the distance |w.x - b| / ||w||_q of these steps.
-  EXPECT_TRUE(torch::allclose(boundary_geometry("l2").dual_norm(w), gap.abs() / l2.norm(2, 1), 1e-9));
-  EXPECT_TRUE(torch::allclose(boundary_geometry("linf").dual_norm(w), gap.abs() / linf.abs().amax(1), 1e-9));
-  EXPECT_TRUE(torch::allclose(boundary_geometry("l1").dual_norm(w), gap.abs() / l1.abs().sum(1), 1e-9));
+  EXPECT_TRUE(torch::allclose(gap.abs() / make_threat_model("l2")->dual_norm(w), l2.norm(2, 1), 1e-9));
+  EXPECT_TRUE(torch::allclose(gap.abs() / make_threat_model("linf")->dual_norm(w), linf.abs().amax(1), 1e-9));
+  EXPECT_TRUE(torch::allclose(gap.abs() / make_threat_model("l1")->dual_norm(w), l1.abs().sum(1), 1e-9));
 }
 
 // L2: Dykstra's alternating projections onto the plane and the box converge to the

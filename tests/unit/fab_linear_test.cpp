@@ -102,8 +102,8 @@ TEST(FabOptions, RejectsBadValuesWithAnErrorNamingThem) {
     }
   };
   for (const char* attack : {"fab", "fab-t"}) {
-    rejects(attack, {{"n_iter", "0"}}, "n_iter");
-    rejects(attack, {{"steps", "-3"}}, "n_iter");
+    rejects(attack, {{"n_iter", "0"}}, "steps");  // n_iter: the older name of steps
+    rejects(attack, {{"steps", "-3"}}, "steps");
     rejects(attack, {{"n_iter", "5"}, {"steps", "5"}}, "not both");
     rejects(attack, {{"restarts", "0"}}, "restarts");
     rejects(attack, {{"alpha_max", "1.5"}}, "alpha_max");
@@ -113,13 +113,13 @@ TEST(FabOptions, RejectsBadValuesWithAnErrorNamingThem) {
     rejects(attack, {{"eps", "-0.1"}}, "eps");
     rejects(attack, {{"eps", "inf"}}, "eps");
     rejects(attack, {{"norm", "l0"}}, "l0");
-    rejects(attack, {{"n_iter", "abc"}}, "n_iter");
+    rejects(attack, {{"n_iter", "abc"}}, "steps");
   }
   rejects("fab-t", {{"target_classes", "0"}}, "target_classes");
   rejects("fab", {{"target_classes", "3"}}, "target_classes");  // fab-t only
   EXPECT_NO_THROW(make_attack("fab-t", {{"target_classes", "3"}, {"n_iter", "5"}, {"eps", "0.1"}}));
   auto params = make_attack("fab-t", {{"norm", "l2"}, {"steps", "7"}})->params();
-  EXPECT_EQ(params["n_iter"], 7);
+  EXPECT_EQ(params["steps"], 7);
   EXPECT_EQ(params["target_classes"], 9);
   EXPECT_TRUE(params["eps"].is_null());
 }

@@ -5,7 +5,7 @@
 #include "advlab/core/error.h"
 #include "advlab/data/load.h"
 #include "advlab/gan/inverter.h"
-#include "advlab/gan/latent_modules.h"
+#include "advlab/attacks/generative/latent_modules.h"
 #include "support/pca_generator.h"
 #include "support/scratch_dir.h"
 #include "support/trained_models.h"

@@ -73,7 +73,7 @@ OracleProblem make_oracle_problem(int64_t n = 12) {
 class StaircaseAttack : public BlackBoxAttack {
  public:
   StaircaseAttack() : BlackBoxAttack("staircase", 0.0, "linf", OracleOutput::kProbabilities, 0) {}
-  nlohmann::json params() const override { return {}; }
+  nlohmann::json options_json() const override { return {}; }
 
  protected:
   torch::Tensor attack(Oracle& oracle, const torch::Tensor& x, const Criterion&) override {
@@ -102,7 +102,7 @@ class MisbehavingAttack : public BlackBoxAttack {
   enum class Kind { kGradientOfInput, kGradientOfPerturbation, kOverspend, kRepeatedRows };
   MisbehavingAttack(Kind kind, OracleOutput output = OracleOutput::kLogits)
       : BlackBoxAttack("misbehaving", 0.1, "linf", output, 5), kind_(kind) {}
-  nlohmann::json params() const override { return {}; }
+  nlohmann::json options_json() const override { return {}; }
 
  protected:
   torch::Tensor attack(Oracle& oracle, const torch::Tensor& x, const Criterion&) override {

@@ -77,6 +77,22 @@ TEST(PhysicalTransforms, BrightnessMultiplies) {
   EXPECT_TRUE(torch::allclose(z, (3 * x).clamp_max(1), 0, 1e-5));
 }
 
+// Images in [-1, 1] keep their range: brightness scales above the lower bound, the
+// uncovered border gets `fill` of the range, and nothing is clamped to [0, 1].
+TEST(PhysicalTransforms, OtherBoundsKeepTheirRange) {
+  auto x = some_images() * 2 - 1;
+  const Bounds symmetric{-1.0, 1.0};
+  auto gen = at::detail::createCPUGenerator(3);
+  auto same = random_physical_transform(x, identity_transform(), gen, symmetric);
+  EXPECT_TRUE(torch::allclose(same, x, 0, 1e-5));
+  auto dim = random_physical_transform(x, identity_transform().min_brightness(0.5).max_brightness(0.5), gen, symmetric);
+  EXPECT_TRUE(torch::allclose(dim, -1 + 0.5 * (x + 1), 0, 1e-5));
+  auto small = random_physical_transform(x, identity_transform().min_scale(0.5).max_scale(0.5).fill(0.25), gen,
+                                         symmetric);
+  EXPECT_NEAR(small[0][0][0][0].item<double>(), -0.5, 1e-5);  // the corner is uncovered
+  EXPECT_GE(small.min().item<double>(), -1.0);
+}
+
 TEST(PhysicalTransforms, BlurSpreadsAPointAndKeepsItsMass) {
   auto x = torch::zeros({8, 1, 15, 15});
   x.select(2, 7).select(2, 7).fill_(1);

@@ -1,6 +1,7 @@
 // advlab eval's engine: worst case per sample over a suite, reports that agree with the
 // saved adversarials, and a standard model far less robust than an adversarially
 // trained one.
+#include "advlab/attacks/registry.h"
 #include "advlab/core/error.h"
 #include "advlab/eval/attack_suite.h"
 #include "advlab/eval/evaluation_report.h"
@@ -94,6 +95,23 @@ TEST(AttackSuite, ResolvesNamedAndExplicitSuites) {
   EXPECT_THROW(eval::resolve_suite("pgd", "l0"), Error);  // pgd has no L0 version
   auto full = eval::resolve_suite("full", "linf");
   EXPECT_GE(full.size(), 2u);
+}
+
+// `standard` is AutoAttack's recipe with its budgets; `standard-fast` the same attacks cheaper.
+TEST(AttackSuite, StandardCarriesAutoAttacksBudgets) {
+  const std::vector<std::string> recipe{"apgd-ce", "apgd-t", "fab-t", "square"};
+  EXPECT_EQ(eval::resolve_suite("standard", "linf"), recipe);
+  EXPECT_EQ(eval::resolve_suite("standard-fast", "linf"), recipe);
+  auto standard = eval::suite_budgets("standard");
+  EXPECT_EQ(standard.queries, 5000);
+  EXPECT_EQ(standard.attack_options.at("fab-t").at("steps"), "100");
+  // The attacks' own defaults give the rest of the recipe.
+  EXPECT_EQ(make_attack("apgd-ce", {{"eps", "0.1"}})->params()["steps"], 100);
+  EXPECT_EQ(make_attack("apgd-t", {{"eps", "0.1"}})->params()["target_classes"], 9);
+  EXPECT_EQ(make_attack("fab-t", {{"eps", "0.1"}})->params()["target_classes"], 9);
+  auto fast = eval::suite_budgets("standard-fast");
+  EXPECT_EQ(fast.queries, 0);
+  EXPECT_TRUE(fast.attack_options.empty());
 }
 
 TEST(RobustnessEvaluation, RejectsBadOptions) {

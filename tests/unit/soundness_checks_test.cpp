@@ -108,8 +108,8 @@ TEST(SoundnessChecks, ResultChecksFireOnTheirPatternsOnly) {
 // Queries an adversarial inside the budget, then returns the clean input.
 class ForgetfulAttack : public Attack {
  public:
-  std::string name() const override { return "forgetful"; }
-  nlohmann::json params() const override { return nlohmann::json::object(); }
+  ForgetfulAttack() : Attack("forgetful", Budget::of("linf", 0.5)) {}
+  nlohmann::json options_json() const override { return nlohmann::json::object(); }
 
  protected:
   torch::Tensor perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) override {
@@ -118,11 +118,6 @@ class ForgetfulAttack : public Attack {
     context.logits(adv);
     return x;
   }
-  const ThreatModel& threat() const override { return threat_; }
-  std::optional<double> epsilon() const override { return 0.5; }
-
- private:
-  LinfThreat threat_;
 };
 
 TEST(SoundnessChecks, AttackRunFlagsAnAdversarialSeenButNotReturned) {

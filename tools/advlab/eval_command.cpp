@@ -1,5 +1,6 @@
 // advlab eval: robustness of a model, worst case per sample over a suite of attacks, at
 // several budgets; writes report.json, report.html and the worst-case adversarials.
+#include "advlab/attacks/registry.h"
 #include "advlab/core/error.h"
 #include "advlab/data/load.h"
 #include "advlab/eval/attack_suite.h"
@@ -50,7 +51,7 @@ std::map<std::string, std::map<std::string, std::string>> per_attack_settings(co
   return out;
 }
 
-void run(const EvalFlags& f) {
+void run(const EvalFlags& f, bool queries_given) {
   check_output_folder("--out", f.out, eval::kEvaluationReportMarker);
   ADVLAB_CHECK(f.limit >= 0, "--limit must be >= 0, got ", f.limit);
   ADVLAB_CHECK(f.batch_size >= 1, "--batch-size must be >= 1, got ", f.batch_size);
@@ -65,6 +66,20 @@ void run(const EvalFlags& f) {
   for (const auto& [attack, _] : options.attack_options)
     ADVLAB_CHECK(std::find(options.attacks.begin(), options.attacks.end(), attack) != options.attacks.end(),
                  "--set names attack '", attack, "', which is not in the suite");
+  // The suite's own budgets, beneath the user's --set and --queries.
+  auto budgets = eval::suite_budgets(f.suite);
+  if (budgets.queries > 0 && !queries_given) options.queries = budgets.queries;
+  for (const auto& [attack, settings] : budgets.attack_options) {
+    if (std::find(options.attacks.begin(), options.attacks.end(), attack) == options.attacks.end()) continue;
+    auto& given = options.attack_options[attack];
+    for (const auto& [key, value] : settings) {
+      bool set_by_user = given.count(key) > 0;  // under its name or an older one
+      if (const auto* row = find_attack(attack).param(key))
+        for (const auto& alias : row->aliases) set_by_user = set_by_user || given.count(alias) > 0;
+      if (!set_by_user) given[key] = value;
+    }
+    if (given.empty()) options.attack_options.erase(attack);
+  }
   options.individual = f.individual;
   options.checks = !f.no_checks;
   options.batch_size = f.batch_size;
@@ -114,7 +129,8 @@ void register_eval_command(CLI::App& app) {
   cmd->add_option("--limit", flags->limit, "use the first N images (0 = all)")->capture_default_str();
   cmd->add_option("--norm", flags->norm, "threat model: linf, l2, l1, l0")->capture_default_str();
   add_number_list(*cmd, "--eps", flags->eps, "budgets, comma separated");
-  cmd->add_option("--suite", flags->suite, "standard | quick | full | attack,attack,...")->capture_default_str();
+  cmd->add_option("--suite", flags->suite, "standard | standard-fast | quick | full | attack,attack,...")
+      ->capture_default_str();
   cmd->add_option("--queries", flags->queries, "query budget per image for black-box attacks")->capture_default_str();
   cmd->add_flag("--individual", flags->individual, "also run every attack on every correct sample");
   cmd->add_flag("--no-checks", flags->no_checks, "skip the soundness checks");
@@ -126,7 +142,7 @@ void register_eval_command(CLI::App& app) {
   cmd->add_option("--batch-size", flags->batch_size, "images per batch")->capture_default_str();
   cmd->add_option("--set", flags->settings, "attack option attack.key=value (repeatable)");
   cmd->add_option("--out", flags->out, "output folder")->capture_default_str();
-  cmd->callback([flags] { run(*flags); });
+  cmd->callback([flags, cmd] { run(*flags, cmd->count("--queries") > 0); });
 }
 
 }  // namespace advlab::cli

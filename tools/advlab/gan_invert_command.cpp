@@ -5,7 +5,7 @@
 #include "advlab/core/error.h"
 #include "advlab/data/load.h"
 #include "advlab/gan/inverter.h"
-#include "advlab/gan/latent_modules.h"
+#include "advlab/attacks/generative/latent_modules.h"
 #include "advlab/models/module_file.h"
 #include "commands.h"
 #include "output_path.h"

@@ -2,6 +2,7 @@
 #include "advlab/core/error.h"
 #include "advlab/core/log_format.h"
 #include "advlab/core/threads.h"
+#include "attack_help.h"
 #include "commands.h"
 #include "error_lines.h"
 #include "option_values.h"
@@ -51,7 +52,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);
+    if (e.get_exit_code() == 0) {  // --help: an attack's help adds its parameter table
+      int rc = app.exit(e);
+      advlab::cli::print_attack_help_from_args(argc, argv, std::cout);
+      return rc;
+    }
     auto unknown = advlab::cli::unknown_subcommand_message(app, argc, argv);
     std::cerr << "advlab: error: " << (unknown.empty() ? advlab::cli::first_line(e.what()) : unknown) << "\n";
     return 2;

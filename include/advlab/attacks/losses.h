@@ -29,7 +29,7 @@ class CrossEntropyLoss : public AttackLoss {
 class MarginLoss : public AttackLoss {
  public:
   explicit MarginLoss(double confidence = 1e9) : confidence_(confidence) {}
-  std::string name() const override { return "cw"; }
+  std::string name() const override { return "margin"; }
   torch::Tensor operator()(const torch::Tensor& logits, const Criterion& criterion) const override;
 
  private:
@@ -52,8 +52,15 @@ class DlrLoss : public AttackLoss {
 torch::Tensor targeted_dlr(const torch::Tensor& logits, const torch::Tensor& labels,
                            const torch::Tensor& targets);
 
+// One set of loss names for every attack, white-box and score-based: "ce", "margin"
+// ("cw" names the same loss, after Carlini & Wagner) and, with logits, "dlr".
 std::vector<std::string> loss_names();
-// "ce" | "cw" | "dlr"; throws advlab::Error otherwise.
+// The names score-based black-box attacks accept: they see log-probabilities, on which
+// DLR's ratio of logit gaps has no meaning.
+std::vector<std::string> score_loss_names();
+// "cw" -> "margin"; other names as they are.
+std::string canonical_loss_name(const std::string& name);
+// One of loss_names(); throws advlab::Error otherwise.
 std::shared_ptr<AttackLoss> make_loss(const std::string& name);
 
 // max_{j != c_i} z_ij for classes c [N].

@@ -3,7 +3,7 @@
 // the docs check and the conformance tests. Attacks are registered explicitly in
 // registry.cpp (no static-initialisation tricks).
 #include "advlab/attacks/attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <functional>
 #include <memory>
@@ -16,14 +16,20 @@ struct AttackSpec {
   std::string name;
   std::string help;                // one line
   std::string family;              // "white-box" | "black-box"
-  std::vector<std::string> norms;  // threat models it supports
   bool targeted = true;            // supports targeted criteria
   bool minimum_norm = false;       // looks for the smallest adversarial (eps optional)
-  std::function<std::unique_ptr<Attack>(ParamReader&)> factory;
   bool physical = false;           // judged over fresh random views (advlab attack --views)
-  // Options without which the attack cannot run (e.g. "generator": a trained network file).
-  // Suites and sweeps that build attacks from defaults skip such attacks.
+  // The attack's parameter table (see param_table.h); the rest below is derived from it.
+  std::vector<ParamInfo> params;
+  std::function<std::unique_ptr<Attack>(const ParamValues&)> factory;
+  std::vector<std::string> norms;  // threat models it supports: the choices of its `norm`
+  // Options without which the attack cannot run (e.g. "generator": a trained network file),
+  // the table's required rows other than eps. Suites that build attacks from defaults skip
+  // such attacks.
   std::vector<std::string> required_options;
+
+  // The table's row `name`, or nullptr.
+  const ParamInfo* param(const std::string& name) const;
 };
 
 const std::vector<AttackSpec>& attack_registry();
@@ -31,7 +37,6 @@ const std::vector<AttackSpec>& attack_registry();
 const AttackSpec& find_attack(const std::string& name);
 // Builds an attack from key=value options (e.g. {"norm","l2"},{"eps","1.5"}); rejects
 // unknown options.
-std::unique_ptr<Attack> make_attack(const std::string& name,
-                                    const std::map<std::string, std::string>& options);
+std::unique_ptr<Attack> make_attack(const std::string& name, const ParamValues& options);
 
 }  // namespace advlab

@@ -1,9 +1,15 @@
 #pragma once
 // Named lists of attacks for `advlab eval`:
-//   standard  apgd-ce, apgd-t, fab-t, square  (the AutoAttack recipe)
-//   quick     fgsm, pgd
+//   standard       apgd-ce, apgd-t, fab-t, square with AutoAttack's budgets (Croce & Hein
+//                  2020, version 'standard'): APGD 100 iterations, APGD-T and FAB-T 9
+//                  target classes, FAB-T 100 iterations, Square 5000 queries
+//   standard-fast  the same attacks at cheaper budgets: FAB-T 20 iterations, Square at
+//                  the --queries given (1000 by default)
+//   quick          fgsm, pgd
 //   full      every registered attack that supports the norm (white-box first)
 //   a,b,c     exactly these
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,5 +19,14 @@ namespace advlab::eval {
 // support the norm, an explicit list must fit it. Throws advlab::Error for an unknown
 // suite or attack, an attack without the norm, or an empty result.
 std::vector<std::string> resolve_suite(const std::string& suite, const std::string& norm);
+
+// The options a named suite sets for its attacks (attack -> key -> value), beneath what
+// the user sets with --set; `queries` is the black-box budget the suite implies (0 = the
+// caller's).
+struct SuiteBudgets {
+  std::map<std::string, std::map<std::string, std::string>> attack_options;
+  int64_t queries = 0;
+};
+SuiteBudgets suite_budgets(const std::string& suite);
 
 }  // namespace advlab::eval

@@ -9,7 +9,7 @@
 //                  L2 ball of radius eps when it is larger.
 //   discriminator  conv 8, 16, 32 (4x4, stride 2, LeakyReLU 0.2) + fc -> one score
 //                  (LSGAN: real -> 1, perturbed -> 0).
-// Generator file contract: forward(x [N,C,H,W]) -> delta [N,C,H,W]; attributes eps (float),
+// Generator file contract (read by attacks/generative/perturbation_generator.h): forward(x [N,C,H,W]) -> delta [N,C,H,W]; attributes eps (float),
 // norm (str), target (int, -1 = untargeted), input_shape (List[int]), architecture
 // ("advgan-generator"); saved in eval mode.
 #include <torch/script.h>
@@ -31,18 +31,5 @@ struct AdvGanNetworkOptions {
 // Throws advlab::Error for a bad shape, eps <= 0 or not finite, or a norm other than linf/l2.
 torch::jit::Module make_advgan_generator(const AdvGanNetworkOptions& options);
 torch::jit::Module make_advgan_discriminator(const AdvGanNetworkOptions& options);
-
-// A generator file read back, its contract checked.
-struct AdvGanGenerator {
-  torch::jit::Module module;
-  double eps = 0;
-  std::string norm;
-  int64_t target = -1;
-  std::vector<int64_t> input_shape;
-};
-
-// Throws advlab::Error for a missing file, a file that is not TorchScript, or a module
-// without the AdvGAN generator attributes.
-AdvGanGenerator load_advgan_generator(const std::string& path);
 
 }  // namespace advlab::gan

@@ -8,7 +8,7 @@
 // an uninterrupted run, because each epoch's shuffle and prior samples come from
 // generators seeded by (seed, epoch) alone.
 #include "advlab/data/dataset.h"
-#include "advlab/gan/latent_modules.h"
+#include "advlab/attacks/generative/latent_modules.h"
 
 #include <torch/script.h>
 

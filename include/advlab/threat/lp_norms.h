@@ -11,6 +11,7 @@ class LinfThreat : public ThreatModel {
   torch::Tensor project(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& eps) const override;
   torch::Tensor normalize_grad(const torch::Tensor& g) const override;
   torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps, at::Generator& gen) const override;
+  torch::Tensor dual_norm(const torch::Tensor& g) const override;
 };
 
 class L2Threat : public ThreatModel {
@@ -20,6 +21,7 @@ class L2Threat : public ThreatModel {
   torch::Tensor project(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& eps) const override;
   torch::Tensor normalize_grad(const torch::Tensor& g) const override;
   torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps, at::Generator& gen) const override;
+  torch::Tensor dual_norm(const torch::Tensor& g) const override;
 };
 
 // L1: exact Euclidean projection onto the L1 ball (Duchi et al. 2008, sort-based).
@@ -34,6 +36,7 @@ class L1Threat : public ThreatModel {
   torch::Tensor project(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& eps) const override;
   torch::Tensor normalize_grad(const torch::Tensor& g) const override;
   torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps, at::Generator& gen) const override;
+  torch::Tensor dual_norm(const torch::Tensor& g) const override;
 
  private:
   double sparsity_;
@@ -48,6 +51,7 @@ class L0Threat : public ThreatModel {
   torch::Tensor project(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& eps) const override;
   torch::Tensor normalize_grad(const torch::Tensor& g) const override;
   torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps, at::Generator& gen) const override;
+  torch::Tensor dual_norm(const torch::Tensor& g) const override;
 };
 
 // Euclidean projection of each row of v [N, D] onto the L1 ball of radius r [N].

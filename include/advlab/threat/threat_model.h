@@ -27,10 +27,24 @@ class ThreatModel {
   // come from `gen` on the CPU so results do not depend on the device.
   virtual torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps,
                                     at::Generator& gen) const = 0;
+  // ||g||_q per sample for the dual exponent q (1/p + 1/q = 1), shape [N]: how far one
+  // unit of a linear function's change lies along g, so |f(x)| / ||grad f||_q is the
+  // distance to its zero set. Throws advlab::Error for L0, which has no dual norm.
+  virtual torch::Tensor dual_norm(const torch::Tensor& g) const = 0;
+  // The point a fraction t [N] (in [0, 1]) of the way from ref to x in this norm: x
+  // projected onto the ball of radius t * ||x - ref|| (the straight line for L2).
+  torch::Tensor mid_point(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& t) const;
 };
 
 // "linf" | "l2" | "l1" | "l0" (also "inf"); throws advlab::Error for other names.
 std::shared_ptr<ThreatModel> make_threat_model(const std::string& norm);
+
+// One projected ascent step, the move PGD-style attacks and adversarial training share:
+// x + step * normalize_grad(grad), projected onto the eps-ball around origin, then
+// clipped to [lower, upper].
+torch::Tensor projected_step(const ThreatModel& threat, const torch::Tensor& origin, const torch::Tensor& x,
+                             const torch::Tensor& grad, double step, const torch::Tensor& eps, double lower,
+                             double upper);
 
 // eps as a per-sample tensor [N] on ref's device.
 torch::Tensor per_sample_eps(double eps, const torch::Tensor& ref);

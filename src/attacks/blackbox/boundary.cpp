@@ -55,54 +55,33 @@ void adapt(torch::Tensor& steps, const torch::Tensor& rate, const torch::Tensor&
 
 }  // namespace detail_boundary
 
-BoundaryOptions BoundaryOptions::from_params(ParamReader& params) {
-  return BoundaryOptions()
-      .eps(params.find_double("eps"))
-      .norm(params.get_string("norm", "l2"))
-      .queries(params.get_int("queries", 5000))
-      .output(params.get_string("output", "label"))
-      .steps(params.get_int("steps", 100000))
-      .spherical_step(params.get_double("spherical_step", 0.01))
-      .source_step(params.get_double("source_step", 0.01))
-      .step_adaptation(params.get_double("step_adaptation", 1.5))
-      .stats_every(params.get_int("stats_every", 5))
-      .init_search(params.get_int("init_search", 10))
-      .noise_tries(params.get_int("noise_tries", 50))
-      .starts(params.get_string("starts", ""));
+const ParamTable<BoundaryOptions>& BoundaryOptions::table() {
+  static const auto table = ParamTable<BoundaryOptions>("boundary", BoundaryOptions())
+      .add("eps", ADVLAB_FIELD(eps), "budget; none = minimum-norm only").at_least(0)
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"l2"})
+      .add("queries", ADVLAB_FIELD(queries), "per-sample query budget; 0 = unlimited").at_least(0)
+      .add("output", ADVLAB_FIELD(output), "what the oracle answers").one_of({"label", "probs", "logits"})
+      .add("steps", ADVLAB_FIELD(steps), "most walk steps").at_least(1)
+      .add("spherical_step", ADVLAB_FIELD(spherical_step), "orthogonal step, relative to the distance").above(0)
+      .add("source_step", ADVLAB_FIELD(source_step), "step towards the sample, relative").above(0).below(1)
+      .add("step_adaptation", ADVLAB_FIELD(step_adaptation), "factor the steps grow or shrink by").above(1)
+      .add("stats_every", ADVLAB_FIELD(stats_every), "steps between checks of the orthogonal step alone").at_least(1)
+      .add("init_search", ADVLAB_FIELD(init_search), "halvings of the blend towards the sample at the start").at_least(0)
+      .add("noise_tries", ADVLAB_FIELD(noise_tries), "uniform-noise draws to find a start").at_least(0)
+      .add("starts", ADVLAB_FIELD(starts), "tensor file of candidate starting images (empty: noise)");
+  return table;
 }
 
 BoundaryAttack::BoundaryAttack(BoundaryOptions options)
     : BlackBoxAttack("boundary", options.eps(), options.norm(), parse_oracle_output(options.output()),
                      options.queries()),
       options_(std::move(options)) {
-  ADVLAB_CHECK(options_.norm() == "l2", "boundary: norm must be l2, got '", options_.norm(), "'");
-  ADVLAB_CHECK(options_.steps() >= 1, "boundary: steps must be >= 1, got ", options_.steps());
-  ADVLAB_CHECK(options_.spherical_step() > 0, "boundary: spherical_step must be > 0, got ",
-               options_.spherical_step());
-  ADVLAB_CHECK(options_.source_step() > 0 && options_.source_step() < 1,
-               "boundary: source_step must be in (0, 1), got ", options_.source_step());
-  ADVLAB_CHECK(options_.step_adaptation() > 1, "boundary: step_adaptation must be > 1, got ",
-               options_.step_adaptation());
-  ADVLAB_CHECK(options_.stats_every() >= 1, "boundary: stats_every must be >= 1, got ", options_.stats_every());
-  ADVLAB_CHECK(options_.init_search() >= 0, "boundary: init_search must be >= 0, got ", options_.init_search());
-  ADVLAB_CHECK(options_.noise_tries() >= 0, "boundary: noise_tries must be >= 0, got ", options_.noise_tries());
+  BoundaryOptions::table().validate(options_);
   if (!options_.starts().empty()) start_images_ = load_start_images(options_.starts(), "boundary");
 }
 
-nlohmann::json BoundaryAttack::params() const {
-  nlohmann::json p = {{"norm", options_.norm()},
-                      {"queries", options_.queries()},
-                      {"output", options_.output()},
-                      {"steps", options_.steps()},
-                      {"spherical_step", options_.spherical_step()},
-                      {"source_step", options_.source_step()},
-                      {"step_adaptation", options_.step_adaptation()},
-                      {"stats_every", options_.stats_every()},
-                      {"init_search", options_.init_search()},
-                      {"noise_tries", options_.noise_tries()},
-                      {"starts", options_.starts()}};
-  p["eps"] = options_.eps() ? nlohmann::json(*options_.eps()) : nlohmann::json(nullptr);
-  return p;
+nlohmann::json BoundaryAttack::options_json() const {
+  return BoundaryOptions::table().to_json(options_);
 }
 
 torch::Tensor BoundaryAttack::attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) {

@@ -158,54 +158,39 @@ class HsjaRun {
 
 }  // namespace detail_hsja
 
-HsjaOptions HsjaOptions::from_params(ParamReader& params) {
-  return HsjaOptions()
-      .eps(params.find_double("eps"))
-      .norm(params.get_string("norm", "l2"))
-      .queries(params.get_int("queries", 5000))
-      .output(params.get_string("output", "label"))
-      .steps(params.get_int("steps", 100))
-      .init_evals(params.get_int("init_evals", 100))
-      .max_evals(params.get_int("max_evals", 10000))
-      .gamma(params.get_double("gamma", 1.0))
-      .noise_tries(params.get_int("noise_tries", 50))
-      .starts(params.get_string("starts", ""));
+const ParamTable<HsjaOptions>& HsjaOptions::table() {
+  static const auto table = ParamTable<HsjaOptions>("hsja", HsjaOptions())
+      .add("eps", ADVLAB_FIELD(eps), "budget; none = minimum-norm only").at_least(0)
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"l2", "linf"})
+      .add("queries", ADVLAB_FIELD(queries), "per-sample query budget; 0 = unlimited").at_least(0)
+      .add("output", ADVLAB_FIELD(output), "what the oracle answers").one_of({"label", "probs", "logits"})
+      .add("steps", ADVLAB_FIELD(steps), "most iterations").at_least(1)
+      .add("init_evals", ADVLAB_FIELD(init_evals), "probes in the first gradient estimate").at_least(1)
+      .add("max_evals", ADVLAB_FIELD(max_evals), "cap on probes per estimate, >= init_evals").at_least(1)
+      .add("gamma", ADVLAB_FIELD(gamma), "sets the binary-search tolerance and probe radius").above(0)
+      .add("noise_tries", ADVLAB_FIELD(noise_tries), "uniform-noise draws to find a start").at_least(0)
+      .add("starts", ADVLAB_FIELD(starts), "tensor file of candidate starting images (empty: noise)");
+  return table;
 }
 
 Hsja::Hsja(HsjaOptions options)
     : BlackBoxAttack("hsja", options.eps(), options.norm(), parse_oracle_output(options.output()),
                      options.queries()),
       options_(std::move(options)) {
-  ADVLAB_CHECK(options_.norm() == "l2" || options_.norm() == "linf", "hsja: norm must be l2 or linf, got '",
-               options_.norm(), "'");
-  ADVLAB_CHECK(options_.steps() >= 1, "hsja: steps must be >= 1, got ", options_.steps());
-  ADVLAB_CHECK(options_.init_evals() >= 1, "hsja: init_evals must be >= 1, got ", options_.init_evals());
+  HsjaOptions::table().validate(options_);
   ADVLAB_CHECK(options_.max_evals() >= options_.init_evals(), "hsja: max_evals must be >= init_evals (",
                options_.init_evals(), "), got ", options_.max_evals());
-  ADVLAB_CHECK(options_.gamma() > 0 && std::isfinite(options_.gamma()), "hsja: gamma must be > 0, got ",
-               options_.gamma());
-  ADVLAB_CHECK(options_.noise_tries() >= 0, "hsja: noise_tries must be >= 0, got ", options_.noise_tries());
   if (!options_.starts().empty()) start_images_ = load_start_images(options_.starts(), "hsja");
 }
 
-nlohmann::json Hsja::params() const {
-  nlohmann::json p = {{"norm", options_.norm()},
-                      {"queries", options_.queries()},
-                      {"output", options_.output()},
-                      {"steps", options_.steps()},
-                      {"init_evals", options_.init_evals()},
-                      {"max_evals", options_.max_evals()},
-                      {"gamma", options_.gamma()},
-                      {"noise_tries", options_.noise_tries()},
-                      {"starts", options_.starts()}};
-  p["eps"] = options_.eps() ? nlohmann::json(*options_.eps()) : nlohmann::json(nullptr);
-  return p;
+nlohmann::json Hsja::options_json() const {
+  return HsjaOptions::table().to_json(options_);
 }
 
 torch::Tensor Hsja::attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) {
   using namespace detail_hsja;
   const int64_t dim = flat(x).size(1);
-  auto rule = make_rule(options_.norm(), dim, options_.gamma());
+  auto rule = make_rule(threat().name(), dim, options_.gamma());
   HsjaRun run(oracle, x, criterion, threat(), rule);
   auto dev = x.device();
   const double range = oracle.bounds().upper - oracle.bounds().lower;

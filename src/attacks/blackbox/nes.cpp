@@ -1,7 +1,5 @@
 #include "advlab/attacks/blackbox/nes.h"
 
-#include "advlab/attacks/best_adversarial.h"
-#include "advlab/attacks/blackbox/active_samples.h"
 #include "advlab/attacks/blackbox/finite_differences.h"
 #include "advlab/attacks/blackbox/score_losses.h"
 #include "advlab/core/error.h"
@@ -10,68 +8,50 @@
 
 namespace advlab {
 
-NesOptions NesOptions::from_params(ParamReader& params) {
-  return NesOptions(params.require_double("eps"))
-      .norm(params.get_string("norm", "linf"))
-      .queries(params.get_int("queries", 1000))
-      .output(params.get_string("output", "probs"))
-      .loss(params.get_string("loss", "ce"))
-      .sigma(params.get_double("sigma", 0.001))
-      .samples(params.get_int("samples", 20))
-      .step_size(params.get_double("step_size", 0));
+const ParamTable<NesOptions>& NesOptions::table() {
+  static const auto table = ParamTable<NesOptions>("nes", NesOptions(0))
+      .add("eps", ADVLAB_FIELD(eps), "perturbation budget").at_least(0).required()
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"linf", "l2"})
+      .add("queries", ADVLAB_FIELD(queries), "per-sample query budget, the clean check included; 0 = unlimited (needs steps)").at_least(0)
+      .add("steps", ADVLAB_FIELD(steps), "most iterations; 0 = until the queries run out").at_least(0)
+      .add("output", ADVLAB_FIELD(output), "what the oracle answers").one_of({"probs", "logits"})
+      .add("loss", ADVLAB_FIELD(loss), "score loss; ce as in the paper").one_of(score_loss_names())
+      .add("sigma", ADVLAB_FIELD(sigma), "scale of the search distribution").above(0)
+      .add("samples", ADVLAB_FIELD(samples), "queries per gradient estimate (even: antithetic pairs)").at_least(2)
+      .add("step_size", ADVLAB_FIELD(step_size), "PGD step; 0 = eps / 5").at_least(0);
+  return table;
 }
 
 NesAttack::NesAttack(NesOptions options)
     : BlackBoxAttack("nes", options.eps(), options.norm(), parse_score_output("nes", options.output()),
                      options.queries()),
       options_(std::move(options)) {
-  ADVLAB_CHECK(threat().name() == "linf" || threat().name() == "l2", "nes: norm must be linf or l2, got '",
-               options_.norm(), "'");
-  ADVLAB_CHECK(options_.queries() >= 1, "nes: queries must be >= 1, got ", options_.queries());
-  ADVLAB_CHECK(options_.samples() >= 2 && options_.samples() % 2 == 0,
-               "nes: samples must be even and >= 2, got ", options_.samples());
-  ADVLAB_CHECK(options_.sigma() > 0, "nes: sigma must be > 0, got ", options_.sigma());
-  ADVLAB_CHECK(options_.step_size() >= 0, "nes: step_size must be >= 0, got ", options_.step_size());
-  check_score_loss_name("nes", options_.loss());
+  NesOptions::table().validate(options_);
+  require_stopping_rule("nes", options_.queries(), options_.steps());
+  ADVLAB_CHECK(options_.samples() % 2 == 0, "nes: samples must be even and >= 2, got ", options_.samples());
 }
 
-nlohmann::json NesAttack::params() const {
-  return {{"eps", options_.eps()},       {"norm", threat().name()},     {"queries", options_.queries()},
-          {"output", options_.output()}, {"loss", options_.loss()},     {"sigma", options_.sigma()},
-          {"samples", options_.samples()}, {"step_size", options_.absolute_step()}};
+nlohmann::json NesAttack::options_json() const {
+  auto j = NesOptions::table().to_json(options_);
+  j["step_size"] = options_.absolute_step(eps());  // the step in effect
+  return j;
 }
 
 torch::Tensor NesAttack::attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) {
-  auto& gen = oracle.generator();
-  const auto bounds = oracle.bounds();
-  const int64_t pairs = options_.samples() / 2;
-  const int64_t cost = 2 * pairs + 1;  // one estimate and one check of the new iterate
-  const double step = options_.absolute_step();
-  auto device = x.device();
-  BestAdversarial best(x);
-
-  ActiveSamples active(oracle, criterion, cost);
-  auto x0 = x.index_select(0, active.indices().to(device));
-  auto xa = x0.clone();
-  active.track(x0);
-  active.track(xa);
-
-  for (int64_t it = 0;; ++it) {
-    active.keep_affordable(cost);
-    if (active.empty()) break;
-    oracle.note_iterations(it + 1);
-    auto shape = xa.sizes().vec();
-    shape.insert(shape.begin() + 1, pairs);
-    auto u = at::randn(shape, gen, torch::TensorOptions().dtype(torch::kFloat32)).to(device);
-    auto g = antithetic_gradient(oracle, xa, active.indices(), active.criterion(), u, options_.sigma(),
-                                 options_.loss());
-    auto eps = per_sample_eps(options_.eps(), x0);
-    xa = bounds.clip(threat().project(x0, xa - step * threat().normalize_grad(g), eps));
-    auto adversarial = active.criterion().is_adversarial(query_log_probabilities(oracle, xa, active.indices()));
-    best.update(active.indices(), xa, adversarial);
-    active.keep(~adversarial);
-  }
-  return best.adversarials();
+  require_stopping_rule("nes", query_budget(), options_.steps());
+  const double step = options_.absolute_step(eps());
+  EstimatedDescent d;
+  d.samples = options_.samples();
+  d.steps = options_.steps();
+  d.probe_scale = options_.sigma();
+  d.loss = options_.loss();
+  d.directions = [](std::vector<int64_t> shape, at::Generator& gen) {  // Gaussian search distribution
+    return at::randn(shape, gen, torch::TensorOptions().dtype(torch::kFloat32));
+  };
+  d.move = [this, step](const torch::Tensor& g, int64_t, std::vector<torch::Tensor>&) {
+    return step * threat().normalize_grad(g);  // a PGD step on the estimate
+  };
+  return estimated_descent(oracle, x, criterion, threat(), eps(), d);
 }
 
 }  // namespace advlab

@@ -84,52 +84,41 @@ torch::Tensor pick_parents(int64_t m, int64_t p, at::Generator& gen) {
 
 }  // namespace detail_onepixel
 
-OnePixelOptions OnePixelOptions::from_params(ParamReader& params) {
-  return OnePixelOptions(params.require_double("eps"))
-      .norm(params.get_string("norm", "l0"))
-      .queries(params.get_int("queries", 10000))
-      .output(params.get_string("output", "probs"))
-      .population(params.get_int("population", 100))
-      .generations(params.get_int("generations", 100))
-      .mutation(params.get_double("mutation", 0.5))
-      .strategy(params.get_string("strategy", "best"));
+const ParamTable<OnePixelOptions>& OnePixelOptions::table() {
+  static const auto table = ParamTable<OnePixelOptions>("onepixel", OnePixelOptions(0))
+      .add("eps", ADVLAB_FIELD(eps), "L0 budget in coordinates (pixels x channels)").at_least(0).required()
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"l0"})
+      .add("queries", ADVLAB_FIELD(queries), "per-sample query budget; 0 = unlimited").at_least(0)
+      .add("output", ADVLAB_FIELD(output), "what the oracle answers").one_of({"probs", "logits"})
+      .add("population", ADVLAB_FIELD(population), "candidate solutions per generation").at_least(4)
+      .add("generations", ADVLAB_FIELD(generations), "most generations after the initial one").at_least(0)
+      .add("mutation", ADVLAB_FIELD(mutation), "differential-evolution scale factor F").above(0).at_most(2)
+      .add("strategy", ADVLAB_FIELD(strategy), "base vector of each mutation").one_of({"best", "rand"});
+  return table;
 }
 
 OnePixel::OnePixel(OnePixelOptions options)
     : BlackBoxAttack("onepixel", options.eps(), options.norm(), parse_oracle_output(options.output()),
                      options.queries()),
       options_(std::move(options)) {
-  ADVLAB_CHECK(options_.norm() == "l0", "onepixel: norm must be l0, got '", options_.norm(), "'");
-  ADVLAB_CHECK(oracle_output() != OracleOutput::kLabel,
-               "onepixel: needs scores (output probs or logits), got output 'label'");
-  ADVLAB_CHECK(options_.population() >= 4, "onepixel: population must be >= 4, got ", options_.population());
-  ADVLAB_CHECK(options_.generations() >= 0, "onepixel: generations must be >= 0, got ", options_.generations());
-  ADVLAB_CHECK(options_.mutation() > 0 && options_.mutation() <= 2, "onepixel: mutation must be in (0, 2], got ",
-               options_.mutation());
-  ADVLAB_CHECK(options_.strategy() == "best" || options_.strategy() == "rand",
-               "onepixel: strategy must be best or rand, got '", options_.strategy(), "'");
+  OnePixelOptions::table().validate(options_);
   ADVLAB_CHECK(options_.queries() <= 0 || options_.queries() > options_.population(),
                "onepixel: queries (", options_.queries(), ") must exceed the population (",
                options_.population(), ")");
 }
 
-nlohmann::json OnePixel::params() const {
-  return {{"eps", options_.eps()},
-          {"norm", options_.norm()},
-          {"queries", options_.queries()},
-          {"output", options_.output()},
-          {"population", options_.population()},
-          {"generations", options_.generations()},
-          {"mutation", options_.mutation()},
-          {"strategy", options_.strategy()}};
+nlohmann::json OnePixel::options_json() const {
+  return OnePixelOptions::table().to_json(options_);
 }
 
 torch::Tensor OnePixel::attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) {
+  ADVLAB_CHECK(query_budget() <= 0 || query_budget() > options_.population(), "onepixel: queries (",
+               query_budget(), ") must exceed the population (", options_.population(), ")");
   using namespace detail_onepixel;
   ADVLAB_CHECK(x.dim() == 4, "onepixel: expects images [N, C, H, W], got ", x.sizes());
   const int64_t n = x.size(0), c = x.size(1);
-  const int64_t k = static_cast<int64_t>(std::floor(options_.eps() / static_cast<double>(c) + 1e-9));
-  ADVLAB_CHECK(k >= 1, "onepixel: eps = ", options_.eps(), " changes fewer coordinates than one pixel (",
+  const int64_t k = static_cast<int64_t>(std::floor(eps() / static_cast<double>(c) + 1e-9));
+  ADVLAB_CHECK(k >= 1, "onepixel: eps = ", eps(), " changes fewer coordinates than one pixel (",
                c, " channels)");
   const int64_t pop = options_.population();
   auto dev = x.device();

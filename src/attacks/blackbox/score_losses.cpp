@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <limits>
 
 namespace advlab {
@@ -36,12 +37,15 @@ torch::Tensor score_cross_entropy(const torch::Tensor& log_probs, const Criterio
 }
 
 void check_score_loss_name(const std::string& attack, const std::string& name) {
-  ADVLAB_CHECK(name == "margin" || name == "ce", attack, ": loss must be margin or ce, got '", name, "'");
+  const auto names = score_loss_names();
+  ADVLAB_CHECK(std::find(names.begin(), names.end(), name) != names.end(), attack,
+               ": loss must be ce, margin or cw (the same as margin), got '", name, "'");
 }
 
 torch::Tensor score_loss(const std::string& name, const torch::Tensor& log_probs, const Criterion& criterion) {
   check_score_loss_name("score loss", name);
-  return name == "margin" ? score_margin(log_probs, criterion) : score_cross_entropy(log_probs, criterion);
+  return canonical_loss_name(name) == "margin" ? score_margin(log_probs, criterion)
+                                               : score_cross_entropy(log_probs, criterion);
 }
 
 OracleOutput parse_score_output(const std::string& attack, const std::string& output) {

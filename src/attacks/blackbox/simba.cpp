@@ -83,39 +83,36 @@ std::string SimbaOptions::basis_in_effect() const {
   return norm() == "l2" ? "dct" : "pixel";
 }
 
-SimbaOptions SimbaOptions::from_params(ParamReader& params) {
-  return SimbaOptions(params.require_double("eps"))
-      .norm(params.get_string("norm", "l2"))
-      .queries(params.get_int("queries", 1000))
-      .output(params.get_string("output", "probs"))
-      .basis(params.get_string("basis", ""))
-      .eps_step(params.get_double("eps_step", params.get_double("step_size", 0)))
-      .freq_dims(params.get_int("freq_dims", 0))
-      .stride(params.get_int("stride", 0));
+const ParamTable<SimbaOptions>& SimbaOptions::table() {
+  static const auto table = ParamTable<SimbaOptions>("simba", SimbaOptions(0))
+      .add("eps", ADVLAB_FIELD(eps), "perturbation budget").at_least(0).required()
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"l2", "linf"})
+      .add("queries", ADVLAB_FIELD(queries), "per-sample query budget, the clean check included; 0 = unlimited (needs steps)").at_least(0)
+      .add("steps", ADVLAB_FIELD(steps), "most iterations; 0 = until the queries run out").at_least(0)
+      .add("output", ADVLAB_FIELD(output), "what the oracle answers").one_of({"probs", "logits"})
+      .add("basis", ADVLAB_FIELD(basis), "search directions; empty = dct for images, else pixel").one_of({"", "pixel", "dct"})
+      .add("eps_step", ADVLAB_FIELD(eps_step), "size of each step; 0 = the norm's default").at_least(0).alias("step_size")
+      .add("freq_dims", ADVLAB_FIELD(freq_dims), "dct: low-frequency block side; 0 = the image side / 4").at_least(0)
+      .add("stride", ADVLAB_FIELD(stride), "dct: block growth per pass; 0 = default").at_least(0);
+  return table;
 }
 
 SimbaAttack::SimbaAttack(SimbaOptions options)
     : BlackBoxAttack("simba", options.eps(), options.norm(), parse_score_output("simba", options.output()),
                      options.queries()),
       options_(std::move(options)) {
-  ADVLAB_CHECK(threat().name() == "linf" || threat().name() == "l2", "simba: norm must be l2 or linf, got '",
-               options_.norm(), "'");
-  ADVLAB_CHECK(options_.queries() >= 1, "simba: queries must be >= 1, got ", options_.queries());
-  ADVLAB_CHECK(options_.basis().empty() || options_.basis() == "pixel" || options_.basis() == "dct",
-               "simba: basis must be pixel or dct, got '",
-               options_.basis(), "'");
-  ADVLAB_CHECK(options_.eps_step() >= 0, "simba: eps_step must be >= 0, got ", options_.eps_step());
-  ADVLAB_CHECK(options_.freq_dims() >= 0, "simba: freq_dims must be >= 0, got ", options_.freq_dims());
-  ADVLAB_CHECK(options_.stride() >= 0, "simba: stride must be >= 0, got ", options_.stride());
+  SimbaOptions::table().validate(options_);
+  require_stopping_rule("simba", options_.queries(), options_.steps());
 }
 
-nlohmann::json SimbaAttack::params() const {
-  return {{"eps", options_.eps()},       {"norm", threat().name()},     {"queries", options_.queries()},
-          {"output", options_.output()}, {"basis", options_.basis_in_effect()},   {"eps_step", options_.eps_step()},
-          {"freq_dims", options_.freq_dims()}, {"stride", options_.stride()}};
+nlohmann::json SimbaAttack::options_json() const {
+  auto j = SimbaOptions::table().to_json(options_);
+  j["basis"] = options_.basis_in_effect();
+  return j;
 }
 
 torch::Tensor SimbaAttack::attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) {
+  require_stopping_rule("simba", query_budget(), options_.steps());
   ADVLAB_CHECK(x.dim() == 4, "simba: inputs must be images [N, C, H, W], got ", x.sizes());
   const int64_t C = x.size(1), H = x.size(2), W = x.size(3);
   const bool dct = options_.basis_in_effect() == "dct";
@@ -124,7 +121,7 @@ torch::Tensor SimbaAttack::attack(Oracle& oracle, const torch::Tensor& x, const 
   // Default step: 0.2 in L2 (the paper's); in L-inf one whose largest pixel change is
   // about eps (a DCT direction peaks near 2 / sqrt(H W)).
   double step = options_.eps_step();
-  if (step <= 0) step = threat().name() == "l2" ? 0.2 : (dct ? options_.eps() * std::sqrt(double(H * W)) / 2 : options_.eps());
+  if (step <= 0) step = threat().name() == "l2" ? 0.2 : (dct ? eps() * std::sqrt(double(H * W)) / 2 : eps());
   auto& gen = oracle.generator();
   const auto bounds = oracle.bounds();
   auto device = x.device();
@@ -143,6 +140,7 @@ torch::Tensor SimbaAttack::attack(Oracle& oracle, const torch::Tensor& x, const 
   int64_t position = 0;
   bool queried_in_pass = false;
   for (int64_t it = 0;; ++it) {
+    if (past_steps(it, options_.steps())) break;
     active.keep_affordable(1);
     if (active.empty()) break;
     if (position == order.size(0)) {  // every direction tried: a fresh order
@@ -154,7 +152,7 @@ torch::Tensor SimbaAttack::attack(Oracle& oracle, const torch::Tensor& x, const 
     }
     oracle.note_iterations(it + 1);
     auto q = basis.direction(order[position++].item<int64_t>());
-    auto eps = per_sample_eps(options_.eps(), x0);
+    auto eps = per_sample_eps(this->eps(), x0);
     auto open = torch::ones({active.size()}, torch::kBool);  // no step kept yet
     auto adversarial = torch::zeros({active.size()}, torch::kBool);
     for (double sign : {-1.0, 1.0}) {

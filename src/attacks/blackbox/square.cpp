@@ -169,38 +169,40 @@ double SquareOptions::initial_fraction() const {
   return norm() == "l2" ? 0.1 : 0.8;
 }
 
-SquareOptions SquareOptions::from_params(ParamReader& params) {
-  return SquareOptions(params.require_double("eps"))
-      .norm(params.get_string("norm", "linf"))
-      .queries(params.get_int("queries", 1000))
-      .output(params.get_string("output", "probs"))
-      .p_init(params.get_double("p_init", 0));
+const ParamTable<SquareOptions>& SquareOptions::table() {
+  static const auto table = ParamTable<SquareOptions>("square", SquareOptions(0))
+      .add("eps", ADVLAB_FIELD(eps), "perturbation budget").at_least(0).required()
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"linf", "l2"})
+      .add("queries", ADVLAB_FIELD(queries), "per-sample query budget, the clean check included; 0 = unlimited (needs steps)").at_least(0)
+      .add("steps", ADVLAB_FIELD(steps), "most iterations; 0 = until the queries run out").at_least(0)
+      .add("output", ADVLAB_FIELD(output), "what the oracle answers").one_of({"probs", "logits"})
+      .add("p_init", ADVLAB_FIELD(p_init), "fraction of the image the first squares cover; 0 = 0.8 (linf), 0.1 (l2)")
+      .at_least(0).at_most(1);
+  return table;
 }
 
 SquareAttack::SquareAttack(SquareOptions options)
     : BlackBoxAttack("square", options.eps(), options.norm(), parse_score_output("square", options.output()),
                      options.queries()),
       options_(std::move(options)) {
-  ADVLAB_CHECK(options_.norm() == "linf" || options_.norm() == "l2" || options_.norm() == "inf",
-               "square: norm must be linf or l2, got '", options_.norm(), "'");
-  ADVLAB_CHECK(options_.queries() >= 1, "square: queries must be >= 1, got ", options_.queries());
-  ADVLAB_CHECK(options_.p_init() >= 0 && options_.p_init() <= 1, "square: p_init must be in [0, 1], got ",
-               options_.p_init());
+  SquareOptions::table().validate(options_);
+  require_stopping_rule("square", options_.queries(), options_.steps());
 }
 
-nlohmann::json SquareAttack::params() const {
-  return {{"eps", options_.eps()},         {"norm", threat().name()},
-          {"queries", options_.queries()}, {"output", options_.output()},
-          {"p_init", options_.initial_fraction()}};
+nlohmann::json SquareAttack::options_json() const {
+  auto j = SquareOptions::table().to_json(options_);
+  j["p_init"] = options_.initial_fraction();  // the value in effect
+  return j;
 }
 
 torch::Tensor SquareAttack::attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) {
+  require_stopping_rule("square", query_budget(), options_.steps());
   ADVLAB_CHECK(x.dim() == 4, "square: inputs must be images [N, C, H, W], got ", x.sizes());
   const SquareStrategy strategy = threat().name() == "l2" ? SquareStrategy{square_l2_init, square_l2_propose}
                                                           : SquareStrategy{square_linf_init, square_linf_propose};
   auto& gen = oracle.generator();
   const auto bounds = oracle.bounds();
-  const double eps = options_.eps();
+  const double eps = this->eps();
   const double p_init = options_.initial_fraction();
   auto device = x.device();
   BestAdversarial best(x);
@@ -216,10 +218,11 @@ torch::Tensor SquareAttack::attack(Oracle& oracle, const torch::Tensor& x, const
   active.keep(~adversarial);
 
   for (int64_t it = 0; !active.empty(); ++it) {
+    if (past_steps(it, options_.steps())) break;
     active.keep_affordable(1);  // out of queries: done
     if (active.empty()) break;
     oracle.note_iterations(it + 1);
-    auto p = detail_square::square_fraction(p_init, it, options_.queries());
+    auto p = detail_square::square_fraction(p_init, it, schedule_length(query_budget(), options_.steps()));
     auto candidate = bounds.clip(strategy.propose(x0, xb, eps, p, bounds, gen));
     logp = query_log_probabilities(oracle, candidate, active.indices());
     auto m = score_margin(logp, active.criterion());

@@ -2,9 +2,7 @@
 
 #include "advlab/attacks/registry.h"
 #include "advlab/core/error.h"
-#include "advlab/data/dataset.h"
 #include "advlab/models/architectures.h"
-#include "advlab/models/trainer.h"
 
 #include <torch/torch.h>
 
@@ -68,34 +66,31 @@ torch::Tensor jacobian_sign(torch::jit::Module& module, const torch::Tensor& x, 
 
 }  // namespace detail_transfer
 
-TransferOptions TransferOptions::from_params(ParamReader& params) {
-  return TransferOptions(params.require_double("eps"))
-      .norm(params.get_string("norm", "linf"))
-      .queries(params.get_int("queries", 50))
-      .output(params.get_string("output", "label"))
-      .surrogate(params.get_string("surrogate", ""))
-      .attack(params.get_string("attack", ""))
-      .confidence(params.get_double("confidence", 2.0))
-      .substitute(params.get_string("substitute", "lenet"))
-      .rounds(params.get_steps("rounds", 3))
-      .lambda(params.get_double("lambda", 0.1))
-      .epochs(params.get_int("epochs", 10));
+const ParamTable<TransferOptions>& TransferOptions::table() {
+  static const auto table = ParamTable<TransferOptions>("transfer", TransferOptions(0))
+      .add("eps", ADVLAB_FIELD(eps), "perturbation budget").at_least(0).required()
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"linf", "l2"})
+      .add("queries", ADVLAB_FIELD(queries), "per-sample query budget; 0 = unlimited").at_least(0)
+      .add("output", ADVLAB_FIELD(output), "what the oracle answers").one_of({"label", "probs", "logits"})
+      .add("surrogate", ADVLAB_FIELD(surrogate), "TorchScript surrogate; empty = train a substitute on oracle labels")
+      .add("attack", ADVLAB_FIELD(attack), "white-box attack run on the surrogate; empty = fgsm")
+      .add("confidence", ADVLAB_FIELD(confidence), "logit margin asked of the surrogate first (0: none)").at_least(0)
+      .add("substitute", ADVLAB_FIELD(substitute), "substitute architecture (advlab train --arch)")
+      .add("steps", ADVLAB_FIELD(rounds), "augmentation rounds: 2^steps points per sample").at_least(0).at_most(10)
+      .alias("rounds")
+      .add("lambda", ADVLAB_FIELD(lambda), "augmentation step").above(0)
+      .add("epochs", ADVLAB_FIELD(epochs), "substitute training epochs per round").at_least(1);
+  return table;
 }
 
-TransferAttack::TransferAttack(TransferOptions options)
+TransferAttack::TransferAttack(TransferOptions options, SubstituteFit fit)
     : BlackBoxAttack("transfer", options.eps(), options.norm(), parse_oracle_output(options.output()),
                      options.queries()),
-      options_(std::move(options)) {
-  ADVLAB_CHECK(options_.norm() == "linf" || options_.norm() == "l2", "transfer: norm must be linf or l2, got '",
-               options_.norm(), "'");
-  ADVLAB_CHECK(options_.confidence() >= 0 && std::isfinite(options_.confidence()),
-               "transfer: confidence must be >= 0, got ", options_.confidence());
-  ADVLAB_CHECK(options_.rounds() >= 0 && options_.rounds() <= 10, "transfer: rounds must be in [0, 10], got ",
-               options_.rounds());
-  ADVLAB_CHECK(options_.lambda() > 0 && std::isfinite(options_.lambda()), "transfer: lambda must be > 0, got ",
-               options_.lambda());
-  ADVLAB_CHECK(options_.epochs() >= 1, "transfer: epochs must be >= 1, got ", options_.epochs());
+      options_(std::move(options)),
+      fit_(std::move(fit)) {
+  TransferOptions::table().validate(options_);
   if (options_.surrogate().empty()) {
+    ADVLAB_CHECK(fit_, "transfer: without a surrogate file a substitute trainer is needed (build it with make_attack)");
     auto names = models::architecture_names();
     ADVLAB_CHECK(std::find(names.begin(), names.end(), options_.substitute()) != names.end(),
                  "transfer: unknown substitute architecture '", options_.substitute(), "'");
@@ -108,21 +103,12 @@ TransferAttack::TransferAttack(TransferOptions options)
   if (!options_.surrogate().empty()) surrogate_ = TorchScriptClassifier::load(options_.surrogate());
 }
 
-nlohmann::json TransferAttack::params() const {
-  nlohmann::json p = {{"eps", options_.eps()},
-                      {"norm", options_.norm()},
-                      {"queries", options_.queries()},
-                      {"output", options_.output()},
-                      {"surrogate", options_.surrogate()},
-                      {"attack", attack_name_},
-                      {"attack_params", white_box_->params()},
-                      {"confidence", options_.confidence()}};
-  if (options_.surrogate().empty()) {
-    p["substitute"] = options_.substitute();
-    p["rounds"] = options_.rounds();
-    p["lambda"] = options_.lambda();
-    p["epochs"] = options_.epochs();
-  }
+nlohmann::json TransferAttack::options_json() const {
+  auto p = TransferOptions::table().to_json(options_);
+  p["attack"] = attack_name_;
+  p["attack_params"] = white_box_->params();
+  if (!options_.surrogate().empty())  // nothing is trained
+    for (const char* key : {"substitute", "steps", "lambda", "epochs"}) p.erase(key);
   return p;
 }
 
@@ -146,19 +132,10 @@ std::shared_ptr<Classifier> TransferAttack::train_substitute(Oracle& oracle, con
   auto parent = oracle.with_budget(1 + kReserve);
   auto points = x.index_select(0, parent.to(dev));
   auto labels = parent.numel() > 0 ? oracle.labels(points, parent).to(torch::kCPU) : torch::empty({0}, torch::kLong);
-  models::TrainOptions train;
-  train.epochs = options_.epochs();
-  train.batch_size = 32;
-  train.learning_rate = 1e-3;
   for (int64_t round = 0; parent.numel() > 0; ++round) {
-    data::Dataset set;
-    set.images = points.to(torch::kCPU);
-    set.labels = labels;
-    set.num_classes = arch.num_classes;
-    train.seed = draw_seed(gen);
     {
       torch::AutoGradMode grad_on(true);
-      models::train_classifier(module, set, train);
+      fit_(module, points.to(torch::kCPU), labels, arch.num_classes, options_.epochs(), draw_seed(gen));
     }
     module.eval();
     if (round == options_.rounds()) break;
@@ -214,7 +191,8 @@ torch::Tensor TransferAttack::attack(Oracle& oracle, const torch::Tensor& x, con
     auto crit = criterion.select(rows);
     std::shared_ptr<Criterion> goal = crit;
     if (kappa > 0) goal = std::make_shared<ConfidentCriterion>(crit, kappa);
-    auto cand = white_box_->run(*surrogate, sub, *goal, draw_seed(oracle.generator())).adversarials.to(dev);
+    auto cand = white_box_->run(*surrogate, sub, *goal, Budget::of(threat().name(), eps()), draw_seed(oracle.generator()))
+                    .adversarials.to(dev);
     // Unchanged inputs (the surrogate attack failed) and repeats (a deterministic attack
     // gives the same point twice) would waste a query.
     auto fresh = flat(cand != sub).any(1) & flat(cand != checked.index_select(0, rows_dev)).any(1);

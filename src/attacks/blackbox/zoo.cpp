@@ -1,5 +1,6 @@
 #include "advlab/attacks/blackbox/zoo.h"
 
+#include "advlab/attacks/adam_step.h"
 #include "advlab/attacks/best_adversarial.h"
 #include "advlab/attacks/blackbox/active_samples.h"
 #include "advlab/attacks/blackbox/score_losses.h"
@@ -20,57 +21,43 @@ torch::Tensor zoo_loss(const torch::Tensor& logp, const Criterion& criterion, do
 
 }  // namespace
 
-double ZooOptions::step() const {
+double ZooOptions::step(const Budget& budget) const {
   if (learning_rate() > 0) return learning_rate();
-  if (norm() == "l2") return 2 * eps() / std::sqrt(std::max(1.0, double(queries()) / 2));
-  return eps();
+  const double eps = budget.eps.value_or(0);
+  if (budget.norm() == "l2") return 2 * eps / std::sqrt(std::max(1.0, double(schedule_length(budget.queries, steps())) / 2));
+  return eps;
 }
 
-ZooOptions ZooOptions::from_params(ParamReader& params) {
-  return ZooOptions(params.require_double("eps"))
-      .norm(params.get_string("norm", "linf"))
-      .queries(params.get_int("queries", 1000))
-      .output(params.get_string("output", "probs"))
-      .solver(params.get_string("solver", "adam"))
-      .coordinates(params.get_int("coordinates", 8))
-      .learning_rate(params.get_double("learning_rate", params.get_double("step_size", 0)))
-      .h(params.get_double("h", 1e-4))
-      .confidence(params.get_double("confidence", 0))
-      .beta1(params.get_double("beta1", 0.9))
-      .beta2(params.get_double("beta2", 0.999));
+const ParamTable<ZooOptions>& ZooOptions::table() {
+  static const auto table = ParamTable<ZooOptions>("zoo", ZooOptions(0))
+      .add("eps", ADVLAB_FIELD(eps), "perturbation budget").at_least(0).required()
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"linf", "l2"})
+      .add("queries", ADVLAB_FIELD(queries), "per-sample query budget, the clean check included; 0 = unlimited (needs steps)").at_least(0)
+      .add("steps", ADVLAB_FIELD(steps), "most iterations; 0 = until the queries run out").at_least(0)
+      .add("output", ADVLAB_FIELD(output), "what the oracle answers").one_of({"probs", "logits"})
+      .add("solver", ADVLAB_FIELD(solver), "coordinate update").one_of({"adam", "newton"})
+      .add("coordinates", ADVLAB_FIELD(coordinates), "coordinates updated per iteration").at_least(1)
+      .add("learning_rate", ADVLAB_FIELD(learning_rate), "step; 0 = eps (linf) or 2 eps / sqrt(queries / 2) (l2)")
+      .at_least(0).alias("step_size")
+      .add("h", ADVLAB_FIELD(h), "finite-difference step").above(0)
+      .add("confidence", ADVLAB_FIELD(confidence), "kappa of the C&W loss").at_least(0)
+      .add("beta1", ADVLAB_FIELD(beta1), "Adam first-moment decay").at_least(0).below(1)
+      .add("beta2", ADVLAB_FIELD(beta2), "Adam second-moment decay").at_least(0).below(1);
+  return table;
 }
 
 ZooAttack::ZooAttack(ZooOptions options)
     : BlackBoxAttack("zoo", options.eps(), options.norm(), parse_score_output("zoo", options.output()),
                      options.queries()),
       options_(std::move(options)) {
-  ADVLAB_CHECK(threat().name() == "linf" || threat().name() == "l2", "zoo: norm must be linf or l2, got '",
-               options_.norm(), "'");
-  ADVLAB_CHECK(options_.queries() >= 1, "zoo: queries must be >= 1, got ", options_.queries());
-  ADVLAB_CHECK(options_.solver() == "adam" || options_.solver() == "newton",
-               "zoo: solver must be adam or newton, got '", options_.solver(), "'");
-  ADVLAB_CHECK(options_.coordinates() >= 1, "zoo: coordinates must be >= 1, got ", options_.coordinates());
-  ADVLAB_CHECK(options_.learning_rate() >= 0, "zoo: learning_rate must be >= 0, got ", options_.learning_rate());
-  ADVLAB_CHECK(options_.h() > 0, "zoo: h must be > 0, got ", options_.h());
-  ADVLAB_CHECK(options_.confidence() >= 0, "zoo: confidence must be >= 0, got ", options_.confidence());
-  ADVLAB_CHECK(options_.beta1() >= 0 && options_.beta1() < 1, "zoo: beta1 must be in [0, 1), got ",
-               options_.beta1());
-  ADVLAB_CHECK(options_.beta2() >= 0 && options_.beta2() < 1, "zoo: beta2 must be in [0, 1), got ",
-               options_.beta2());
+  ZooOptions::table().validate(options_);
+  require_stopping_rule("zoo", options_.queries(), options_.steps());
 }
 
-nlohmann::json ZooAttack::params() const {
-  return {{"eps", options_.eps()},
-          {"norm", threat().name()},
-          {"queries", options_.queries()},
-          {"output", options_.output()},
-          {"solver", options_.solver()},
-          {"coordinates", options_.coordinates()},
-          {"learning_rate", options_.step()},
-          {"h", options_.h()},
-          {"confidence", options_.confidence()},
-          {"beta1", options_.beta1()},
-          {"beta2", options_.beta2()}};
+nlohmann::json ZooAttack::options_json() const {
+  auto j = ZooOptions::table().to_json(options_);
+  j["learning_rate"] = options_.step(budget());  // the step in effect
+  return j;
 }
 
 torch::Tensor ZooAttack::attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) {
@@ -79,7 +66,8 @@ torch::Tensor ZooAttack::attack(Oracle& oracle, const torch::Tensor& x, const Cr
   auto device = x.device();
   const int64_t D = flat(x).size(1);
   const int64_t B = std::min(options_.coordinates(), D);
-  const double lr = options_.step(), h = options_.h(), kappa = options_.confidence();
+  require_stopping_rule("zoo", query_budget(), options_.steps());
+  const double lr = options_.step(budget()), h = options_.h(), kappa = options_.confidence();
   const double b1 = options_.beta1(), b2 = options_.beta2();
   const bool newton = options_.solver() == "newton";
   BestAdversarial best(x);
@@ -93,6 +81,7 @@ torch::Tensor ZooAttack::attack(Oracle& oracle, const torch::Tensor& x, const Cr
   for (auto* state : {&x0, &xa, &M, &V, &T, &f0}) active.track(*state);
 
   for (int64_t it = 0;; ++it) {
+    if (past_steps(it, options_.steps())) break;
     active.keep_affordable(1);
     if (active.empty()) break;
     oracle.note_iterations(it + 1);
@@ -131,16 +120,14 @@ torch::Tensor ZooAttack::attack(Oracle& oracle, const torch::Tensor& x, const Cr
       // Newton where the curvature is positive, a gradient step elsewhere.
       delta = -lr * torch::where(hess > 0, g / hess.clamp_min(1e-12), g);
     } else {
-      auto m = b1 * M.gather(1, coords) + (1 - b1) * g;
-      auto v = b2 * V.gather(1, coords) + (1 - b2) * g * g;
+      auto m = M.gather(1, coords), v = V.gather(1, coords);
       auto t = T.gather(1, coords) + 1;
+      delta = -lr * adam_direction(m, v, g, t, {b1, b2});
       M.scatter_(1, coords, m);
       V.scatter_(1, coords, v);
       T.scatter_(1, coords, t);
-      auto mhat = m / (1 - torch::pow(b1, t)), vhat = v / (1 - torch::pow(b2, t));
-      delta = -lr * mhat / (vhat.sqrt() + 1e-8);
     }
-    auto eps = per_sample_eps(options_.eps(), x0);
+    auto eps = per_sample_eps(this->eps(), x0);
     xa = bounds.clip(threat().project(x0, xf.scatter_add(1, coords, delta).view_as(xa), eps));
   }
   return best.adversarials();

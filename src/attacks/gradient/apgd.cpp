@@ -23,35 +23,33 @@ const char* apgd_loss(ApgdVariant v) { return v == ApgdVariant::kCe ? "ce" : "dl
 
 }  // namespace
 
-ApgdOptions ApgdOptions::from_params(ParamReader& params, ApgdVariant variant) {
-  auto options = ApgdOptions(params.require_double("eps"))
-                     .variant(variant)
-                     .norm(params.get_string("norm", "linf"))
-                     .n_iter(params.get_steps("n_iter", 100))
-                     .restarts(params.get_int("restarts", 1))
-                     .rho(params.get_double("rho", 0.75));
-  if (variant == ApgdVariant::kTargeted) options.target_classes(params.get_int("target_classes", 9));
-  return options;
+const ParamTable<ApgdOptions>& ApgdOptions::table(ApgdVariant variant) {
+  auto make = [](ApgdVariant v) {
+    auto t = ParamTable<ApgdOptions>(apgd_name(v), ApgdOptions(0).variant(v));
+    t.add("eps", ADVLAB_FIELD(eps), "perturbation budget").at_least(0).required()
+        .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"linf", "l2", "l1"})
+        .add("steps", ADVLAB_FIELD(n_iter), "iterations per run").at_least(1).alias("n_iter")
+        .add("restarts", ADVLAB_FIELD(restarts), v == ApgdVariant::kTargeted ? "runs per target class" : "total runs")
+        .at_least(1)
+        .add("rho", ADVLAB_FIELD(rho), "step-halving threshold on the fraction of successful steps").above(0).at_most(1);
+    if (v == ApgdVariant::kTargeted)
+      t.add("target_classes", ADVLAB_FIELD(target_classes), "most likely wrong classes tried as targets").at_least(1);
+    return t;
+  };
+  static const auto ce = make(ApgdVariant::kCe), dlr = make(ApgdVariant::kDlr), targeted = make(ApgdVariant::kTargeted);
+  return variant == ApgdVariant::kCe ? ce : variant == ApgdVariant::kDlr ? dlr : targeted;
 }
 
 Apgd::Apgd(ApgdOptions options)
     : BoundedGradientAttack(apgd_name(options.variant()), options.eps(), options.norm(),
                             apgd_loss(options.variant())),
-      options_(std::move(options)),
-      schedule_threat_(make_threat_model(options_.norm())) {
-  const std::string n = name();
-  ADVLAB_CHECK(options_.n_iter() >= 1, n, ": n_iter must be >= 1, got ", options_.n_iter());
-  ADVLAB_CHECK(options_.restarts() >= 1, n, ": restarts must be >= 1, got ", options_.restarts());
-  ADVLAB_CHECK(options_.rho() > 0 && options_.rho() <= 1, n, ": rho must be in (0, 1], got ", options_.rho());
-  ADVLAB_CHECK(options_.target_classes() >= 1, n, ": target_classes must be >= 1, got ",
-               options_.target_classes());
+      options_(std::move(options)) {
+  ApgdOptions::table(options_.variant()).validate(options_);
 }
 
-nlohmann::json Apgd::params() const {
-  nlohmann::json p = {{"eps", options_.eps()},           {"norm", options_.norm()},
-                      {"n_iter", options_.n_iter()},     {"restarts", options_.restarts()},
-                      {"rho", options_.rho()},           {"loss", apgd_loss(options_.variant())}};
-  if (options_.variant() == ApgdVariant::kTargeted) p["target_classes"] = options_.target_classes();
+nlohmann::json Apgd::options_json() const {
+  auto p = ApgdOptions::table(options_.variant()).to_json(options_);
+  p["loss"] = apgd_loss(options_.variant());  // fixed by the variant
   return p;
 }
 
@@ -84,11 +82,11 @@ void Apgd::run_once(AttackContext& context, const torch::Tensor& x, const Criter
                     const Criterion& goal, const torch::Tensor& rows, BestAdversarial& best) {
   using detail_apgd::ApgdState;
   auto bounds = context.bounds();
-  auto schedule = detail_apgd::make_apgd_schedule(schedule_threat_, bounds, options_.n_iter(), options_.rho());
+  auto schedule = detail_apgd::make_apgd_schedule(make_threat_model(threat().name()), bounds, options_.n_iter(), options_.rho());
   ApgdState s;
   s.rows = rows.to(x.device());
   s.origin = x.index_select(0, s.rows);
-  s.eps = per_sample_eps(options_.eps(), s.origin);
+  s.eps = per_sample_eps(eps(), s.origin);
   s.x = detail_apgd::apgd_constrain(threat(), bounds, s,
                                     threat().random_init(s.origin, s.eps, context.generator()));
   s.x_prev = s.x;

@@ -7,44 +7,45 @@
 
 namespace advlab {
 
-int64_t BimOptions::resolved_steps() const {
+int64_t BimOptions::resolved_steps(double eps, double range) const {
   if (steps()) return *steps();
-  double grey_levels = 255.0 * eps();
+  double grey_levels = 255.0 * eps / range;
   return std::max<int64_t>(1, static_cast<int64_t>(std::min(grey_levels + 4, 1.25 * grey_levels)));
 }
 
-double BimOptions::resolved_step_size() const { return step_size().value_or(1.0 / 255.0); }
+double BimOptions::resolved_step_size(double range) const { return step_size().value_or(range / 255.0); }
 
-BimOptions BimOptions::from_params(ParamReader& params) {
-  BimOptions o(params.require_double("eps"));
-  o.norm(params.get_string("norm", "linf")).loss(params.get_string("loss", "ce"));
-  if (params.has("steps")) o.steps(params.get_int("steps", 0));
-  if (params.has("step_size")) o.step_size(params.get_double("step_size", 0));
-  return o;
+const ParamTable<BimOptions>& BimOptions::table() {
+  static const auto table = ParamTable<BimOptions>("bim", BimOptions(0))
+      .add("eps", ADVLAB_FIELD(eps), "perturbation budget").at_least(0).required()
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"linf"})
+      .add("steps", ADVLAB_FIELD(steps), "iterations; none = min(255 eps + 4, 1.25 * 255 eps) (Kurakin)").at_least(1)
+      .add("step_size", ADVLAB_FIELD(step_size), "step per iteration; none = 1/255 (one grey level of a [0, 1] image)").above(0)
+      .add("loss", ADVLAB_FIELD(loss), "loss the steps ascend").one_of(loss_names());
+  return table;
 }
 
-namespace {
-IterativeFgsmSettings bim_settings(const BimOptions& o) {
-  ADVLAB_CHECK(!o.steps() || *o.steps() >= 1, "bim: steps must be >= 1, got ", *o.steps());
-  ADVLAB_CHECK(std::isfinite(o.eps()) && o.eps() >= 0, "bim: eps must be >= 0 and finite, got ", o.eps());
-  require_norm("bim", o.norm(), {"linf"});
-  IterativeFgsmSettings s;
-  s.steps = o.resolved_steps();
-  s.step_size = o.resolved_step_size();
-  return s;
-}
-}  // namespace
 
 Bim::Bim(BimOptions options)
-    : IterativeFgsm("bim", options.eps(), options.norm(), options.loss(), bim_settings(options)),
-      options_(std::move(options)) {}
+    : GradientDescentAttack("bim", options.eps(), options.norm(), options.loss()), options_(std::move(options)) {
+  BimOptions::table().validate(options_);
+}
 
-nlohmann::json Bim::params() const {
-  return {{"eps", options_.eps()},
-          {"norm", options_.norm()},
-          {"steps", settings().steps},
-          {"step_size", settings().step_size},
-          {"loss", options_.loss()}};
+DescentSettings Bim::settings(double eps, const Bounds& bounds) const {
+  range_ = bounds.upper - bounds.lower;
+  DescentSettings s;
+  s.steps = options_.resolved_steps(eps, bounds.upper - bounds.lower);
+  s.step_size = options_.resolved_step_size(bounds.upper - bounds.lower);
+  return s;
+}
+
+nlohmann::json Bim::options_json() const {
+  auto j = BimOptions::table().to_json(options_);
+  // The values in effect at the last run's eps ([0, 1] inputs before any run).
+  auto range = range_;
+  j["steps"] = options_.resolved_steps(eps(), range);
+  j["step_size"] = options_.resolved_step_size(range);
+  return j;
 }
 
 }  // namespace advlab

@@ -105,10 +105,6 @@ torch::Tensor project_l1(const torch::Tensor& x, const torch::Tensor& w, const t
   return finish(t, torch::zeros_like(moves).scatter(1, order, moves), x);
 }
 
-torch::Tensor dual_of_linf(const torch::Tensor& w) { return w.abs().sum(1); }
-torch::Tensor dual_of_l2(const torch::Tensor& w) { return w.norm(2, 1); }
-torch::Tensor dual_of_l1(const torch::Tensor& w) { return w.abs().amax(1); }
-
 }  // namespace detail_boundary
 
 torch::Tensor project_onto_boundary_linf(const torch::Tensor& x, const torch::Tensor& w,
@@ -127,9 +123,9 @@ torch::Tensor project_onto_boundary_l1(const torch::Tensor& x, const torch::Tens
 }
 
 const BoundaryGeometry& boundary_geometry(const std::string& norm) {
-  static const BoundaryGeometry linf{"linf", &project_onto_boundary_linf, &detail_boundary::dual_of_linf};
-  static const BoundaryGeometry l2{"l2", &project_onto_boundary_l2, &detail_boundary::dual_of_l2};
-  static const BoundaryGeometry l1{"l1", &project_onto_boundary_l1, &detail_boundary::dual_of_l1};
+  static const BoundaryGeometry linf{"linf", &project_onto_boundary_linf};
+  static const BoundaryGeometry l2{"l2", &project_onto_boundary_l2};
+  static const BoundaryGeometry l1{"l1", &project_onto_boundary_l1};
   if (norm == "linf" || norm == "inf") return linf;
   if (norm == "l2") return l2;
   if (norm == "l1") return l1;

@@ -1,7 +1,9 @@
 #include "advlab/attacks/gradient/cw.h"
 
+#include "advlab/attacks/adam_step.h"
 #include "advlab/attacks/best_adversarial.h"
 #include "advlab/attacks/gradient/constant_search.h"
+#include "advlab/attacks/gradient/early_abort.h"
 #include "advlab/core/error.h"
 
 #include <torch/torch.h>
@@ -23,57 +25,28 @@ torch::Tensor to_tanh_space(const torch::Tensor& x, const Bounds& b) {
   return torch::atanh(unit.clamp(-1 + 1e-6, 1 - 1e-6));
 }
 
-struct Adam {
-  torch::Tensor m, v;
-  int64_t t = 0;
-  torch::Tensor step(const torch::Tensor& grad, double lr) {
-    ++t;
-    m = 0.9 * m + 0.1 * grad;
-    v = 0.999 * v + 0.001 * grad * grad;
-    auto m_hat = m / (1 - std::pow(0.9, t));
-    auto v_hat = v / (1 - std::pow(0.999, t));
-    return lr * m_hat / (v_hat.sqrt() + 1e-8);
-  }
-};
-
 }  // namespace detail_cw
 
-CarliniWagnerOptions CarliniWagnerOptions::from_params(ParamReader& params) {
-  CarliniWagnerOptions o;
-  return o.eps(params.find_double("eps"))
-      .norm(params.get_string("norm", "l2"))
-      .steps(params.get_int("steps", o.steps()))
-      .search_steps(params.get_int("search_steps", o.search_steps()))
-      .initial_const(params.get_double("initial_const", o.initial_const()))
-      .learning_rate(params.get_double("learning_rate", o.learning_rate()))
-      .confidence(params.get_double("confidence", o.confidence()))
-      .abort_early(params.get_bool("abort_early", o.abort_early()));
+const ParamTable<CarliniWagnerOptions>& CarliniWagnerOptions::table() {
+  static const auto table = ParamTable<CarliniWagnerOptions>("cw", CarliniWagnerOptions())
+      .add("eps", ADVLAB_FIELD(eps), "budget; none = minimum-norm only").at_least(0)
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"l2"})
+      .add("steps", ADVLAB_FIELD(steps), "Adam steps per value of c").at_least(1)
+      .add("search_steps", ADVLAB_FIELD(search_steps), "values of c tried (binary search)").at_least(1)
+      .add("initial_const", ADVLAB_FIELD(initial_const), "first c, the weight of the misclassification term").above(0)
+      .add("learning_rate", ADVLAB_FIELD(learning_rate), "Adam step").above(0).alias("step_size")
+      .add("confidence", ADVLAB_FIELD(confidence), "logit margin kappa asked for").at_least(0)
+      .add("abort_early", ADVLAB_FIELD(abort_early), "stop a value of c once the loss stalls");
+  return table;
 }
 
 CarliniWagner::CarliniWagner(CarliniWagnerOptions options)
     : MinimumNormAttack("cw", options.norm(), options.eps()), options_(std::move(options)) {
-  const auto& o = options_;
-  ADVLAB_CHECK(o.norm() == "l2", "cw: norm must be l2, got '", o.norm(), "'");
-  ADVLAB_CHECK(o.steps() >= 1, "cw: steps must be >= 1, got ", o.steps());
-  ADVLAB_CHECK(o.search_steps() >= 1, "cw: search_steps must be >= 1, got ", o.search_steps());
-  ADVLAB_CHECK(o.initial_const() > 0 && std::isfinite(o.initial_const()),
-               "cw: initial_const must be > 0 and finite, got ", o.initial_const());
-  ADVLAB_CHECK(o.learning_rate() > 0 && std::isfinite(o.learning_rate()),
-               "cw: learning_rate must be > 0 and finite, got ", o.learning_rate());
-  ADVLAB_CHECK(o.confidence() >= 0 && std::isfinite(o.confidence()),
-               "cw: confidence must be >= 0 and finite, got ", o.confidence());
+  CarliniWagnerOptions::table().validate(options_);
 }
 
-nlohmann::json CarliniWagner::params() const {
-  const auto& o = options_;
-  return {{"eps", eps_json()},
-          {"norm", o.norm()},
-          {"steps", o.steps()},
-          {"search_steps", o.search_steps()},
-          {"initial_const", o.initial_const()},
-          {"learning_rate", o.learning_rate()},
-          {"confidence", o.confidence()},
-          {"abort_early", o.abort_early()}};
+nlohmann::json CarliniWagner::options_json() const {
+  return CarliniWagnerOptions::table().to_json(options_);
 }
 
 torch::Tensor CarliniWagner::minimise(AttackContext& context, const torch::Tensor& x,
@@ -101,9 +74,8 @@ torch::Tensor CarliniWagner::optimise(AttackContext& context, const torch::Tenso
   auto x0 = x;
   auto w = w0.clone();
   auto c = c_all.to(x.dtype());
-  detail_cw::Adam adam{torch::zeros_like(w), torch::zeros_like(w)};
-  auto previous = torch::full({x.size(0)}, std::numeric_limits<float>::infinity(), x.options());
-  const int64_t check_every = std::max<int64_t>(1, options_.steps() / 10);
+  auto adam_m = torch::zeros_like(w), adam_v = torch::zeros_like(w);
+  EarlyAbort abort(x.size(0), options_.steps(), options_.abort_early(), x.options());
 
   for (int64_t it = 0; it < options_.steps(); ++it) {
     context.note_iterations(++iterations);
@@ -121,20 +93,9 @@ torch::Tensor CarliniWagner::optimise(AttackContext& context, const torch::Tenso
     auto grad_x = 2 * delta - expand_like(c, delta) * lg.grad;
     auto tanh_w = torch::tanh(w);
     auto grad_w = grad_x * (bounds.upper - bounds.lower) / 2 * (1 - tanh_w * tanh_w);
-    w = w - adam.step(grad_w, options_.learning_rate());
+    w = w - options_.learning_rate() * adam_direction(adam_m, adam_v, grad_w, static_cast<double>(it + 1));
 
-    if (options_.abort_early() && (it + 1) % check_every == 0) {
-      // A sample whose objective no longer decreases stops (as C&W's abort_early).
-      auto keep = (objective <= previous * 0.9999).nonzero().squeeze(1);
-      if (keep.numel() == 0) break;
-      previous = objective.index_select(0, keep);
-      active = active.index_select(0, keep);
-      x0 = x0.index_select(0, keep);
-      w = w.index_select(0, keep);
-      c = c.index_select(0, keep);
-      adam.m = adam.m.index_select(0, keep);
-      adam.v = adam.v.index_select(0, keep);
-    }
+    if (!abort.after_step(it, objective, {&active, &x0, &w, &c, &adam_m, &adam_v})) break;
   }
   return found;
 }

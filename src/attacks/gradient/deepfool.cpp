@@ -36,32 +36,23 @@ torch::Tensor top_other_classes(const torch::Tensor& logits, const torch::Tensor
 
 }  // namespace detail_deepfool
 
-DeepFoolOptions DeepFoolOptions::from_params(ParamReader& params) {
-  DeepFoolOptions o;
-  return o.eps(params.find_double("eps"))
-      .norm(params.get_string("norm", "l2"))
-      .steps(params.get_int("steps", o.steps()))
-      .candidates(params.get_int("candidates", o.candidates()))
-      .overshoot(params.get_double("overshoot", o.overshoot()));
+const ParamTable<DeepFoolOptions>& DeepFoolOptions::table() {
+  static const auto table = ParamTable<DeepFoolOptions>("deepfool", DeepFoolOptions())
+      .add("eps", ADVLAB_FIELD(eps), "budget; none = minimum-norm only").at_least(0)
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"l2", "linf"})
+      .add("steps", ADVLAB_FIELD(steps), "most linearisation steps").at_least(1)
+      .add("candidates", ADVLAB_FIELD(candidates), "classes considered, the original one included").at_least(2)
+      .add("overshoot", ADVLAB_FIELD(overshoot), "relative step past the linearised boundary").at_least(0);
+  return table;
 }
 
 DeepFool::DeepFool(DeepFoolOptions options)
     : MinimumNormAttack("deepfool", options.norm(), options.eps()), options_(std::move(options)) {
-  const auto& o = options_;
-  ADVLAB_CHECK(o.norm() == "l2" || o.norm() == "linf", "deepfool: norm must be l2 or linf, got '",
-               o.norm(), "'");
-  ADVLAB_CHECK(o.steps() >= 1, "deepfool: steps must be >= 1, got ", o.steps());
-  ADVLAB_CHECK(o.candidates() >= 2, "deepfool: candidates must be >= 2, got ", o.candidates());
-  ADVLAB_CHECK(o.overshoot() >= 0 && std::isfinite(o.overshoot()),
-               "deepfool: overshoot must be >= 0 and finite, got ", o.overshoot());
+  DeepFoolOptions::table().validate(options_);
 }
 
-nlohmann::json DeepFool::params() const {
-  return {{"eps", eps_json()},
-          {"norm", options_.norm()},
-          {"steps", options_.steps()},
-          {"candidates", options_.candidates()},
-          {"overshoot", options_.overshoot()}};
+nlohmann::json DeepFool::options_json() const {
+  return DeepFoolOptions::table().to_json(options_);
 }
 
 torch::Tensor DeepFool::minimise(AttackContext& context, const torch::Tensor& x,

@@ -4,48 +4,43 @@
 
 namespace advlab {
 
-double DifgsmOptions::resolved_step_size() const {
-  return step_size().value_or(eps() / static_cast<double>(std::max<int64_t>(steps(), 1)));
+double DifgsmOptions::resolved_step_size(double eps) const {
+  return step_size().value_or(eps / static_cast<double>(std::max<int64_t>(steps(), 1)));
 }
 
-DifgsmOptions DifgsmOptions::from_params(ParamReader& params) {
-  DifgsmOptions o(params.require_double("eps"));
-  o.norm(params.get_string("norm", "linf"))
-      .steps(params.get_int("steps", 10))
-      .diversity_prob(params.get_double("diversity_prob", 0.5))
-      .resize_rate(params.get_double("resize_rate", 0.9))
-      .decay(params.get_double("decay", 0.0))
-      .loss(params.get_string("loss", "ce"));
-  if (params.has("step_size")) o.step_size(params.get_double("step_size", 0));
-  return o;
+const ParamTable<DifgsmOptions>& DifgsmOptions::table() {
+  static const auto table = ParamTable<DifgsmOptions>("difgsm", DifgsmOptions(0))
+      .add("eps", ADVLAB_FIELD(eps), "perturbation budget").at_least(0).required()
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"linf"})
+      .add("steps", ADVLAB_FIELD(steps), "iterations").at_least(1)
+      .add("step_size", ADVLAB_FIELD(step_size), "step per iteration; none = eps / steps").above(0)
+      .add("diversity_prob", ADVLAB_FIELD(diversity_prob), "chance of a resize-and-pad per step").at_least(0).at_most(1)
+      .add("resize_rate", ADVLAB_FIELD(resize_rate), "smallest resize, fraction of the side").above(0).at_most(1)
+      .add("decay", ADVLAB_FIELD(decay), "momentum decay (0: none)").at_least(0)
+      .add("loss", ADVLAB_FIELD(loss), "loss the steps ascend").one_of(loss_names());
+  return table;
 }
 
-namespace {
-IterativeFgsmSettings difgsm_settings(const DifgsmOptions& o) {
-  require_norm("difgsm", o.norm(), {"linf"});
-  IterativeFgsmSettings s;
-  s.steps = o.steps();
-  s.step_size = o.resolved_step_size();
-  s.decay = o.decay();
-  s.diversity_prob = o.diversity_prob();
-  s.resize_rate = o.resize_rate();
-  return s;
-}
-}  // namespace
 
 Difgsm::Difgsm(DifgsmOptions options)
-    : IterativeFgsm("difgsm", options.eps(), options.norm(), options.loss(), difgsm_settings(options)),
-      options_(std::move(options)) {}
+    : GradientDescentAttack("difgsm", options.eps(), options.norm(), options.loss()), options_(std::move(options)) {
+  DifgsmOptions::table().validate(options_);
+}
 
-nlohmann::json Difgsm::params() const {
-  return {{"eps", options_.eps()},
-          {"norm", options_.norm()},
-          {"steps", settings().steps},
-          {"step_size", settings().step_size},
-          {"diversity_prob", settings().diversity_prob},
-          {"resize_rate", settings().resize_rate},
-          {"decay", settings().decay},
-          {"loss", options_.loss()}};
+DescentSettings Difgsm::settings(double eps, const Bounds&) const {
+  DescentSettings s;
+  s.steps = options_.steps();
+  s.step_size = options_.resolved_step_size(eps);
+  s.decay = options_.decay();
+  s.diversity_prob = options_.diversity_prob();
+  s.resize_rate = options_.resize_rate();
+  return s;
+}
+
+nlohmann::json Difgsm::options_json() const {
+  auto j = DifgsmOptions::table().to_json(options_);
+  j["step_size"] = options_.resolved_step_size(eps());  // the step in effect
+  return j;
 }
 
 }  // namespace advlab

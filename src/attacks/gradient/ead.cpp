@@ -2,6 +2,7 @@
 
 #include "advlab/attacks/best_adversarial.h"
 #include "advlab/attacks/gradient/constant_search.h"
+#include "advlab/attacks/gradient/early_abort.h"
 #include "advlab/core/error.h"
 
 #include <torch/torch.h>
@@ -24,52 +25,30 @@ torch::Tensor shrink(const torch::Tensor& z, const torch::Tensor& x0, double bet
 
 }  // namespace detail_ead
 
-EadOptions EadOptions::from_params(ParamReader& params) {
-  EadOptions o;
-  return o.eps(params.find_double("eps"))
-      .norm(params.get_string("norm", "l1"))
-      .steps(params.get_int("steps", o.steps()))
-      .search_steps(params.get_int("search_steps", o.search_steps()))
-      .initial_const(params.get_double("initial_const", o.initial_const()))
-      .learning_rate(params.get_double("learning_rate", o.learning_rate()))
-      .beta(params.get_double("beta", o.beta()))
-      .confidence(params.get_double("confidence", o.confidence()))
-      .decision_rule(params.get_string("decision_rule", o.decision_rule()))
-      .fista(params.get_bool("fista", o.fista()))
-      .abort_early(params.get_bool("abort_early", o.abort_early()));
+const ParamTable<EadOptions>& EadOptions::table() {
+  static const auto table = ParamTable<EadOptions>("ead", EadOptions())
+      .add("eps", ADVLAB_FIELD(eps), "budget; none = minimum-norm only").at_least(0)
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"l1"})
+      .add("steps", ADVLAB_FIELD(steps), "iterations per value of c").at_least(1)
+      .add("search_steps", ADVLAB_FIELD(search_steps), "values of c tried (binary search)").at_least(1)
+      .add("initial_const", ADVLAB_FIELD(initial_const), "first c, the weight of the misclassification term").above(0)
+      .add("learning_rate", ADVLAB_FIELD(learning_rate), "step of the (F)ISTA iterations").above(0).alias("step_size")
+      .add("beta", ADVLAB_FIELD(beta), "L1 weight and shrinkage threshold").at_least(0)
+      .add("confidence", ADVLAB_FIELD(confidence), "logit margin kappa asked for").at_least(0)
+      .add("decision_rule", ADVLAB_FIELD(decision_rule), "which adversarial is best: smallest L1 or elastic net")
+      .one_of({"l1", "en"})
+      .add("fista", ADVLAB_FIELD(fista), "FISTA momentum; false = plain ISTA")
+      .add("abort_early", ADVLAB_FIELD(abort_early), "stop a value of c once the loss stalls");
+  return table;
 }
 
 Ead::Ead(EadOptions options)
     : MinimumNormAttack("ead", options.norm(), options.eps()), options_(std::move(options)) {
-  const auto& o = options_;
-  ADVLAB_CHECK(o.norm() == "l1", "ead: norm must be l1, got '", o.norm(), "'");
-  ADVLAB_CHECK(o.steps() >= 1, "ead: steps must be >= 1, got ", o.steps());
-  ADVLAB_CHECK(o.search_steps() >= 1, "ead: search_steps must be >= 1, got ", o.search_steps());
-  ADVLAB_CHECK(o.initial_const() > 0 && std::isfinite(o.initial_const()),
-               "ead: initial_const must be > 0 and finite, got ", o.initial_const());
-  ADVLAB_CHECK(o.learning_rate() > 0 && std::isfinite(o.learning_rate()),
-               "ead: learning_rate must be > 0 and finite, got ", o.learning_rate());
-  ADVLAB_CHECK(o.beta() >= 0 && std::isfinite(o.beta()), "ead: beta must be >= 0 and finite, got ",
-               o.beta());
-  ADVLAB_CHECK(o.confidence() >= 0 && std::isfinite(o.confidence()),
-               "ead: confidence must be >= 0 and finite, got ", o.confidence());
-  ADVLAB_CHECK(o.decision_rule() == "en" || o.decision_rule() == "l1",
-               "ead: decision_rule must be en or l1, got '", o.decision_rule(), "'");
+  EadOptions::table().validate(options_);
 }
 
-nlohmann::json Ead::params() const {
-  const auto& o = options_;
-  return {{"eps", eps_json()},
-          {"norm", o.norm()},
-          {"steps", o.steps()},
-          {"search_steps", o.search_steps()},
-          {"initial_const", o.initial_const()},
-          {"learning_rate", o.learning_rate()},
-          {"beta", o.beta()},
-          {"confidence", o.confidence()},
-          {"decision_rule", o.decision_rule()},
-          {"fista", o.fista()},
-          {"abort_early", o.abort_early()}};
+nlohmann::json Ead::options_json() const {
+  return EadOptions::table().to_json(options_);
 }
 
 torch::Tensor Ead::minimise(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
@@ -93,8 +72,7 @@ torch::Tensor Ead::optimise(AttackContext& context, const torch::Tensor& x, cons
   auto current = x.clone();  // x^(k)
   auto slack = x.clone();    // y^(k), where the gradient is taken
   auto c = c_all.to(x.dtype());
-  auto previous = torch::full({x.size(0)}, std::numeric_limits<float>::infinity(), x.options());
-  const int64_t check_every = std::max<int64_t>(1, options_.steps() / 10);
+  EarlyAbort abort(x.size(0), options_.steps(), options_.abort_early(), x.options());
 
   for (int64_t k = 0; k < options_.steps(); ++k) {
     context.note_iterations(++iterations);
@@ -116,17 +94,8 @@ torch::Tensor Ead::optimise(AttackContext& context, const torch::Tensor& x, cons
     best.update(active, current, ok, l1_rule ? l1 : l2sq + beta * l1);
     found.index_copy_(0, active, found.index_select(0, active) | ok);
 
-    if (options_.abort_early() && (k + 1) % check_every == 0) {
-      auto objective = c * (kappa - m) + l2sq + beta * l1;
-      auto keep = (objective <= previous * 0.9999).nonzero().squeeze(1);
-      if (keep.numel() == 0) break;
-      previous = objective.index_select(0, keep);
-      active = active.index_select(0, keep);
-      x0 = x0.index_select(0, keep);
-      current = current.index_select(0, keep);
-      slack = slack.index_select(0, keep);
-      c = c.index_select(0, keep);
-    }
+    auto objective = c * (kappa - m) + l2sq + beta * l1;
+    if (!abort.after_step(k, objective, {&active, &x0, &current, &slack, &c})) break;
   }
   return found;
 }

@@ -31,51 +31,34 @@ class PlaneMargin : public AttackLoss {
   torch::Tensor toward_, away_;
 };
 
-void check_options(const std::string& name, const FabOptions& o) {
-  ADVLAB_CHECK(o.norm() == "linf" || o.norm() == "l2" || o.norm() == "l1", name,
-               ": norm must be linf, l2 or l1, got '", o.norm(), "'");
-  ADVLAB_CHECK(o.n_iter() >= 1, name, ": n_iter must be >= 1, got ", o.n_iter());
-  ADVLAB_CHECK(o.restarts() >= 1, name, ": restarts must be >= 1, got ", o.restarts());
-  ADVLAB_CHECK(o.alpha_max() >= 0 && o.alpha_max() <= 1, name, ": alpha_max must be in [0, 1], got ",
-               o.alpha_max());
-  // eta < 1 would stop short of every linearised boundary.
-  ADVLAB_CHECK(o.eta() >= 1 && std::isfinite(o.eta()), name, ": eta must be >= 1 and finite, got ", o.eta());
-  ADVLAB_CHECK(o.beta() > 0 && o.beta() <= 1, name, ": beta must be in (0, 1], got ", o.beta());
-  if (o.eps())
-    ADVLAB_CHECK(*o.eps() >= 0 && std::isfinite(*o.eps()), name, ": eps must be >= 0 and finite, got ",
-                 *o.eps());
-  ADVLAB_CHECK(o.target_classes() >= 1, name, ": target_classes must be >= 1, got ", o.target_classes());
-}
 
 }  // namespace detail_fab
 
-FabOptions FabOptions::from_params(ParamReader& params, bool fab_t) {
-  FabOptions o;
-  o.norm(params.get_string("norm", "linf"))
-      .n_iter(params.get_steps("n_iter", o.n_iter()))
-      .restarts(params.get_int("restarts", o.restarts()))
-      .alpha_max(params.get_double("alpha_max", o.alpha_max()))
-      .eta(params.get_double("eta", o.eta()))
-      .beta(params.get_double("beta", o.beta()))
-      .eps(params.find_double("eps"));
-  if (fab_t) o.target_classes(params.get_int("target_classes", o.target_classes()));
-  return o;
+const ParamTable<FabOptions>& FabOptions::table(bool fab_t) {
+  auto make = [](bool t) {
+    auto table = ParamTable<FabOptions>(t ? "fab-t" : "fab", FabOptions());
+    table.add("eps", ADVLAB_FIELD(eps), "budget; none = minimum-norm only").at_least(0)
+        .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"linf", "l2", "l1"})
+        .add("steps", ADVLAB_FIELD(n_iter), "iterations per run").at_least(1).alias("n_iter")
+        .add("restarts", ADVLAB_FIELD(restarts), t ? "runs per target class" : "total runs").at_least(1)
+        .add("alpha_max", ADVLAB_FIELD(alpha_max), "largest weight of the step from the clean input").at_least(0).at_most(1)
+        // eta < 1 would stop short of every linearised boundary.
+        .add("eta", ADVLAB_FIELD(eta), "overshoot of each projection").at_least(1)
+        .add("beta", ADVLAB_FIELD(beta), "backward step towards the clean input").above(0).at_most(1);
+    if (t) table.add("target_classes", ADVLAB_FIELD(target_classes), "top other classes tried as targets").at_least(1);
+    return table;
+  };
+  static const auto fab = make(false), fab_t_table = make(true);
+  return fab_t ? fab_t_table : fab;
 }
 
-Fab::Fab(FabOptions options, std::string name) : options_(std::move(options)), name_(std::move(name)) {
-  detail_fab::check_options(name_, options_);
-  threat_ = make_threat_model(options_.norm());
-  geometry_ = &boundary_geometry(options_.norm());
+Fab::Fab(FabOptions options, std::string name)
+    : Attack(std::move(name), Budget::of(options.norm(), options.eps())), options_(std::move(options)) {
+  FabOptions::table(this->name() == "fab-t").validate(options_);
 }
 
-nlohmann::json Fab::params() const {
-  return {{"norm", options_.norm()},
-          {"n_iter", options_.n_iter()},
-          {"restarts", options_.restarts()},
-          {"alpha_max", options_.alpha_max()},
-          {"eta", options_.eta()},
-          {"beta", options_.beta()},
-          {"eps", options_.eps() ? nlohmann::json(*options_.eps()) : nlohmann::json(nullptr)}};
+nlohmann::json Fab::options_json() const {
+  return FabOptions::table(name() == "fab-t").to_json(options_);
 }
 
 FabPlanes Fab::default_planes(const Criterion& criterion, int64_t num_classes) {
@@ -93,8 +76,8 @@ FabPlanes Fab::default_planes(const Criterion& criterion, int64_t num_classes) {
 
 torch::Tensor Fab::unfinished(const BestAdversarial& best, bool refine) const {
   torch::Tensor done;
-  if (options_.eps())
-    done = best.found() & (best.distance() <= *options_.eps());
+  if (epsilon())
+    done = best.found() & (best.distance() <= *epsilon());
   else
     done = refine ? torch::zeros_like(best.found()) : best.found();
   return (~done).nonzero().squeeze(1);
@@ -118,7 +101,7 @@ torch::Tensor Fab::start_point(AttackContext& context, const torch::Tensor& x0,
   // Half the best distance so far (capped by eps); before any success, half the distance
   // the previous run's last iterate reached.
   auto radius = best_distance.to(x0.dtype());
-  if (options_.eps()) radius = radius.clamp_max(*options_.eps());
+  if (epsilon()) radius = radius.clamp_max(*epsilon());
   radius = torch::where(torch::isfinite(radius), radius, reach);
   radius = torch::where(torch::isfinite(radius), radius, torch::zeros_like(radius));
   return context.bounds().clip(threat().random_init(x0, 0.5 * radius, context.generator()));
@@ -153,13 +136,13 @@ void Fab::run_once(AttackContext& context, const torch::Tensor& x, const Criteri
     auto h = lg.loss.view({n, replicas});
     auto g = lg.grad.reshape({n, replicas, -1});
     // The closest linearised boundary: |h| / ||grad h||_q.
-    auto distance = h.abs() / (geometry_->dual_norm(g.reshape({n * replicas, -1})).view({n, replicas}) + 1e-12);
+    auto distance = h.abs() / (threat().dual_norm(g.reshape({n * replicas, -1})).view({n, replicas}) + 1e-12);
     auto k = distance.argmin(1);
     auto w = g.index({sample, k});
     auto x1f = flat(x1);
     auto b = (w * x1f).sum(1) - h.gather(1, k.view({-1, 1})).squeeze(1);
     // Project the iterate and the original onto {w.z = b} within the box, in one batch.
-    auto steps = geometry_->project(torch::cat({x1f, x0f}), torch::cat({w, w}), torch::cat({b, b}), bounds);
+    auto steps = geometry().project(torch::cat({x1f, x0f}), torch::cat({w, w}), torch::cat({b, b}), bounds);
     auto lengths = threat().distance(torch::zeros_like(steps), steps).clamp_min(1e-8);
     auto d1 = steps.narrow(0, 0, n), d2 = steps.narrow(0, n, n);
     auto a1 = lengths.narrow(0, 0, n), a2 = lengths.narrow(0, n, n);
@@ -174,12 +157,6 @@ void Fab::run_once(AttackContext& context, const torch::Tensor& x, const Criteri
     context.note_iterations(it + 1);
   }
   reach.index_copy_(0, active, threat().distance(x0, x1).to(reach.dtype()));
-}
-
-nlohmann::json FabT::params() const {
-  auto p = Fab::params();
-  p["target_classes"] = options().target_classes();
-  return p;
 }
 
 torch::Tensor FabT::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {

@@ -4,26 +4,31 @@
 
 namespace advlab {
 
-FgsmOptions FgsmOptions::from_params(ParamReader& params) {
-  return FgsmOptions(params.require_double("eps"))
-      .norm(params.get_string("norm", "linf"))
-      .loss(params.get_string("loss", "ce"));
+const ParamTable<FgsmOptions>& FgsmOptions::table() {
+  static const auto table = ParamTable<FgsmOptions>("fgsm", FgsmOptions(0))
+      .add("eps", ADVLAB_FIELD(eps), "perturbation budget: the size of the one step").at_least(0).required()
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"linf", "l2", "l1"})
+      .add("loss", ADVLAB_FIELD(loss), "loss the step ascends").one_of(loss_names());
+  return table;
 }
 
 Fgsm::Fgsm(FgsmOptions options)
-    : BoundedGradientAttack("fgsm", options.eps(), options.norm(), options.loss()),
-      options_(std::move(options)) {}
-
-nlohmann::json Fgsm::params() const {
-  return {{"eps", options_.eps()}, {"norm", options_.norm()}, {"loss", options_.loss()}};
+    : GradientDescentAttack("fgsm", options.eps(), options.norm(), options.loss()),
+      options_(std::move(options)) {
+  FgsmOptions::table().validate(options_);
 }
 
-torch::Tensor Fgsm::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
-  auto step = context.loss_gradient(x, loss(), criterion);
-  context.note_iterations(1);
-  auto eps = per_sample_eps(options_.eps(), x);
-  auto adv = x + expand_like(eps, x) * threat().normalize_grad(step.grad);
-  return context.bounds().clip(threat().project(x, adv, eps));
+nlohmann::json Fgsm::options_json() const {
+  return FgsmOptions::table().to_json(options_);
+}
+
+// One step of size eps; a failed sample keeps its stepped input, as FGSM defines it.
+DescentSettings Fgsm::settings(double eps, const Bounds&) const {
+  DescentSettings s;
+  s.steps = 1;
+  s.step_size = eps;
+  s.return_last_iterate = true;
+  return s;
 }
 
 }  // namespace advlab

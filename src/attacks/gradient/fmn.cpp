@@ -26,14 +26,15 @@ class RadiusRule {
 // L1, L2, L-inf: multiplicative updates; first radius from the linearised boundary.
 class ContinuousRadius : public RadiusRule {
  public:
-  explicit ContinuousRadius(double dual) : dual_(dual) {}
+  explicit ContinuousRadius(const ThreatModel& threat) : threat_(threat) {}
   torch::Tensor initial(int64_t n, const torch::TensorOptions& options) const override {
     return torch::full({n}, std::numeric_limits<float>::infinity(), options);
   }
   torch::Tensor update(const torch::Tensor& eps, const torch::Tensor& adv, const torch::Tensor& found,
                        const torch::Tensor& best, const torch::Tensor& norm, const torch::Tensor& margin,
                        const torch::Tensor& grad, double gamma) const override {
-    auto dual = flat(grad).norm(dual_, 1).clamp_min(1e-12);
+    // The dual norm measures how far a unit of margin is along the gradient.
+    auto dual = threat_.dual_norm(grad).clamp_min(1e-12);
     // The linear estimate lands exactly on the boundary (of a linear model; near it
     // otherwise) and would stay there; growing it by the same (1 + gamma) as later
     // non-adversarial steps lets the iterate cross.
@@ -43,7 +44,7 @@ class ContinuousRadius : public RadiusRule {
   }
 
  private:
-  double dual_;
+  const ThreatModel& threat_;
 };
 
 // L0: integer radii, moving by at least one coordinate per step.
@@ -61,11 +62,9 @@ class CountRadius : public RadiusRule {
   }
 };
 
-std::unique_ptr<RadiusRule> make_radius_rule(const std::string& norm) {
-  if (norm == "l0") return std::make_unique<CountRadius>();
-  // The dual norm measures how far a unit of margin is along the gradient.
-  double dual = norm == "l2" ? 2.0 : norm == "l1" ? std::numeric_limits<double>::infinity() : 1.0;
-  return std::make_unique<ContinuousRadius>(dual);
+std::unique_ptr<RadiusRule> make_radius_rule(const ThreatModel& threat) {
+  if (threat.name() == "l0") return std::make_unique<CountRadius>();
+  return std::make_unique<ContinuousRadius>(threat);
 }
 
 double cosine_anneal(double start, double end, int64_t step, int64_t steps) {
@@ -75,50 +74,40 @@ double cosine_anneal(double start, double end, int64_t step, int64_t steps) {
 
 }  // namespace detail_fmn
 
-FmnOptions FmnOptions::from_params(ParamReader& params) {
-  return FmnOptions()
-      .eps(params.find_double("eps"))
-      .norm(params.get_string("norm", "linf"))
-      .steps(params.get_int("steps", 100))
-      .alpha_init(params.get_double("alpha_init", 1.0))
-      .alpha_final(params.get_double("alpha_final", 0))
-      .gamma_init(params.get_double("gamma_init", 0.05))
-      .gamma_final(params.get_double("gamma_final", 0.001));
+const ParamTable<FmnOptions>& FmnOptions::table() {
+  static const auto table = ParamTable<FmnOptions>("fmn", FmnOptions())
+      .add("eps", ADVLAB_FIELD(eps), "budget; none = minimum-norm only").at_least(0)
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"l0", "l1", "l2", "linf"})
+      .add("steps", ADVLAB_FIELD(steps), "iterations").at_least(1)
+      .add("alpha_init", ADVLAB_FIELD(alpha_init), "initial step, cosine-annealed").above(0)
+      .add("alpha_final", ADVLAB_FIELD(alpha_final), "final step, <= alpha_init; 0 = alpha_init / 100").at_least(0)
+      .add("gamma_init", ADVLAB_FIELD(gamma_init), "initial change of the eps-ball per step").above(0).below(1)
+      .add("gamma_final", ADVLAB_FIELD(gamma_final), "final change of the eps-ball, <= gamma_init").at_least(0);
+  return table;
 }
 
-Fmn::Fmn(FmnOptions options) : options_(std::move(options)), threat_(make_threat_model(options_.norm())) {
-  if (options_.eps())
-    ADVLAB_CHECK(*options_.eps() >= 0 && std::isfinite(*options_.eps()), "fmn: eps must be >= 0 and finite, got ",
-                 *options_.eps());
-  ADVLAB_CHECK(options_.steps() >= 1, "fmn: steps must be >= 1, got ", options_.steps());
-  ADVLAB_CHECK(options_.alpha_init() > 0 && std::isfinite(options_.alpha_init()),
-               "fmn: alpha_init must be > 0, got ", options_.alpha_init());
-  ADVLAB_CHECK(options_.alpha_final() >= 0 && options_.alpha_final() <= options_.alpha_init(),
-               "fmn: alpha_final must be in [0, alpha_init], got ", options_.alpha_final());
-  ADVLAB_CHECK(options_.gamma_init() > 0 && options_.gamma_init() < 1, "fmn: gamma_init must be in (0, 1), got ",
-               options_.gamma_init());
-  ADVLAB_CHECK(options_.gamma_final() >= 0 && options_.gamma_final() <= options_.gamma_init(),
-               "fmn: gamma_final must be in [0, gamma_init], got ", options_.gamma_final());
+Fmn::Fmn(FmnOptions options)
+    : Attack("fmn", Budget::of(options.norm(), options.eps())), options_(std::move(options)) {
+  FmnOptions::table().validate(options_);
+  ADVLAB_CHECK(options_.alpha_final() <= options_.alpha_init(), "fmn: alpha_final must be in [0, alpha_init], got ",
+               options_.alpha_final());
+  ADVLAB_CHECK(options_.gamma_final() <= options_.gamma_init(), "fmn: gamma_final must be in [0, gamma_init], got ",
+               options_.gamma_final());
 }
 
 double Fmn::alpha_final() const {
   return options_.alpha_final() > 0 ? options_.alpha_final() : options_.alpha_init() / 100;
 }
 
-nlohmann::json Fmn::params() const {
-  nlohmann::json p = {{"norm", options_.norm()},
-                      {"steps", options_.steps()},
-                      {"alpha_init", options_.alpha_init()},
-                      {"alpha_final", alpha_final()},
-                      {"gamma_init", options_.gamma_init()},
-                      {"gamma_final", options_.gamma_final()}};
-  p["eps"] = options_.eps() ? nlohmann::json(*options_.eps()) : nlohmann::json(nullptr);
+nlohmann::json Fmn::options_json() const {
+  auto p = FmnOptions::table().to_json(options_);
+  p["alpha_final"] = alpha_final();  // the value in effect
   return p;
 }
 
 torch::Tensor Fmn::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
   auto bounds = context.bounds();
-  auto rule = detail_fmn::make_radius_rule(threat_->name());
+  auto rule = detail_fmn::make_radius_rule(threat());
   const MarginLoss margin_loss;  // > 0 exactly when adversarial (up to ties)
   const int64_t n = x.size(0), steps = options_.steps();
   auto all = torch::arange(n, torch::kLong);
@@ -127,7 +116,7 @@ torch::Tensor Fmn::perturb(AttackContext& context, const torch::Tensor& x, const
   // The farthest point of the box bounds every useful radius.
   auto corner = torch::where(x - bounds.lower > bounds.upper - x, torch::full_like(x, bounds.lower),
                              torch::full_like(x, bounds.upper));
-  auto worst = threat_->distance(x, corner).to(torch::kFloat);
+  auto worst = threat().distance(x, corner).to(torch::kFloat);
   BestAdversarial best(x);
   auto found = torch::zeros({n}, fopts.dtype(torch::kBool));
   auto eps = torch::min(rule->initial(n, fopts), worst);
@@ -135,7 +124,7 @@ torch::Tensor Fmn::perturb(AttackContext& context, const torch::Tensor& x, const
 
   for (int64_t step = 0; step <= steps; ++step) {
     auto adv = x + delta;
-    auto norm = threat_->distance(x, adv).to(torch::kFloat);
+    auto norm = threat().distance(x, adv).to(torch::kFloat);
     if (step == steps) {  // the last iterate is only checked
       best.update(all, adv, criterion.is_adversarial(context.logits(adv)), norm);
       break;
@@ -156,7 +145,7 @@ torch::Tensor Fmn::perturb(AttackContext& context, const torch::Tensor& x, const
 
     double alpha = detail_fmn::cosine_anneal(options_.alpha_init(), alpha_final(), step, steps);
     auto direction = grad / expand_like(flat(grad).norm(2, 1).clamp_min(1e-12), grad);
-    auto moved = threat_->project(x, x + delta + alpha * direction, eps);
+    auto moved = threat().project(x, x + delta + alpha * direction, eps);
     delta = bounds.clip(moved) - x;
   }
   return best.adversarials();

@@ -4,38 +4,39 @@
 
 namespace advlab {
 
-double MifgsmOptions::resolved_step_size() const {
-  return step_size().value_or(eps() / static_cast<double>(std::max<int64_t>(steps(), 1)));
+double MifgsmOptions::resolved_step_size(double eps) const {
+  return step_size().value_or(eps / static_cast<double>(std::max<int64_t>(steps(), 1)));
 }
 
-MifgsmOptions MifgsmOptions::from_params(ParamReader& params) {
-  MifgsmOptions o(params.require_double("eps"));
-  o.norm(params.get_string("norm", "linf"))
-      .steps(params.get_int("steps", 10))
-      .decay(params.get_double("decay", 1.0))
-      .loss(params.get_string("loss", "ce"));
-  if (params.has("step_size")) o.step_size(params.get_double("step_size", 0));
-  return o;
+const ParamTable<MifgsmOptions>& MifgsmOptions::table() {
+  static const auto table = ParamTable<MifgsmOptions>("mifgsm", MifgsmOptions(0))
+      .add("eps", ADVLAB_FIELD(eps), "perturbation budget").at_least(0).required()
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"linf", "l2"})
+      .add("steps", ADVLAB_FIELD(steps), "iterations").at_least(1)
+      .add("step_size", ADVLAB_FIELD(step_size), "step per iteration; none = eps / steps").above(0)
+      .add("decay", ADVLAB_FIELD(decay), "momentum decay mu").at_least(0)
+      .add("loss", ADVLAB_FIELD(loss), "loss the steps ascend").one_of(loss_names());
+  return table;
 }
 
-namespace {
-IterativeFgsmSettings mifgsm_settings(const MifgsmOptions& o) {
-  require_norm("mifgsm", o.norm(), {"linf", "l2"});
-  IterativeFgsmSettings s;
-  s.steps = o.steps();
-  s.step_size = o.resolved_step_size();
-  s.decay = o.decay();
-  return s;
-}
-}  // namespace
 
 Mifgsm::Mifgsm(MifgsmOptions options)
-    : IterativeFgsm("mifgsm", options.eps(), options.norm(), options.loss(), mifgsm_settings(options)),
-      options_(std::move(options)) {}
+    : GradientDescentAttack("mifgsm", options.eps(), options.norm(), options.loss()), options_(std::move(options)) {
+  MifgsmOptions::table().validate(options_);
+}
 
-nlohmann::json Mifgsm::params() const {
-  return {{"eps", options_.eps()},   {"norm", options_.norm()},   {"steps", settings().steps},
-          {"step_size", settings().step_size}, {"decay", settings().decay}, {"loss", options_.loss()}};
+DescentSettings Mifgsm::settings(double eps, const Bounds&) const {
+  DescentSettings s;
+  s.steps = options_.steps();
+  s.step_size = options_.resolved_step_size(eps);
+  s.decay = options_.decay();
+  return s;
+}
+
+nlohmann::json Mifgsm::options_json() const {
+  auto j = MifgsmOptions::table().to_json(options_);
+  j["step_size"] = options_.resolved_step_size(eps());  // the step in effect
+  return j;
 }
 
 }  // namespace advlab

@@ -106,20 +106,6 @@ torch::Tensor paste_each(const torch::Tensor& images, const torch::Tensor& patch
 
 }  // namespace detail_patch
 
-PatchOptions PatchOptions::from_params(ParamReader& p) {
-  PatchPlacementOptions d;
-  return PatchOptions()
-      .size(p.get_double("size", 0.3))
-      .shape(p.get_string("shape", "square"))
-      .steps(p.get_int("steps", 200))
-      .lr(p.get_double("lr", 0.1))
-      .batch_size(p.get_int("batch_size", 32))
-      .loss(p.get_string("loss", "ce"))
-      .placement(PatchPlacementOptions()
-                     .min_scale(p.get_double("min_scale", d.min_scale()))
-                     .max_scale(p.get_double("max_scale", d.max_scale()))
-                     .max_rotation(p.get_double("max_rotation", d.max_rotation())));
-}
 
 void check_patch_options(const PatchOptions& o) {
   ADVLAB_CHECK(std::isfinite(o.size()) && o.size() > 0 && o.size() <= 1, "patch: size must be in (0, 1], got ",
@@ -226,27 +212,46 @@ torch::Tensor patch_success_over_placements(Classifier& model, const torch::Tens
 }
 
 AdversarialPatch::AdversarialPatch(PatchOptions options, double center_x, double center_y, std::optional<double> eps)
-    : options_(std::move(options)), center_x_(center_x), center_y_(center_y), eps_(eps),
-      threat_(make_threat_model("l0")) {
+    : Attack("patch", Budget::of("l0", eps)), options_(std::move(options)), center_x_(center_x),
+      center_y_(center_y) {
   check_patch_options(options_);
   ADVLAB_CHECK(center_x >= 0 && center_x <= 1 && center_y >= 0 && center_y <= 1,
                "patch: location must be fractions of the image size in [0, 1], got ", center_x, ",", center_y);
-  if (eps_) ADVLAB_CHECK(*eps_ >= 0 && std::isfinite(*eps_), "patch: eps must be >= 0 and finite, got ", *eps_);
 }
 
-std::unique_ptr<AdversarialPatch> AdversarialPatch::from_params(ParamReader& params) {
-  auto norm = params.get_string("norm", "l0");
-  ADVLAB_CHECK(norm == "l0", "patch: the only norm is l0 (a patch changes at most its area), got '", norm, "'");
-  auto options = PatchOptions::from_params(params);
-  auto [cx, cy] = detail_patch::parse_location(params.get_string("location", "0.5,0.5"));
-  auto eps = params.find_double("eps");
-  return std::make_unique<AdversarialPatch>(options, cx, cy, eps);
+const ParamTable<PatchAttackOptions>& PatchAttackOptions::table() {
+  static const auto table = ParamTable<PatchAttackOptions>("patch", PatchAttackOptions())
+      .add("eps", ADVLAB_FIELD(eps), "cap on changed values (L0); none = the patch's area").at_least(0)
+      .add("norm", ADVLAB_FIELD(norm), "threat model: a patch changes at most its area").one_of({"l0"})
+      .add("location", ADVLAB_FIELD(location), "patch centre on the attacked images, fractions X,Y of the size")
+      .add("size", ADVLAB_FIELD(patch().size), "side, fraction of the image's smaller side").above(0).at_most(1)
+      .add("shape", ADVLAB_FIELD(patch().shape), "patch outline").one_of({"square", "circle"})
+      .add("steps", ADVLAB_FIELD(patch().steps), "training steps per class").at_least(1)
+      .add("lr", ADVLAB_FIELD(patch().lr), "Adam step").above(0).alias("step_size")
+      .add("batch_size", ADVLAB_FIELD(patch().batch_size), "images per training step").at_least(1)
+      .add("loss", ADVLAB_FIELD(patch().loss), "training loss").one_of(loss_names())
+      .add("min_scale", ADVLAB_FIELD(patch().placement().min_scale), "smallest random size factor").above(0)
+      .add("max_scale", ADVLAB_FIELD(patch().placement().max_scale), "largest random size factor, >= min_scale")
+      .above(0)
+      .add("max_rotation", ADVLAB_FIELD(patch().placement().max_rotation), "random rotation, degrees in [-r, r]")
+      .at_least(0);
+  return table;
 }
 
-nlohmann::json AdversarialPatch::params() const {
+namespace {
+std::pair<double, double> location_of(const PatchAttackOptions& o) {
+  PatchAttackOptions::table().validate(o);
+  return detail_patch::parse_location(o.location());
+}
+}  // namespace
+
+AdversarialPatch::AdversarialPatch(const PatchAttackOptions& o)
+    : AdversarialPatch(o.patch(), location_of(o).first, location_of(o).second, o.eps()) {}
+
+nlohmann::json AdversarialPatch::options_json() const {
   const auto& o = options_;
   return {{"norm", "l0"},
-          {"eps", eps_ ? nlohmann::json(*eps_) : nlohmann::json()},
+          {"eps", epsilon() ? nlohmann::json(*epsilon()) : nlohmann::json()},
           {"location", {center_x_, center_y_}},
           {"size", o.size()},
           {"shape", o.shape()},
@@ -264,7 +269,7 @@ torch::Tensor AdversarialPatch::perturb(AttackContext& context, const torch::Ten
   const int64_t c = x.size(1), h = x.size(2), w = x.size(3);
   int64_t side = patch_side(options_, h, w);
   // An eps (L0, values changed) caps the area: side^2 * channels <= eps.
-  if (eps_) side = std::min<int64_t>(side, static_cast<int64_t>(std::floor(std::sqrt(*eps_ / c) + 1e-9)));
+  if (epsilon()) side = std::min<int64_t>(side, static_cast<int64_t>(std::floor(std::sqrt(*epsilon() / c) + 1e-9)));
   mask_ = torch::zeros({1, h, w}, x.options());
   if (side < 1) return x;
   const int64_t top = std::clamp<int64_t>(std::llround(center_y_ * h - side / 2.0), 0, h - side);

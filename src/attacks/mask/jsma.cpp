@@ -174,37 +174,31 @@ std::pair<torch::Tensor, torch::Tensor> jsma_choose(const torch::Tensor& alpha, 
   return {torch::where(one, p1, p2), torch::where(one, p1, q2)};
 }
 
-JsmaOptions JsmaOptions::from_params(ParamReader& params) {
-  JsmaOptions o;
-  return o.eps(params.find_double("eps"))
-      .norm(params.get_string("norm", o.norm()))
-      .theta(params.get_double("theta", o.theta()))
-      .gamma(params.get_double("gamma", o.gamma()))
-      .mask(params.get_string("mask", o.mask()));
+const ParamTable<JsmaOptions>& JsmaOptions::table() {
+  static const auto table = ParamTable<JsmaOptions>("jsma", JsmaOptions())
+      .add("eps", ADVLAB_FIELD(eps), "most changed coordinates; overrides gamma").at_least(0)
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"l0"})
+      .add("theta", ADVLAB_FIELD(theta), "change per coordinate, fraction of the range; sign = direction, not 0")
+      .at_least(-1).at_most(1)
+      .add("gamma", ADVLAB_FIELD(gamma), "most changed coordinates, fraction of all").above(0).at_most(1)
+      .add("mask", ADVLAB_FIELD(mask), "pixels the attack may change (see --mask)");
+  return table;
 }
 
 Jsma::Jsma(JsmaOptions options)
-    : options_(std::move(options)), threat_(make_threat_model("l0")), mask_("jsma", options_.mask()) {
+    : Attack("jsma", Budget::of("l0", options.eps())), options_(std::move(options)), mask_("jsma", options_.mask()) {
   const auto& o = options_;
-  ADVLAB_CHECK(o.norm() == "l0", "jsma: norm must be l0, got '", o.norm(), "'");
-  if (o.eps())
-    ADVLAB_CHECK(*o.eps() >= 0 && std::isfinite(*o.eps()),
-                 "jsma: eps is a number of coordinates and must be >= 0, got ", *o.eps());
+  JsmaOptions::table().validate(o);
   ADVLAB_CHECK(std::isfinite(o.theta()) && o.theta() != 0 && std::abs(o.theta()) <= 1,
                "jsma: theta must be in [-1, 1] and non-zero (+1 increases, -1 decreases), got ", o.theta());
-  ADVLAB_CHECK(o.gamma() > 0 && o.gamma() <= 1, "jsma: gamma must be in (0, 1], got ", o.gamma());
 }
 
-nlohmann::json Jsma::params() const {
-  return {{"eps", options_.eps() ? nlohmann::json(*options_.eps()) : nlohmann::json(nullptr)},
-          {"norm", options_.norm()},
-          {"theta", options_.theta()},
-          {"gamma", options_.gamma()},
-          {"mask", options_.mask()}};
+nlohmann::json Jsma::options_json() const {
+  return JsmaOptions::table().to_json(options_);
 }
 
 int64_t Jsma::budget(int64_t coordinates) const {
-  if (options_.eps()) return static_cast<int64_t>(std::floor(*options_.eps()));
+  if (epsilon()) return static_cast<int64_t>(std::floor(*epsilon()));
   return std::max<int64_t>(1, static_cast<int64_t>(std::floor(options_.gamma() * coordinates)));
 }
 

@@ -126,7 +126,7 @@ torch::Tensor blur(const torch::Tensor& x, const torch::Tensor& sigma, double ma
 }  // namespace detail_physical
 
 torch::Tensor random_physical_transform(const torch::Tensor& x, const PhysicalTransformOptions& options,
-                                        at::Generator& generator) {
+                                        at::Generator& generator, const Bounds& bounds) {
   namespace F = torch::nn::functional;
   using namespace detail_physical;
   check_physical_transform_options(options);
@@ -141,12 +141,13 @@ torch::Tensor random_physical_transform(const torch::Tensor& x, const PhysicalTr
 
   auto grid = homography_grid(matrices, h, w).to(x.options());
   // Zero padding of (x - fill) shows `fill` wherever the view leaves the image.
-  auto view = F::grid_sample(x - options.fill(), grid,
+  const double fill = bounds.lower + options.fill() * (bounds.upper - bounds.lower);
+  auto view = F::grid_sample(x - fill, grid,
                              F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false)) +
-              options.fill();
+              fill;
   view = blur(view, sigma, options.max_blur());
-  view = view * brightness.to(x.options()).view({n, 1, 1, 1});
-  return view.clamp(0, 1);
+  view = bounds.lower + (view - bounds.lower) * brightness.to(x.options()).view({n, 1, 1, 1});
+  return bounds.clip(view);
 }
 
 }  // namespace advlab

@@ -11,43 +11,32 @@ namespace advlab {
 
 namespace detail_rp2 {
 
-PhysicalTransformOptions transforms_from_params(ParamReader& p) {
-  PhysicalTransformOptions d;
-  return PhysicalTransformOptions()
-      .max_rotation(p.get_double("max_rotation", d.max_rotation()))
-      .min_scale(p.get_double("min_scale", d.min_scale()))
-      .max_scale(p.get_double("max_scale", d.max_scale()))
-      .max_translation(p.get_double("max_translation", d.max_translation()))
-      .max_perspective(p.get_double("max_perspective", d.max_perspective()))
-      .min_brightness(p.get_double("min_brightness", d.min_brightness()))
-      .max_brightness(p.get_double("max_brightness", d.max_brightness()))
-      .max_blur(p.get_double("max_blur", d.max_blur()))
-      .fill(p.get_double("fill", d.fill()));
-}
-
-nlohmann::json transforms_json(const PhysicalTransformOptions& t) {
-  return {{"max_rotation", t.max_rotation()},       {"min_scale", t.min_scale()},
-          {"max_scale", t.max_scale()},             {"max_translation", t.max_translation()},
-          {"max_perspective", t.max_perspective()}, {"min_brightness", t.min_brightness()},
-          {"max_brightness", t.max_brightness()},   {"max_blur", t.max_blur()},
-          {"fill", t.fill()}};
-}
-
 }  // namespace detail_rp2
 
-Rp2Options Rp2Options::from_params(ParamReader& params) {
-  return Rp2Options()
-      .mask(params.get_string("mask", "stickers"))
-      .eps(params.find_double("eps"))
-      .norm(params.get_string("norm", "linf"))
-      .steps(params.get_int("steps", 40))
-      .lr(params.get_double("lr", 0.1))
-      .samples(params.get_int("samples", 4))
-      .tv_weight(params.get_double("tv_weight", 0.05))
-      .nps_weight(params.get_double("nps_weight", 0.05))
-      .lambda(params.get_double("lambda", 0))
-      .loss(params.get_string("loss", "ce"))
-      .transforms(detail_rp2::transforms_from_params(params));
+const ParamTable<Rp2Options>& Rp2Options::table() {
+  static const auto table = ParamTable<Rp2Options>("rp2", Rp2Options())
+      .add("mask", ADVLAB_FIELD(mask), "pixels the stickers may cover (see --mask)")
+      .add("eps", ADVLAB_FIELD(eps), "cap on the perturbation inside the mask; none = unbounded").at_least(0)
+      .add("norm", ADVLAB_FIELD(norm), "norm of the eps cap and of the lambda term").one_of({"linf", "l2"})
+      .add("steps", ADVLAB_FIELD(steps), "Adam steps").at_least(1)
+      .add("lr", ADVLAB_FIELD(lr), "Adam step").above(0).alias("step_size")
+      .add("samples", ADVLAB_FIELD(samples), "random views per step").at_least(1)
+      .add("tv_weight", ADVLAB_FIELD(tv_weight), "weight of the total-variation term").at_least(0)
+      .add("nps_weight", ADVLAB_FIELD(nps_weight), "weight of the non-printability term").at_least(0)
+      .add("lambda", ADVLAB_FIELD(lambda), "weight of ||mask * delta||_norm").at_least(0)
+      .add("loss", ADVLAB_FIELD(loss), "loss over the views").one_of(loss_names())
+      .add("max_rotation", ADVLAB_FIELD(transforms().max_rotation), "view rotation, degrees in [-r, r]").in_group("transforms")
+      .add("min_scale", ADVLAB_FIELD(transforms().min_scale), "smallest view zoom").in_group("transforms")
+      .add("max_scale", ADVLAB_FIELD(transforms().max_scale), "largest view zoom").in_group("transforms")
+      .add("max_translation", ADVLAB_FIELD(transforms().max_translation), "view shift, fraction of the size")
+      .in_group("transforms")
+      .add("max_perspective", ADVLAB_FIELD(transforms().max_perspective), "corner displacement, fraction of the size")
+      .in_group("transforms")
+      .add("min_brightness", ADVLAB_FIELD(transforms().min_brightness), "smallest brightness factor").in_group("transforms")
+      .add("max_brightness", ADVLAB_FIELD(transforms().max_brightness), "largest brightness factor").in_group("transforms")
+      .add("max_blur", ADVLAB_FIELD(transforms().max_blur), "Gaussian blur sigma in pixels, in [0, b]").in_group("transforms")
+      .add("fill", ADVLAB_FIELD(transforms().fill), "value of pixels a view leaves uncovered").in_group("transforms");
+  return table;
 }
 
 torch::Tensor rp2_total_variation(const torch::Tensor& d) {
@@ -82,37 +71,17 @@ torch::Tensor rp2_non_printability(const torch::Tensor& x, const torch::Tensor& 
   return (score * m).sum(1) / m.sum();
 }
 
-Rp2::Rp2(Rp2Options options) : options_(std::move(options)) {
+Rp2::Rp2(Rp2Options options)
+    : Attack("rp2", Budget::of(options.norm(), options.eps())), options_(std::move(options)) {
   const auto& o = options_;
-  ADVLAB_CHECK(o.norm() == "linf" || o.norm() == "l2", "rp2: norm must be linf or l2, got '", o.norm(), "'");
-  threat_ = make_threat_model(o.norm());
+  Rp2Options::table().validate(o);
   loss_ = make_loss(o.loss());
-  if (o.eps())
-    ADVLAB_CHECK(*o.eps() >= 0 && std::isfinite(*o.eps()), "rp2: eps must be >= 0 and finite, got ", *o.eps());
-  ADVLAB_CHECK(o.steps() >= 1, "rp2: steps must be >= 1, got ", o.steps());
-  ADVLAB_CHECK(o.samples() >= 1, "rp2: samples must be >= 1, got ", o.samples());
-  ADVLAB_CHECK(std::isfinite(o.lr()) && o.lr() > 0, "rp2: lr must be > 0, got ", o.lr());
-  ADVLAB_CHECK(std::isfinite(o.tv_weight()) && o.tv_weight() >= 0, "rp2: tv_weight must be >= 0, got ", o.tv_weight());
-  ADVLAB_CHECK(std::isfinite(o.nps_weight()) && o.nps_weight() >= 0, "rp2: nps_weight must be >= 0, got ",
-               o.nps_weight());
-  ADVLAB_CHECK(std::isfinite(o.lambda()) && o.lambda() >= 0, "rp2: lambda must be >= 0, got ", o.lambda());
   check_physical_transform_options(o.transforms());
   make_mask(o.mask(), 256, 256);  // a bad spec or a missing file fails here, not mid-run
 }
 
-nlohmann::json Rp2::params() const {
-  const auto& o = options_;
-  return {{"mask", o.mask()},
-          {"eps", o.eps() ? nlohmann::json(*o.eps()) : nlohmann::json()},
-          {"norm", o.norm()},
-          {"steps", o.steps()},
-          {"lr", o.lr()},
-          {"samples", o.samples()},
-          {"tv_weight", o.tv_weight()},
-          {"nps_weight", o.nps_weight()},
-          {"lambda", o.lambda()},
-          {"loss", o.loss()},
-          {"transforms", detail_rp2::transforms_json(o.transforms())}};
+nlohmann::json Rp2::options_json() const {
+  return Rp2Options::table().to_json(options_);
 }
 
 torch::Tensor Rp2::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
@@ -123,7 +92,7 @@ torch::Tensor Rp2::perturb(AttackContext& context, const torch::Tensor& x, const
   mask_ = make_mask(o.mask(), x.size(2), x.size(3)).to(x.device());
   auto palette = rp2_printable_palette(x.size(1)).to(x.device());
   std::optional<torch::Tensor> eps;
-  if (o.eps()) eps = per_sample_eps(*o.eps(), x);
+  if (epsilon()) eps = per_sample_eps(*epsilon(), x);
   // View v of sample i is row i * views + v.
   auto view_rows = torch::arange(n, torch::kLong).repeat_interleave(views);
   auto view_criterion = criterion.select(view_rows);
@@ -138,7 +107,7 @@ torch::Tensor Rp2::perturb(AttackContext& context, const torch::Tensor& x, const
     torch::AutoGradMode grad_on(true);
     auto adv = bounds.clip(x + mask_ * delta);
     auto plain = context.loss_gradient(adv.detach(), *loss_, criterion);
-    auto seen = random_physical_transform(adv.repeat_interleave(views, 0), o.transforms(), context.generator());
+    auto seen = random_physical_transform(adv.repeat_interleave(views, 0), o.transforms(), context.generator(), bounds);
     context.set_watching(false);  // views are not candidates: they may fool the model off the threat model
     auto on_views = context.loss_gradient(seen.detach(), *loss_, *view_criterion, view_rows);
     context.set_watching(true);
@@ -159,14 +128,14 @@ torch::Tensor Rp2::perturb(AttackContext& context, const torch::Tensor& x, const
     const double share = 1.0 / static_cast<double>(views + 1);
     auto regulariser = o.tv_weight() * rp2_total_variation(mask_ * delta) +
                        o.nps_weight() * rp2_non_printability(adv, mask_, palette);
-    if (o.lambda() > 0) regulariser = regulariser + o.lambda() * threat_->distance(x, adv);
+    if (o.lambda() > 0) regulariser = regulariser + o.lambda() * threat().distance(x, adv);
     torch::autograd::backward({adv, seen, regulariser.sum()},
                               {-share * plain.grad, -share * on_views.grad, torch::ones({}, x.options())});
     adam.step();
     {
       torch::NoGradGuard no_grad;
       auto next = bounds.clip(x + mask_ * delta);
-      if (eps) next = bounds.clip(threat_->project(x, next, *eps));
+      if (eps) next = bounds.clip(threat().project(x, next, *eps));
       delta.copy_(next - x);
     }
   }

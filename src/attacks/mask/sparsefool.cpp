@@ -32,41 +32,28 @@ class BoundaryNormal : public AttackLoss {
 
 }  // namespace detail_sparsefool
 
-SparseFoolOptions SparseFoolOptions::from_params(ParamReader& params) {
-  SparseFoolOptions o;
-  return o.eps(params.find_double("eps"))
-      .norm(params.get_string("norm", o.norm()))
-      .lambda(params.get_double("lambda", o.lambda()))
-      .max_iter(params.get_steps("max_iter", o.max_iter()))
-      .deepfool_steps(params.get_int("deepfool_steps", o.deepfool_steps()))
-      .candidates(params.get_int("candidates", o.candidates()))
-      .overshoot(params.get_double("overshoot", o.overshoot()))
-      .mask(params.get_string("mask", o.mask()));
+const ParamTable<SparseFoolOptions>& SparseFoolOptions::table() {
+  static const auto table = ParamTable<SparseFoolOptions>("sparsefool", SparseFoolOptions())
+      .add("eps", ADVLAB_FIELD(eps), "budget; none = minimum-norm only").at_least(0)
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"l0", "l1"})
+      .add("lambda", ADVLAB_FIELD(lambda), "boundary point factor x_i + lambda * r").at_least(1)
+      .add("steps", ADVLAB_FIELD(max_iter), "outer (linear solver) iterations").at_least(1).alias("max_iter")
+      .add("deepfool_steps", ADVLAB_FIELD(deepfool_steps), "inner DeepFool steps per outer iteration").at_least(1)
+      .add("candidates", ADVLAB_FIELD(candidates), "classes DeepFool considers, the original one included").at_least(2)
+      .add("overshoot", ADVLAB_FIELD(overshoot), "relative step past the linearised boundary").at_least(0)
+      .add("mask", ADVLAB_FIELD(mask), "pixels the attack may change (see --mask)");
+  return table;
 }
 
 SparseFool::SparseFool(SparseFoolOptions options)
     : MinimumNormAttack("sparsefool", options.norm(), options.eps()),
       options_(std::move(options)),
       mask_("sparsefool", options_.mask()) {
-  const auto& o = options_;
-  ADVLAB_CHECK(o.norm() == "l0" || o.norm() == "l1", "sparsefool: norm must be l0 or l1, got '", o.norm(), "'");
-  ADVLAB_CHECK(std::isfinite(o.lambda()) && o.lambda() >= 1, "sparsefool: lambda must be >= 1, got ", o.lambda());
-  ADVLAB_CHECK(o.max_iter() >= 1, "sparsefool: max_iter must be >= 1, got ", o.max_iter());
-  ADVLAB_CHECK(o.deepfool_steps() >= 1, "sparsefool: deepfool_steps must be >= 1, got ", o.deepfool_steps());
-  ADVLAB_CHECK(o.candidates() >= 2, "sparsefool: candidates must be >= 2, got ", o.candidates());
-  ADVLAB_CHECK(std::isfinite(o.overshoot()) && o.overshoot() >= 0,
-               "sparsefool: overshoot must be >= 0 and finite, got ", o.overshoot());
+  SparseFoolOptions::table().validate(options_);
 }
 
-nlohmann::json SparseFool::params() const {
-  return {{"eps", eps_json()},
-          {"norm", options_.norm()},
-          {"lambda", options_.lambda()},
-          {"max_iter", options_.max_iter()},
-          {"deepfool_steps", options_.deepfool_steps()},
-          {"candidates", options_.candidates()},
-          {"overshoot", options_.overshoot()},
-          {"mask", options_.mask()}};
+nlohmann::json SparseFool::options_json() const {
+  return SparseFoolOptions::table().to_json(options_);
 }
 
 torch::Tensor SparseFool::minimise(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {

@@ -8,33 +8,33 @@
 
 namespace advlab {
 
-class BlackBoxAttack : public Attack {
- public:
-  std::string name() const override { return name_; }
+// Score-based attacks iterate until their queries run out; with unlimited queries (0)
+// they need a step limit. Throws advlab::Error naming the attack when neither is set.
+void require_stopping_rule(const std::string& attack, int64_t queries, int64_t steps);
+// The length of a schedule over iterations (one query each): steps when set and shorter
+// than the query budget, else the budget.
+int64_t schedule_length(int64_t queries, int64_t steps);
+// True once iteration `it` (from 0) is past the step limit (0 = none).
+inline bool past_steps(int64_t it, int64_t steps) { return steps > 0 && it >= steps; }
 
+class BlackBoxAttack : public Attack {
  protected:
-  // eps: the budget, or none for minimum-norm attacks. queries: per-sample query budget
-  // (<= 0 unlimited). Throws advlab::Error for eps < 0, an unknown norm.
+  // eps: the default budget, or none for minimum-norm attacks. queries: the default
+  // per-sample query budget (<= 0 unlimited). Throws advlab::Error for eps < 0, an
+  // unknown norm.
   BlackBoxAttack(std::string name, std::optional<double> eps, const std::string& norm,
                  OracleOutput output, int64_t queries);
 
   // x: the samples still to be broken; answers only through `oracle`.
   virtual torch::Tensor attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) = 0;
 
-  const ThreatModel& threat() const override { return *threat_; }
-  std::optional<double> epsilon() const override { return eps_; }
   OracleOutput oracle_output() const { return output_; }
-  int64_t query_budget() const { return queries_; }
 
  private:
   torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
                         const Criterion& criterion) final;
 
-  std::string name_;
-  std::optional<double> eps_;
-  std::shared_ptr<ThreatModel> threat_;
   OracleOutput output_;
-  int64_t queries_;
 };
 
 }  // namespace advlab

@@ -8,7 +8,7 @@
 // (minimum-norm). Black-box (decision-based: only the label is needed); untargeted or
 // targeted; L2.
 #include "advlab/attacks/blackbox/black_box_attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
@@ -17,7 +17,7 @@
 namespace advlab {
 
 struct BoundaryOptions {
-  static BoundaryOptions from_params(ParamReader& params);
+  static const ParamTable<BoundaryOptions>& table();
 
   TORCH_ARG(std::optional<double>, eps);  // none: minimum-norm only
   TORCH_ARG(std::string, norm) = "l2";
@@ -36,8 +36,9 @@ struct BoundaryOptions {
 class BoundaryAttack : public BlackBoxAttack {
  public:
   explicit BoundaryAttack(BoundaryOptions options);
-  nlohmann::json params() const override;
-  bool minimum_norm() const override { return true; }
+  nlohmann::json options_json() const override;
+  static constexpr bool kMinimumNorm = true;
+  bool minimum_norm() const override { return kMinimumNorm; }
 
  protected:
   torch::Tensor attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) override;

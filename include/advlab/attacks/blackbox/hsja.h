@@ -7,7 +7,7 @@
 // to the boundary. The smallest adversarial found is returned (minimum-norm).
 // Black-box (decision-based: only the label is needed); untargeted or targeted; L2, L-inf.
 #include "advlab/attacks/blackbox/black_box_attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
@@ -16,7 +16,7 @@
 namespace advlab {
 
 struct HsjaOptions {
-  static HsjaOptions from_params(ParamReader& params);
+  static const ParamTable<HsjaOptions>& table();
 
   TORCH_ARG(std::optional<double>, eps);  // none: minimum-norm only
   TORCH_ARG(std::string, norm) = "l2";
@@ -33,8 +33,9 @@ struct HsjaOptions {
 class Hsja : public BlackBoxAttack {
  public:
   explicit Hsja(HsjaOptions options);
-  nlohmann::json params() const override;
-  bool minimum_norm() const override { return true; }
+  nlohmann::json options_json() const override;
+  static constexpr bool kMinimumNorm = true;
+  bool minimum_norm() const override { return kMinimumNorm; }
 
  protected:
   torch::Tensor attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) override;

@@ -9,7 +9,7 @@
 // Black-box (score-based); untargeted or targeted; L0 (eps counts changed coordinates,
 // so k = floor(eps / channels) pixels).
 #include "advlab/attacks/blackbox/black_box_attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
@@ -17,7 +17,7 @@ namespace advlab {
 
 struct OnePixelOptions {
   explicit OnePixelOptions(double eps) : eps_(eps) {}
-  static OnePixelOptions from_params(ParamReader& params);
+  static const ParamTable<OnePixelOptions>& table();
 
   TORCH_ARG(double, eps);  // L0 budget in coordinates (pixels x channels)
   TORCH_ARG(std::string, norm) = "l0";
@@ -34,7 +34,7 @@ struct OnePixelOptions {
 class OnePixel : public BlackBoxAttack {
  public:
   explicit OnePixel(OnePixelOptions options);
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
 
  protected:
   torch::Tensor attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) override;

@@ -9,7 +9,7 @@
 // Black-box (scores); untargeted or targeted; L2, L-inf. A sample stops as soon as a
 // kept step is adversarial.
 #include "advlab/attacks/blackbox/black_box_attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
@@ -17,13 +17,14 @@ namespace advlab {
 
 struct SimbaOptions {
   explicit SimbaOptions(double eps) : eps_(eps) {}
-  static SimbaOptions from_params(ParamReader& params);
+  static const ParamTable<SimbaOptions>& table();
   std::string basis_in_effect() const;  // see basis below
 
   TORCH_ARG(double, eps);
   TORCH_ARG(std::string, norm) = "l2";
   TORCH_ARG(int64_t, queries) = 1000;  // per sample, the clean check included
   TORCH_ARG(std::string, output) = "probs";
+  TORCH_ARG(int64_t, steps) = 0;  // most iterations; 0 = until the queries run out
   // "pixel" | "dct"; empty means dct for L2 (SimBA-DCT) and pixel for L-inf, where
   // +-eps per pixel is far stronger (on the test CNN at eps 0.1: 88% vs 53% broken).
   TORCH_ARG(std::string, basis) = "";
@@ -39,7 +40,7 @@ struct SimbaOptions {
 class SimbaAttack : public BlackBoxAttack {
  public:
   explicit SimbaAttack(SimbaOptions options);
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
 
  protected:
   torch::Tensor attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) override;

@@ -8,7 +8,7 @@
 // `samples` + 1 queries per sample (the +1 checks the new iterate); a sample stops as
 // soon as an iterate is adversarial.
 #include "advlab/attacks/blackbox/black_box_attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
@@ -16,12 +16,13 @@ namespace advlab {
 
 struct SpsaOptions {
   explicit SpsaOptions(double eps) : eps_(eps) {}
-  static SpsaOptions from_params(ParamReader& params);
+  static const ParamTable<SpsaOptions>& table();
 
   TORCH_ARG(double, eps);
   TORCH_ARG(std::string, norm) = "linf";
   TORCH_ARG(int64_t, queries) = 1000;  // per sample, the clean check included
   TORCH_ARG(std::string, output) = "probs";
+  TORCH_ARG(int64_t, steps) = 0;  // most iterations; 0 = until the queries run out
   TORCH_ARG(std::string, loss) = "margin";  // "margin" (as in the paper) | "ce"
   TORCH_ARG(double, delta) = 0.01;          // size of the perturbation
   TORCH_ARG(int64_t, samples) = 32;         // queries per gradient estimate (even)
@@ -33,7 +34,7 @@ struct SpsaOptions {
 class SpsaAttack : public BlackBoxAttack {
  public:
   explicit SpsaAttack(SpsaOptions options);
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
 
  protected:
   torch::Tensor attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) override;

@@ -9,7 +9,7 @@
 // Black-box (scores); untargeted or targeted; L-inf, L2. Inputs must be images
 // [N, C, H, W]. A sample stops costing queries as soon as it is adversarial.
 #include "advlab/attacks/blackbox/black_box_attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
@@ -19,12 +19,13 @@ struct SquareOptions {
   explicit SquareOptions(double eps) : eps_(eps) {}
   // p_init in effect: the option, or the paper's default for the norm (0.8 L-inf, 0.1 L2).
   double initial_fraction() const;
-  static SquareOptions from_params(ParamReader& params);
+  static const ParamTable<SquareOptions>& table();
 
   TORCH_ARG(double, eps);
   TORCH_ARG(std::string, norm) = "linf";
   TORCH_ARG(int64_t, queries) = 1000;  // per sample, the clean check included
   TORCH_ARG(std::string, output) = "probs";
+  TORCH_ARG(int64_t, steps) = 0;  // most iterations; 0 = until the queries run out
   // Fraction of the image the first squares cover; <= 0 means the norm's default.
   TORCH_ARG(double, p_init) = 0;
 };
@@ -32,7 +33,7 @@ struct SquareOptions {
 class SquareAttack : public BlackBoxAttack {
  public:
   explicit SquareAttack(SquareOptions options);
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
 
  protected:
   torch::Tensor attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) override;

@@ -9,16 +9,18 @@
 // descends from. Black-box (label-based; scores allowed but only their argmax is used);
 // untargeted or targeted; L-inf, L2.
 #include "advlab/attacks/blackbox/black_box_attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 #include "advlab/models/classifier.h"
 
 #include <torch/arg.h>
+
+#include <functional>
 
 namespace advlab {
 
 struct TransferOptions {
   explicit TransferOptions(double eps) : eps_(eps) {}
-  static TransferOptions from_params(ParamReader& params);
+  static const ParamTable<TransferOptions>& table();
 
   TORCH_ARG(double, eps);
   TORCH_ARG(std::string, norm) = "linf";
@@ -34,10 +36,18 @@ struct TransferOptions {
   TORCH_ARG(int64_t, epochs) = 10;               // training epochs per round
 };
 
+// Trains `module` (a fresh substitute) on labelled points for `epochs` from `seed`: the
+// caller's training loop, injected so that attacks/ does not depend on the trainer.
+using SubstituteFit = std::function<void(torch::jit::Module& module, const torch::Tensor& images,
+                                         const torch::Tensor& labels, int64_t num_classes, int64_t epochs,
+                                         uint64_t seed)>;
+
 class TransferAttack : public BlackBoxAttack {
  public:
-  explicit TransferAttack(TransferOptions options);
-  nlohmann::json params() const override;
+  // Without a surrogate file, `fit` trains the substitute (make_attack injects advlab's
+  // trainer); throws advlab::Error when neither is given.
+  explicit TransferAttack(TransferOptions options, SubstituteFit fit = {});
+  nlohmann::json options_json() const override;
 
  protected:
   torch::Tensor attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) override;
@@ -47,6 +57,7 @@ class TransferAttack : public BlackBoxAttack {
   std::shared_ptr<Classifier> train_substitute(Oracle& oracle, const torch::Tensor& x);
 
   TransferOptions options_;
+  SubstituteFit fit_;
   std::string attack_name_;
   std::unique_ptr<Attack> white_box_;
   std::shared_ptr<TorchScriptClassifier> surrogate_;  // loaded from options_.surrogate()

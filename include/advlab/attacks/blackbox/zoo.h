@@ -10,7 +10,7 @@
 // 2 * coordinates + 1 queries per sample (the +1 checks the current iterate); a sample
 // stops as soon as an iterate is adversarial.
 #include "advlab/attacks/blackbox/black_box_attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
@@ -21,13 +21,14 @@ struct ZooOptions {
   // The step in effect: the option, or eps (L-inf: the first step of a coordinate reaches
   // the boundary) / 2 eps / sqrt(queries / 2) (L2: the budget's coordinate steps, about
   // queries / 2, add up to about 2 eps).
-  double step() const;
-  static ZooOptions from_params(ParamReader& params);
+  double step(const Budget& budget) const;  // the learning rate in effect under `budget`
+  static const ParamTable<ZooOptions>& table();
 
   TORCH_ARG(double, eps);
   TORCH_ARG(std::string, norm) = "linf";
   TORCH_ARG(int64_t, queries) = 1000;  // per sample, the clean check included
   TORCH_ARG(std::string, output) = "probs";
+  TORCH_ARG(int64_t, steps) = 0;  // most iterations; 0 = until the queries run out
   TORCH_ARG(std::string, solver) = "adam";  // "adam" | "newton"
   TORCH_ARG(int64_t, coordinates) = 8;      // coordinates updated per iteration
   TORCH_ARG(double, learning_rate) = 0;     // <= 0: see step()
@@ -40,7 +41,7 @@ struct ZooOptions {
 class ZooAttack : public BlackBoxAttack {
  public:
   explicit ZooAttack(ZooOptions options);
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
 
  protected:
   torch::Tensor attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) override;

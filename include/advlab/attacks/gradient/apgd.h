@@ -14,7 +14,7 @@
 // adversarial found is kept (never lost), samples stop costing compute once broken, and
 // samples never broken come back unchanged.
 #include "advlab/attacks/gradient/bounded_gradient_attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
@@ -24,7 +24,7 @@ enum class ApgdVariant { kCe, kDlr, kTargeted };
 
 struct ApgdOptions {
   explicit ApgdOptions(double eps) : eps_(eps) {}
-  static ApgdOptions from_params(ParamReader& params, ApgdVariant variant);
+  static const ParamTable<ApgdOptions>& table(ApgdVariant variant);
 
   TORCH_ARG(double, eps);
   TORCH_ARG(ApgdVariant, variant) = ApgdVariant::kCe;
@@ -41,7 +41,7 @@ struct ApgdOptions {
 class Apgd : public BoundedGradientAttack {
  public:
   explicit Apgd(ApgdOptions options);
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
 
  protected:
   torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
@@ -54,7 +54,6 @@ class Apgd : public BoundedGradientAttack {
                 const Criterion& goal, const torch::Tensor& rows, class BestAdversarial& best);
 
   ApgdOptions options_;
-  std::shared_ptr<ThreatModel> schedule_threat_;
 };
 
 }  // namespace advlab

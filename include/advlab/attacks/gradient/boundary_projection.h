@@ -25,16 +25,13 @@ torch::Tensor project_onto_boundary_l2(const torch::Tensor& x, const torch::Tens
 torch::Tensor project_onto_boundary_l1(const torch::Tensor& x, const torch::Tensor& w,
                                        const torch::Tensor& b, const Bounds& bounds);
 
-// The per-norm pieces FAB needs, selected once from the norm's name: the projection above
-// and the dual norm ||w||_q of each row (distance to the hyperplane without a box is
-// |w.x - b| / ||w||_q; q = 1 for L-inf, 2 for L2, inf for L1).
+// The projection above for a norm, selected once from its name. (The distance to the
+// hyperplane without a box, |w.x - b| / ||w||_q, uses ThreatModel::dual_norm.)
 struct BoundaryGeometry {
   using Projection = torch::Tensor (*)(const torch::Tensor& x, const torch::Tensor& w,
                                        const torch::Tensor& b, const Bounds& bounds);
-  using DualNorm = torch::Tensor (*)(const torch::Tensor& w);
   std::string norm;
   Projection project;
-  DualNorm dual_norm;  // rows of [M, D] -> [M]
 };
 
 // "linf" (or "inf") | "l2" | "l1"; throws advlab::Error otherwise.

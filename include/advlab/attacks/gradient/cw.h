@@ -7,14 +7,14 @@
 // stalls. Returns the smallest L2 adversarial (with margin >= kappa) found over all runs.
 // White-box; untargeted or targeted; L2; minimum-norm (eps optional).
 #include "advlab/attacks/gradient/minimum_norm_attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
 namespace advlab {
 
 struct CarliniWagnerOptions {
-  static CarliniWagnerOptions from_params(ParamReader& params);
+  static const ParamTable<CarliniWagnerOptions>& table();
 
   TORCH_ARG(std::optional<double>, eps);
   TORCH_ARG(std::string, norm) = "l2";
@@ -29,7 +29,7 @@ struct CarliniWagnerOptions {
 class CarliniWagner : public MinimumNormAttack {
  public:
   explicit CarliniWagner(CarliniWagnerOptions options);
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
 
  protected:
   torch::Tensor minimise(AttackContext& context, const torch::Tensor& x,

@@ -9,14 +9,14 @@
 // competitor (the largest other logit), so each step moves towards the target's region.
 // White-box; untargeted or targeted; L2 and L-inf; minimum-norm (eps optional).
 #include "advlab/attacks/gradient/minimum_norm_attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
 namespace advlab {
 
 struct DeepFoolOptions {
-  static DeepFoolOptions from_params(ParamReader& params);
+  static const ParamTable<DeepFoolOptions>& table();
 
   TORCH_ARG(std::optional<double>, eps);
   TORCH_ARG(std::string, norm) = "l2";
@@ -28,7 +28,7 @@ struct DeepFoolOptions {
 class DeepFool : public MinimumNormAttack {
  public:
   explicit DeepFool(DeepFoolOptions options);
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
 
  protected:
   torch::Tensor minimise(AttackContext& context, const torch::Tensor& x,

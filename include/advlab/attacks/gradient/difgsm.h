@@ -5,8 +5,8 @@
 // neighbour) to a random size in [resize_rate * H, H) and randomly padded back to H x W;
 // optional momentum (decay > 0 gives M-DI2-FGSM). Steps of eps/steps along the sign.
 // White-box; untargeted or targeted; L-inf; images [N, C, H, W].
-#include "advlab/attacks/gradient/iterative_fgsm.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/gradient/gradient_descent.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
@@ -16,8 +16,8 @@ namespace advlab {
 
 struct DifgsmOptions {
   explicit DifgsmOptions(double eps) : eps_(eps) {}
-  static DifgsmOptions from_params(ParamReader& params);
-  double resolved_step_size() const;  // step_size, or eps / steps
+  static const ParamTable<DifgsmOptions>& table();
+  double resolved_step_size(double eps) const;  // step_size, or eps / steps
 
   TORCH_ARG(double, eps);
   TORCH_ARG(std::string, norm) = "linf";
@@ -29,10 +29,13 @@ struct DifgsmOptions {
   TORCH_ARG(std::string, loss) = "ce";
 };
 
-class Difgsm : public IterativeFgsm {
+class Difgsm : public GradientDescentAttack {
  public:
   explicit Difgsm(DifgsmOptions options);
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
+
+ protected:
+  DescentSettings settings(double eps, const Bounds& bounds) const override;
 
  private:
   DifgsmOptions options_;

@@ -9,14 +9,14 @@
 // (EN: ||d||_2^2 + beta ||d||_1, or L1). White-box; untargeted or targeted; L1;
 // minimum-norm (eps optional).
 #include "advlab/attacks/gradient/minimum_norm_attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
 namespace advlab {
 
 struct EadOptions {
-  static EadOptions from_params(ParamReader& params);
+  static const ParamTable<EadOptions>& table();
 
   TORCH_ARG(std::optional<double>, eps);
   TORCH_ARG(std::string, norm) = "l1";
@@ -34,7 +34,7 @@ struct EadOptions {
 class Ead : public MinimumNormAttack {
  public:
   explicit Ead(EadOptions options);
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
 
  protected:
   torch::Tensor minimise(AttackContext& context, const torch::Tensor& x,

@@ -16,7 +16,7 @@
 //         criterion it is the same as fab.
 #include "advlab/attacks/attack.h"
 #include "advlab/attacks/gradient/boundary_projection.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
@@ -26,7 +26,7 @@ class BestAdversarial;
 
 struct FabOptions {
   // `fab_t` reads fab-t's extra option (target_classes); fab rejects it as unknown.
-  static FabOptions from_params(ParamReader& params, bool fab_t = false);
+  static const ParamTable<FabOptions>& table(bool fab_t = false);
 
   TORCH_ARG(std::string, norm) = "linf";
   TORCH_ARG(int64_t, n_iter) = 20;
@@ -50,15 +50,13 @@ struct FabPlanes {
 class Fab : public Attack {
  public:
   explicit Fab(FabOptions options) : Fab(std::move(options), "fab") {}
-  std::string name() const override { return name_; }
-  nlohmann::json params() const override;
-  bool minimum_norm() const override { return true; }
+  nlohmann::json options_json() const override;
+  static constexpr bool kMinimumNorm = true;
+  bool minimum_norm() const override { return kMinimumNorm; }
 
  protected:
   torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
                         const Criterion& criterion) override;
-  const ThreatModel& threat() const override { return *threat_; }
-  std::optional<double> epsilon() const override { return options_.eps(); }
 
   Fab(FabOptions options, std::string name);
   const FabOptions& options() const { return options_; }
@@ -77,16 +75,15 @@ class Fab : public Attack {
   torch::Tensor start_point(AttackContext& context, const torch::Tensor& x0,
                             const torch::Tensor& best_distance, const torch::Tensor& reach) const;
 
+  // The linearised-boundary geometry of the run's norm.
+  const BoundaryGeometry& geometry() const { return boundary_geometry(threat().name()); }
+
   FabOptions options_;
-  std::string name_;
-  std::shared_ptr<ThreatModel> threat_;
-  const BoundaryGeometry* geometry_;
 };
 
 class FabT : public Fab {
  public:
   explicit FabT(FabOptions options) : Fab(std::move(options), "fab-t") {}
-  nlohmann::json params() const override;
 
  protected:
   torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,

@@ -2,8 +2,8 @@
 // FGSM / FGM (Goodfellow et al. 2015, "Explaining and Harnessing Adversarial Examples"):
 // one step of size eps along the threat model's normalised loss gradient.
 // White-box; untargeted or targeted; L-inf (sign of the gradient), L2 and L1.
-#include "advlab/attacks/gradient/bounded_gradient_attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/gradient/gradient_descent.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
@@ -11,21 +11,20 @@ namespace advlab {
 
 struct FgsmOptions {
   explicit FgsmOptions(double eps) : eps_(eps) {}
-  static FgsmOptions from_params(ParamReader& params);
+  static const ParamTable<FgsmOptions>& table();
 
   TORCH_ARG(double, eps);
   TORCH_ARG(std::string, norm) = "linf";
   TORCH_ARG(std::string, loss) = "ce";
 };
 
-class Fgsm : public BoundedGradientAttack {
+class Fgsm : public GradientDescentAttack {
  public:
   explicit Fgsm(FgsmOptions options);
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
 
  protected:
-  torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
-                        const Criterion& criterion) override;
+  DescentSettings settings(double eps, const Bounds& bounds) const override;
 
  private:
   FgsmOptions options_;

@@ -14,14 +14,14 @@
 // smallest adversarial seen on the path, unprojected; an optional eps only decides
 // success (the base class projects), it does not steer the search.
 #include "advlab/attacks/attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
 namespace advlab {
 
 struct FmnOptions {
-  static FmnOptions from_params(ParamReader& params);
+  static const ParamTable<FmnOptions>& table();
 
   TORCH_ARG(std::optional<double>, eps);
   TORCH_ARG(std::string, norm) = "linf";
@@ -36,21 +36,18 @@ struct FmnOptions {
 class Fmn : public Attack {
  public:
   explicit Fmn(FmnOptions options);
-  std::string name() const override { return "fmn"; }
-  nlohmann::json params() const override;
-  bool minimum_norm() const override { return true; }
+  nlohmann::json options_json() const override;
+  static constexpr bool kMinimumNorm = true;
+  bool minimum_norm() const override { return kMinimumNorm; }
 
  protected:
   torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
                         const Criterion& criterion) override;
-  const ThreatModel& threat() const override { return *threat_; }
-  std::optional<double> epsilon() const override { return options_.eps(); }
 
  private:
   double alpha_final() const;
 
   FmnOptions options_;
-  std::shared_ptr<ThreatModel> threat_;
 };
 
 }  // namespace advlab

@@ -3,8 +3,8 @@
 // Momentum"): g <- mu * g + grad / ||grad||_1, then a step of eps/steps along sign(g)
 // (L-inf) or g / ||g||_2 (L2), projected onto the eps-ball and the bounds.
 // White-box; untargeted or targeted; L-inf and L2.
-#include "advlab/attacks/gradient/iterative_fgsm.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/gradient/gradient_descent.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
@@ -14,8 +14,8 @@ namespace advlab {
 
 struct MifgsmOptions {
   explicit MifgsmOptions(double eps) : eps_(eps) {}
-  static MifgsmOptions from_params(ParamReader& params);
-  double resolved_step_size() const;  // step_size, or eps / steps
+  static const ParamTable<MifgsmOptions>& table();
+  double resolved_step_size(double eps) const;  // step_size, or eps / steps
 
   TORCH_ARG(double, eps);
   TORCH_ARG(std::string, norm) = "linf";
@@ -25,10 +25,13 @@ struct MifgsmOptions {
   TORCH_ARG(std::string, loss) = "ce";
 };
 
-class Mifgsm : public IterativeFgsm {
+class Mifgsm : public GradientDescentAttack {
  public:
   explicit Mifgsm(MifgsmOptions options);
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
+
+ protected:
+  DescentSettings settings(double eps, const Bounds& bounds) const override;
 
  private:
   MifgsmOptions options_;

@@ -1,19 +1,16 @@
 #pragma once
-// Shared base of minimum-norm attacks (C&W, DeepFool, EAD): owns the threat model that
-// measures the distance and the optional budget. perturb() returns the smallest
-// adversarial found, unprojected; with eps given, the base projects and success means
-// the smallest distance is <= eps. So that this holds, an adversarial beyond eps whose
-// projection onto the eps-ball is still adversarial is replaced by that projection: a
-// smaller adversarial the search itself missed (common for EAD, whose elastic-net
-// solutions are not L1-minimal).
+// Shared base of minimum-norm attacks (C&W, DeepFool, EAD): minimise() returns the
+// smallest adversarial found, unprojected; with eps given, Attack::run projects, keeps a
+// far adversarial whose projection still fools the model, and success means the
+// smallest distance is <= eps.
 #include "advlab/attacks/attack.h"
 
 namespace advlab {
 
 class MinimumNormAttack : public Attack {
  public:
-  std::string name() const override { return name_; }
-  bool minimum_norm() const override { return true; }
+  static constexpr bool kMinimumNorm = true;
+  bool minimum_norm() const override { return kMinimumNorm; }
 
  protected:
   // Throws advlab::Error for an unknown norm or eps < 0 / not finite.
@@ -24,16 +21,11 @@ class MinimumNormAttack : public Attack {
                                  const Criterion& criterion) = 0;
 
   torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
-                        const Criterion& criterion) final;
-  const ThreatModel& threat() const override { return *threat_; }
-  std::optional<double> epsilon() const override { return eps_; }
-  // eps for params(): the number, or null when unbounded.
+                        const Criterion& criterion) final {
+    return minimise(context, x, criterion);
+  }
+  // eps for options_json(): the number, or null when unbounded.
   nlohmann::json eps_json() const;
-
- private:
-  std::string name_;
-  std::shared_ptr<ThreatModel> threat_;
-  std::optional<double> eps_;
 };
 
 }  // namespace advlab

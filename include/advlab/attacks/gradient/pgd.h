@@ -4,8 +4,8 @@
 // and the bounds, from a random start in the ball, best of several restarts.
 // White-box; untargeted or targeted; L-inf, L2, L1. A sample stops costing compute as
 // soon as an iterate is adversarial (that iterate is kept).
-#include "advlab/attacks/gradient/bounded_gradient_attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/gradient/gradient_descent.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
@@ -13,8 +13,8 @@ namespace advlab {
 
 struct PgdOptions {
   explicit PgdOptions(double eps) : eps_(eps) {}
-  double absolute_step() const;
-  static PgdOptions from_params(ParamReader& params);
+  double absolute_step(double eps) const;  // the step at budget eps
+  static const ParamTable<PgdOptions>& table();
 
   TORCH_ARG(double, eps);
   TORCH_ARG(std::string, norm) = "linf";
@@ -28,20 +28,15 @@ struct PgdOptions {
   TORCH_ARG(std::string, loss) = "ce";
 };
 
-class Pgd : public BoundedGradientAttack {
+class Pgd : public GradientDescentAttack {
  public:
   explicit Pgd(PgdOptions options);
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
 
  protected:
-  torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
-                        const Criterion& criterion) override;
+  DescentSettings settings(double eps, const Bounds& bounds) const override;
 
  private:
-  // One run from a (random) start for the samples `rows` of x.
-  void run_once(AttackContext& context, const torch::Tensor& x, const Criterion& criterion,
-                const torch::Tensor& rows, class BestAdversarial& best, bool random_start);
-
   PgdOptions options_;
 };
 

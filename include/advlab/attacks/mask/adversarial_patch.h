@@ -6,7 +6,7 @@
 // pushing away from it); norm L0: the patch replaces at most its area, and an eps caps
 // the number of changed values (the side shrinks to fit).
 #include "advlab/attacks/attack.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <ATen/core/Generator.h>
 #include <torch/arg.h>
@@ -44,7 +44,6 @@ torch::Tensor paste_patch(const torch::Tensor& images, const torch::Tensor& patc
                           const PatchPlacement& placement, const std::string& shape = "square");
 
 struct PatchOptions {
-  static PatchOptions from_params(ParamReader& params);
 
   TORCH_ARG(double, size) = 0.3;  // side, fraction of the image's smaller side
   TORCH_ARG(std::string, shape) = "square";
@@ -81,28 +80,33 @@ torch::Tensor patch_success_over_placements(Classifier& model, const torch::Tens
                                             const PatchPlacementOptions& placement = {},
                                             const std::string& shape = "square");
 
+// The patch attack's options: training, placement and where the patch goes on the images.
+struct PatchAttackOptions {
+  static const ParamTable<PatchAttackOptions>& table();
+
+  TORCH_ARG(PatchOptions, patch) = {};
+  TORCH_ARG(std::string, location) = "0.5,0.5";  // the patch centre, fractions "X,Y" of the image size
+  TORCH_ARG(std::optional<double>, eps);         // the L0 cap (values); none = the patch's area
+  TORCH_ARG(std::string, norm) = "l0";
+};
+
 class AdversarialPatch : public Attack {
  public:
   // location: the patch centre as fractions of the image size; eps: the L0 cap (values).
   AdversarialPatch(PatchOptions options, double center_x, double center_y, std::optional<double> eps);
-  static std::unique_ptr<AdversarialPatch> from_params(ParamReader& params);
+  explicit AdversarialPatch(const PatchAttackOptions& options);
 
-  std::string name() const override { return "patch"; }
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
   // The fixed patch region at the size of the images last attacked (it depends on the
   // image size, which only perturb() sees; run() asks for it after perturb()).
   torch::Tensor mask() const override { return mask_; }
 
  protected:
   torch::Tensor perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) override;
-  const ThreatModel& threat() const override { return *threat_; }
-  std::optional<double> epsilon() const override { return eps_; }
 
  private:
   PatchOptions options_;
   double center_x_, center_y_;
-  std::optional<double> eps_;
-  std::shared_ptr<ThreatModel> threat_;
   torch::Tensor mask_;
 };
 

@@ -22,14 +22,14 @@
 // floor(gamma * D)) is spent; samples never broken come back unchanged.
 #include "advlab/attacks/attack.h"
 #include "advlab/attacks/mask/lazy_mask.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
 namespace advlab {
 
 struct JsmaOptions {
-  static JsmaOptions from_params(ParamReader& params);
+  static const ParamTable<JsmaOptions>& table();
 
   TORCH_ARG(std::optional<double>, eps);  // max changed coordinates; overrides gamma
   TORCH_ARG(std::string, norm) = "l0";
@@ -41,22 +41,18 @@ struct JsmaOptions {
 class Jsma : public Attack {
  public:
   explicit Jsma(JsmaOptions options);
-  std::string name() const override { return "jsma"; }
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
   torch::Tensor mask() const override { return mask_.tensor(); }
 
  protected:
   torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
                         const Criterion& criterion) override;
-  const ThreatModel& threat() const override { return *threat_; }
-  std::optional<double> epsilon() const override { return options_.eps(); }
 
  private:
   // Changed coordinates allowed for inputs of D coordinates.
   int64_t budget(int64_t coordinates) const;
 
   JsmaOptions options_;
-  std::shared_ptr<ThreatModel> threat_;
   LazyMask mask_;
 };
 

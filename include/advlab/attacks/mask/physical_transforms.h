@@ -5,6 +5,8 @@
 // camera blur. The transform is differentiable in the image, so attacks optimise through
 // it; its parameters are drawn from the generator, so the same seed gives the same views.
 #include <ATen/core/Generator.h>
+#include "advlab/core/bounds.h"
+
 #include <torch/arg.h>
 #include <torch/types.h>
 
@@ -26,10 +28,12 @@ struct PhysicalTransformOptions {
 // ranges, max_perspective >= 0.5, max_blur > 20, fill outside [0, 1]).
 void check_physical_transform_options(const PhysicalTransformOptions& options);
 
-// One independent random view per sample of x [N, C, H, W]; result in [0, 1], same shape.
+// One independent random view per sample of x [N, C, H, W] with values in `bounds`;
+// result in `bounds`, same shape. `fill` is a fraction of the range, and brightness
+// scales the intensity above the lower bound (black stays black).
 // Throws advlab::Error on invalid options (min > max, negative ranges).
 torch::Tensor random_physical_transform(const torch::Tensor& x,
                                         const PhysicalTransformOptions& options,
-                                        at::Generator& generator);
+                                        at::Generator& generator, const Bounds& bounds = Bounds{});
 
 }  // namespace advlab

@@ -7,14 +7,14 @@
 // White-box; targeted (as in the paper) or untargeted; optional L-inf or L2 cap (eps).
 #include "advlab/attacks/attack.h"
 #include "advlab/attacks/mask/physical_transforms.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
 namespace advlab {
 
 struct Rp2Options {
-  static Rp2Options from_params(ParamReader& params);
+  static const ParamTable<Rp2Options>& table();
 
   TORCH_ARG(std::string, mask) = "stickers";  // see threat/mask.h
   TORCH_ARG(std::optional<double>, eps);      // none = unbounded inside the mask
@@ -44,8 +44,7 @@ torch::Tensor rp2_non_printability(const torch::Tensor& x, const torch::Tensor& 
 class Rp2 : public Attack {
  public:
   explicit Rp2(Rp2Options options);
-  std::string name() const override { return "rp2"; }
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
   // The mask at the size of the images last attacked (mask specs are resolution-free;
   // run() asks for it only after perturb() has seen the batch).
   torch::Tensor mask() const override { return mask_; }
@@ -53,12 +52,9 @@ class Rp2 : public Attack {
  protected:
   torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
                         const Criterion& criterion) override;
-  const ThreatModel& threat() const override { return *threat_; }
-  std::optional<double> epsilon() const override { return options_.eps(); }
 
  private:
   Rp2Options options_;
-  std::shared_ptr<ThreatModel> threat_;
   std::shared_ptr<AttackLoss> loss_;
   torch::Tensor mask_;
 };

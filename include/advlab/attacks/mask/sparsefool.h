@@ -16,14 +16,14 @@
 // for fewer iterations. Only coordinates inside the mask have non-zero w, so only they move.
 #include "advlab/attacks/gradient/minimum_norm_attack.h"
 #include "advlab/attacks/mask/lazy_mask.h"
-#include "advlab/attacks/param_reader.h"
+#include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
 
 namespace advlab {
 
 struct SparseFoolOptions {
-  static SparseFoolOptions from_params(ParamReader& params);
+  static const ParamTable<SparseFoolOptions>& table();
 
   TORCH_ARG(std::optional<double>, eps);
   TORCH_ARG(std::string, norm) = "l0";
@@ -38,7 +38,7 @@ struct SparseFoolOptions {
 class SparseFool : public MinimumNormAttack {
  public:
   explicit SparseFool(SparseFoolOptions options);
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
   torch::Tensor mask() const override { return mask_.tensor(); }
 
  protected:

@@ -22,8 +22,8 @@
 // Black-box (decision-based: only the predicted label is used); untargeted or targeted;
 // L2, L-inf (the image distance measured and reported).
 #include "advlab/attacks/blackbox/black_box_attack.h"
-#include "advlab/attacks/param_reader.h"
-#include "advlab/gan/latent_modules.h"
+#include "advlab/attacks/param_table.h"
+#include "advlab/attacks/generative/latent_modules.h"
 
 #include <torch/arg.h>
 
@@ -32,7 +32,7 @@
 namespace advlab::gan {
 
 struct NaturalOptions {
-  static NaturalOptions from_params(ParamReader& params);
+  static const ParamTable<NaturalOptions>& table();
 
   TORCH_ARG(std::optional<double>, eps);  // none: minimum-norm only
   TORCH_ARG(std::string, norm) = "l2";
@@ -51,8 +51,9 @@ class NaturalAdversarial : public BlackBoxAttack {
   // Loads and checks the generator and inverter; throws advlab::Error for bad options,
   // missing files, or a generator and inverter that do not fit together.
   explicit NaturalAdversarial(NaturalOptions options);
-  nlohmann::json params() const override;
-  bool minimum_norm() const override { return true; }
+  nlohmann::json options_json() const override;
+  static constexpr bool kMinimumNorm = true;
+  bool minimum_norm() const override { return kMinimumNorm; }
 
  protected:
   torch::Tensor attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) override;

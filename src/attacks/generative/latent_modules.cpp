@@ -1,4 +1,4 @@
-#include "advlab/gan/latent_modules.h"
+#include "advlab/attacks/generative/latent_modules.h"
 
 #include "advlab/core/error.h"
 #include "advlab/io/zip_check.h"

@@ -1,4 +1,4 @@
-#include "advlab/gan/natural_adversarial.h"
+#include "advlab/attacks/generative/natural_adversarial.h"
 
 #include "advlab/core/error.h"
 
@@ -112,31 +112,27 @@ struct SearchRule {
 
 using namespace detail_natural;
 
-NaturalOptions NaturalOptions::from_params(ParamReader& params) {
-  return NaturalOptions()
-      .eps(params.find_double("eps"))
-      .norm(params.get_string("norm", "l2"))
-      .queries(params.get_int("queries", 5000))
-      .generator(params.get_string("generator", ""))
-      .inverter(params.get_string("inverter", ""))
-      .search(params.get_string("search", "iterative"))
-      .samples(params.get_int("samples", 100))
-      .dr(params.get_double("dr", 0.1))
-      .max_radius(params.get_double("max_radius", 10.0))
-      .patience(params.get_int("patience", 5));
+const ParamTable<NaturalOptions>& NaturalOptions::table() {
+  static const auto table = ParamTable<NaturalOptions>("natural", NaturalOptions())
+      .add("eps", ADVLAB_FIELD(eps), "budget; none = minimum-norm only").at_least(0)
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"l2", "linf"})
+      .add("queries", ADVLAB_FIELD(queries), "per-sample query budget, the clean check included; 0 = unlimited")
+      .at_least(0)
+      .add("generator", ADVLAB_FIELD(generator), "generator file, latent -> image (advlab gan train)").required()
+      .add("inverter", ADVLAB_FIELD(inverter), "inverter file, image -> latent (advlab gan invert)").required()
+      .add("search", ADVLAB_FIELD(search), "latent search").one_of({"iterative", "hybrid"})
+      .add("samples", ADVLAB_FIELD(samples), "latents drawn per sample and round").at_least(1)
+      .add("dr", ADVLAB_FIELD(dr), "shell width (iterative) / resolution (hybrid)").above(0)
+      .add("max_radius", ADVLAB_FIELD(max_radius), "latent distances searched: [0, max_radius), >= dr").above(0)
+      .add("patience", ADVLAB_FIELD(patience), "hybrid: fruitless rounds before a phase ends").at_least(1);
+  return table;
 }
 
 namespace {
 
 NaturalOptions checked_natural_options(NaturalOptions o) {
-  ADVLAB_CHECK(o.norm() == "l2" || o.norm() == "linf", "natural: norm must be l2 or linf, got '", o.norm(), "'");
-  ADVLAB_CHECK(o.search() == "iterative" || o.search() == "hybrid",
-               "natural: search must be iterative or hybrid, got '", o.search(), "'");
-  ADVLAB_CHECK(o.samples() >= 1, "natural: samples must be >= 1, got ", o.samples());
-  ADVLAB_CHECK(o.dr() > 0 && std::isfinite(o.dr()), "natural: dr must be > 0 and finite, got ", o.dr());
-  ADVLAB_CHECK(std::isfinite(o.max_radius()) && o.max_radius() >= o.dr(), "natural: max_radius must be >= dr (",
-               o.dr(), ") and finite, got ", o.max_radius());
-  ADVLAB_CHECK(o.patience() >= 1, "natural: patience must be >= 1, got ", o.patience());
+  NaturalOptions::table().validate(o);
+  ADVLAB_CHECK(o.max_radius() >= o.dr(), "natural: max_radius must be >= dr (", o.dr(), "), got ", o.max_radius());
   ADVLAB_CHECK(!o.generator().empty(), "natural: needs option 'generator' (advlab attack --generator FILE)");
   ADVLAB_CHECK(!o.inverter().empty(), "natural: needs option 'inverter' (advlab attack --inverter FILE)");
   return o;
@@ -152,7 +148,7 @@ NaturalAdversarial::NaturalAdversarial(NaturalOptions options)
   check_inverter_fits(generator_, inverter_);
 }
 
-nlohmann::json NaturalAdversarial::params() const {
+nlohmann::json NaturalAdversarial::options_json() const {
   nlohmann::json p = {{"norm", options_.norm()},
                       {"queries", options_.queries()},
                       {"generator", options_.generator()},
@@ -223,9 +219,9 @@ torch::Tensor NaturalAdversarial::attack(Oracle& oracle, const torch::Tensor& x,
       auto images = bounds.clip(generator_(latents.slice(0, start, end)).to(device, torch::kFloat32));
       auto adv = oracle.is_adversarial(images, *criterion.select(chunk_rows), chunk_rows).to(torch::kCPU);
       torch::Tensor inside;
-      if (options_.eps()) {
+      if (epsilon()) {
         auto dist = threat().distance(x.index_select(0, chunk_rows.to(device)), images).to(torch::kCPU);
-        inside = dist <= *options_.eps() * (1 + 1e-5) + 1e-6;
+        inside = dist <= *epsilon() * (1 + 1e-5) + 1e-6;
       }
       if (!inside.defined()) inside = torch::ones_like(adv);
       auto inside_acc = inside.accessor<bool, 1>();

@@ -7,8 +7,8 @@
 // from its answers); untargeted or targeted (a generator trained for a fixed target is
 // reported against whatever criterion is given); L-inf, L2 (the generator's own norm).
 #include "advlab/attacks/attack.h"
-#include "advlab/attacks/param_reader.h"
-#include "advlab/gan/advgan_networks.h"
+#include "advlab/attacks/param_table.h"
+#include "advlab/attacks/generative/perturbation_generator.h"
 
 #include <torch/arg.h>
 
@@ -18,7 +18,7 @@ namespace advlab::gan {
 
 struct AdvGanAttackOptions {
   explicit AdvGanAttackOptions(std::string generator) : generator_(std::move(generator)) {}
-  static AdvGanAttackOptions from_params(ParamReader& params);
+  static const ParamTable<AdvGanAttackOptions>& table();
 
   TORCH_ARG(std::string, generator);    // TorchScript file from advlab advgan train
   TORCH_ARG(std::optional<double>, eps);  // none: the generator's
@@ -28,19 +28,16 @@ struct AdvGanAttackOptions {
 class AdvGanAttack : public Attack {
  public:
   explicit AdvGanAttack(AdvGanAttackOptions options);
-  std::string name() const override { return "advgan"; }
-  nlohmann::json params() const override;
+  nlohmann::json options_json() const override;
 
  protected:
   torch::Tensor perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) override;
-  const ThreatModel& threat() const override { return *threat_; }
-  std::optional<double> epsilon() const override { return eps_; }
 
  private:
+  AdvGanAttack(AdvGanAttackOptions options, AdvGanGenerator generator);
+
   AdvGanAttackOptions options_;
   AdvGanGenerator generator_;
-  double eps_ = 0;
-  std::shared_ptr<ThreatModel> threat_;
 };
 
 }  // namespace advlab::gan

@@ -37,6 +37,8 @@ NamedTensors load_tensors(const std::string& path) {
   } catch (const c10::Error& e) {
     throw Error(
         c10::str(path, ": not a tensor file (", first_line(e.what_without_backtrace()), ")"));
+  } catch (const std::exception& e) {  // the unpickler also lets std::out_of_range through
+    throw Error(c10::str(path, ": not a tensor file (", first_line(e.what()), ")"));
   }
   ADVLAB_CHECK(value.isGenericDict(), path, ": expected a dict of tensors, found ",
                value.tagKind());

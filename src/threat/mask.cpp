@@ -1,12 +1,11 @@
 #include "advlab/threat/mask.h"
 
 #include "advlab/core/error.h"
+#include "advlab/io/image_file.h"
 
-#include <stb/stb_image.h>
 #include <torch/torch.h>
 
 #include <filesystem>
-#include <memory>
 #include <sstream>
 #include <vector>
 
@@ -49,14 +48,11 @@ torch::Tensor rect_mask(double x, double y, double w, double h, int64_t height, 
 }
 
 torch::Tensor png_mask(const std::string& path, int64_t height, int64_t width) {
-  ADVLAB_CHECK(std::filesystem::is_regular_file(path), "mask file not found: ", path);
-  int w = 0, h = 0, channels = 0;
-  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load(path.c_str(), &w, &h, &channels, 1),
-                                                   stbi_image_free);
-  const char* reason = stbi_failure_reason();
-  ADVLAB_CHECK(pixels != nullptr, path, ": cannot decode mask image (",
-               reason ? reason : "unknown reason", ")");
-  auto gray = torch::from_blob(pixels.get(), {1, 1, h, w}, torch::kUInt8).to(torch::kFloat32);
+  std::error_code ec;  // a name the OS rejects (too long, say) is not found either
+  ADVLAB_CHECK(std::filesystem::is_regular_file(path, ec), "mask file not found: ", path);
+  auto image = io::decode_image(path, 1);
+  const int64_t h = image.height, w = image.width;
+  auto gray = torch::from_blob(image.pixels.data(), {1, 1, h, w}, torch::kUInt8).to(torch::kFloat32);
   if (h != height || w != width)
     gray = torch::nn::functional::interpolate(
         gray, torch::nn::functional::InterpolateFuncOptions()

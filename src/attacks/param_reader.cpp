@@ -46,6 +46,7 @@ int64_t ParamReader::get_int(const std::string& key, int64_t fallback) {
   auto v = find_double(key);
   if (!v) return fallback;
   ADVLAB_CHECK(std::floor(*v) == *v, attack_, ": option '", key, "' expects an integer, got ", *v);
+  ADVLAB_CHECK(*v >= -0x1p63 && *v < 0x1p63, attack_, ": option '", key, "' is out of range, got ", *v);
   return static_cast<int64_t>(*v);
 }
 

@@ -42,10 +42,10 @@ void check_jpeg_huffman_tables(const std::string& path, const std::string& bytes
     const size_t end = pos + 2 + length;
     if (marker == 0xc4) {
       // As stb does: tables are read while the segment has bytes left, even when the
-      // last one runs past its end.
-      for (size_t t = pos + 4; t < end && t + 17 <= size;) {
+      // last one runs past its end, and bytes past the end of the file read as 0.
+      for (size_t t = pos + 4; t < end && t < size;) {
         size_t symbols = 0;
-        for (int i = 1; i <= 16; ++i) symbols += b[t + i];
+        for (size_t i = t + 1; i <= t + 16 && i < size; ++i) symbols += b[i];
         ADVLAB_CHECK(symbols <= 256, path, ": corrupt JPEG (a Huffman table has ", symbols,
                      " symbols, at most 256)");
         t += 17 + symbols;

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <random>
@@ -107,6 +108,7 @@ struct Outcome {
   std::map<std::string, int64_t> ran_per_attack;
   std::map<std::string, int64_t> refusals;  // attack: message -> count
   std::vector<std::string> failures;
+  std::string last_case;  // the configuration check_case drew last, for timing reports
 };
 
 std::string describe(const std::string& attack, const std::map<std::string, std::string>& options,
@@ -138,6 +140,7 @@ void check_case(int64_t index, const World& world, const std::vector<std::string
   if (auto it = cheap_options().find(name); it != cheap_options().end())
     for (const auto& [k, v] : it->second) options[k] = v;
   auto what = describe(name, options, targeted, batch, classes, shape);
+  out.last_case = what;
 
   auto model = tiny_model(channels * 16 * 16, classes, world, channels, 1000 + index);
   torch::manual_seed(index);
@@ -217,7 +220,16 @@ TEST_P(AttackProperty, EverySampleOfEveryRandomConfigurationKeepsTheContract) {
   int64_t n = cases_per_world();
   // Worlds draw different cases: the index space is split by the world's bounds.
   int64_t offset = (world.bounds.lower < 0 ? 2 : 0) + (world.normalise ? 1 : 0);
-  for (int64_t i = 0; i < n; ++i) check_case(offset * 1000003 + i, world, attacks, out);
+  // ADVLAB_PROPERTY_SLOW=S names every configuration that takes longer than S seconds.
+  const char* slow_env = std::getenv("ADVLAB_PROPERTY_SLOW");
+  const double slow = slow_env && *slow_env ? std::atof(slow_env) : -1;
+  for (int64_t i = 0; i < n; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    check_case(offset * 1000003 + i, world, attacks, out);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (slow >= 0 && seconds > slow)
+      std::cout << "[property] slow " << c10::str(seconds) << " s: case " << i << ": " << out.last_case << "\n";
+  }
 
   std::cout << "[property] " << out.ran << " configurations ran, " << out.refused << " refused with an error, "
             << out.failures.size() << " broke the contract\n";

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # CI step for the fuzz targets: installs clang and libFuzzer's runtime if missing,
-# builds build-fuzz (-DADVLAB_FUZZ=ON), runs each target for SECONDS (default 20).
+# builds build-fuzz (-DADVLAB_FUZZ=ON), runs each target for SECONDS (default 15).
 # Expects scripts/setup.sh to have installed LibTorch and the other libraries.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-seconds=${1:-20}
+seconds=${1:-15}
 
 packages=(clang libclang-rt-14-dev)
 missing=()

@@ -2,14 +2,12 @@
 // subfolders sorted by name, so the label of a class does not depend on the file system.
 #include "advlab/core/error.h"
 #include "advlab/data/load.h"
+#include "advlab/io/image_file.h"
 #include "pixel_tensor.h"
-
-#include <stb/stb_image.h>
 
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <memory>
 #include <vector>
 
 namespace advlab::data {
@@ -42,11 +40,6 @@ std::vector<std::string> sorted_children(const fs::path& dir, bool want_director
   return names;
 }
 
-std::string stb_reason() {
-  const char* reason = stbi_failure_reason();
-  return reason ? reason : "unknown error";
-}
-
 }  // namespace
 
 Dataset load_image_folder(const std::string& dir) {
@@ -70,9 +63,7 @@ Dataset load_image_folder(const std::string& dir) {
   int width = 0, height = 0;
   bool all_gray = true;
   for (const auto& image : images) {
-    int w = 0, h = 0, channels = 0;
-    ADVLAB_CHECK(stbi_info(image.path.c_str(), &w, &h, &channels), image.path,
-                 ": cannot read image (", stb_reason(), ")");
+    auto [w, h, channels] = io::read_image_header(image.path);
     if (width == 0) {
       width = w;
       height = h;
@@ -89,15 +80,13 @@ Dataset load_image_folder(const std::string& dir) {
   std::vector<uint8_t> pixels(static_cast<size_t>(n * channels * plane));
   std::vector<int64_t> labels;
   for (int64_t i = 0; i < n; ++i) {
-    int w = 0, h = 0, in_file = 0;
-    std::unique_ptr<stbi_uc, void (*)(void*)> decoded(
-        stbi_load(images[i].path.c_str(), &w, &h, &in_file, channels), stbi_image_free);
-    ADVLAB_CHECK(decoded != nullptr, images[i].path, ": cannot decode image (", stb_reason(), ")");
-    ADVLAB_CHECK(w == width && h == height, images[i].path, ": image size changed while loading");
+    auto decoded = io::decode_image(images[i].path, channels);
+    ADVLAB_CHECK(decoded.width == width && decoded.height == height, images[i].path,
+                 ": image size changed while loading");
     // stb returns interleaved HWC; the dataset wants planar CHW.
     uint8_t* dst = pixels.data() + i * channels * plane;
     for (int64_t p = 0; p < plane; ++p) {
-      for (int c = 0; c < channels; ++c) dst[c * plane + p] = decoded.get()[p * channels + c];
+      for (int c = 0; c < channels; ++c) dst[c * plane + p] = decoded.pixels[p * channels + c];
     }
     labels.push_back(images[i].label);
   }

@@ -4,6 +4,7 @@
 
 #include "advlab/core/error.h"
 #include "advlab/io/atomic_file.h"
+#include "advlab/io/zip_check.h"
 #include "read_file.h"
 
 #include <torch/serialize.h>
@@ -30,6 +31,8 @@ void save_tensors(const std::string& path, const NamedTensors& tensors) {
 }
 
 NamedTensors load_tensors(const std::string& path) {
+  // LibTorch's zip reader trusts the archive's directory (a damaged one crashed it).
+  verify_zip_checksums(path);
   std::string bytes = read_file_bytes(path);
   c10::IValue value;
   try {
@@ -37,6 +40,8 @@ NamedTensors load_tensors(const std::string& path) {
   } catch (const c10::Error& e) {
     throw Error(
         c10::str(path, ": not a tensor file (", first_line(e.what_without_backtrace()), ")"));
+  } catch (const std::exception& e) {  // the unpickler also lets std::out_of_range through
+    throw Error(c10::str(path, ": not a tensor file (", first_line(e.what()), ")"));
   }
   ADVLAB_CHECK(value.isGenericDict(), path, ": expected a dict of tensors, found ",
                value.tagKind());

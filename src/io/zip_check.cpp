@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <vector>
 
 namespace advlab::io {
@@ -148,6 +149,8 @@ uint32_t crc_of_deflated(Archive& archive, const std::string& path, const Entry&
   z_stream z;
   std::memset(&z, 0, sizeof z);
   ADVLAB_CHECK(inflateInit2(&z, -MAX_WBITS) == Z_OK, path, ": cannot start inflating '", e.name, "'");
+  // A record past the end of the file throws from stream(); the inflater is freed either way.
+  std::unique_ptr<z_stream, int (*)(z_stream*)> end_inflate(&z, inflateEnd);
   uint32_t crc = 0;
   int status = Z_OK;
   std::vector<unsigned char> out(kChunk);
@@ -161,7 +164,6 @@ uint32_t crc_of_deflated(Archive& archive, const std::string& path, const Entry&
       crc = crc32_of_bytes(out.data(), out.size() - z.avail_out, crc);
     }
   });
-  inflateEnd(&z);
   ADVLAB_CHECK(status == Z_STREAM_END, path, ": damaged archive: record '", e.name, "' does not inflate");
   return crc;
 }

@@ -6,7 +6,6 @@
 #include <torch/torch.h>
 
 #include <filesystem>
-#include <memory>
 #include <sstream>
 #include <vector>
 
@@ -49,8 +48,11 @@ torch::Tensor rect_mask(double x, double y, double w, double h, int64_t height, 
 }
 
 torch::Tensor png_mask(const std::string& path, int64_t height, int64_t width) {
-  auto gray = io::read_image_file(path, 1, "mask image").permute({2, 0, 1}).unsqueeze(0).to(torch::kFloat32);
-  const int64_t h = gray.size(2), w = gray.size(3);
+  std::error_code ec;  // a name the OS rejects (too long, say) is not found either
+  ADVLAB_CHECK(std::filesystem::is_regular_file(path, ec), "mask file not found: ", path);
+  auto image = io::decode_image(path, 1);
+  const int64_t h = image.height, w = image.width;
+  auto gray = torch::from_blob(image.pixels.data(), {1, 1, h, w}, torch::kUInt8).to(torch::kFloat32);
   if (h != height || w != width)
     gray = torch::nn::functional::interpolate(
         gray, torch::nn::functional::InterpolateFuncOptions()

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <random>
@@ -107,6 +108,7 @@ struct Outcome {
   std::map<std::string, int64_t> ran_per_attack;
   std::map<std::string, int64_t> refusals;  // attack: message -> count
   std::vector<std::string> failures;
+  std::string last_case;  // the configuration check_case drew last, for timing reports
 };
 
 std::string describe(const std::string& attack, const std::map<std::string, std::string>& options,
@@ -133,11 +135,16 @@ void check_case(int64_t index, const World& world, const std::vector<std::string
   std::map<std::string, std::string> options = {{"norm", norm}};
   bool bounded = !spec.minimum_norm || std::bernoulli_distribution(0.7)(rng);
   double eps = bounded ? draw_eps(norm, rng) : 0.0;
+  // One-pixel evolves eps / C pixels per candidate: at eps 1e6 that is 10^5 pixels of a
+  // 256-pixel image and a minute per case. Every coordinate of the image is the same
+  // unbounded budget.
+  if (name == "onepixel") eps = std::min(eps, double(channels * 16 * 16));
   if (bounded) options["eps"] = c10::str(eps);
   if (spec.family == "black-box") options["queries"] = std::to_string(kQueryBudget);
   if (auto it = cheap_options().find(name); it != cheap_options().end())
     for (const auto& [k, v] : it->second) options[k] = v;
   auto what = describe(name, options, targeted, batch, classes, shape);
+  out.last_case = what;
 
   auto model = tiny_model(channels * 16 * 16, classes, world, channels, 1000 + index);
   torch::manual_seed(index);
@@ -217,7 +224,16 @@ TEST_P(AttackProperty, EverySampleOfEveryRandomConfigurationKeepsTheContract) {
   int64_t n = cases_per_world();
   // Worlds draw different cases: the index space is split by the world's bounds.
   int64_t offset = (world.bounds.lower < 0 ? 2 : 0) + (world.normalise ? 1 : 0);
-  for (int64_t i = 0; i < n; ++i) check_case(offset * 1000003 + i, world, attacks, out);
+  // ADVLAB_PROPERTY_SLOW=S names every configuration that takes longer than S seconds.
+  const char* slow_env = std::getenv("ADVLAB_PROPERTY_SLOW");
+  const double slow = slow_env && *slow_env ? std::atof(slow_env) : -1;
+  for (int64_t i = 0; i < n; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    check_case(offset * 1000003 + i, world, attacks, out);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (slow >= 0 && seconds > slow)
+      std::cout << "[property] slow " << c10::str(seconds) << " s: case " << i << ": " << out.last_case << "\n";
+  }
 
   std::cout << "[property] " << out.ran << " configurations ran, " << out.refused << " refused with an error, "
             << out.failures.size() << " broke the contract\n";

@@ -1,4 +1,5 @@
 #include "advlab/data/load.h"
+#include "support/corrupt_jpeg.h"
 #include "support/scratch_dir.h"
 
 #include <gtest/gtest.h>
@@ -84,4 +85,13 @@ TEST(ImageFolder, ClearErrors) {
   std::filesystem::create_directories(dir.path() / "hollow" / "b");
   message = error_message([&] { advlab::data::load_image_folder(dir.file("hollow")); });
   EXPECT_NE(message.find("hollow/b"), std::string::npos) << message;
+}
+
+// Found by fuzz_image_folder: the header pass (stbi_info) already overran the table.
+TEST(ImageFolder, JpegWithOversizedHuffmanTableIsAOneLineError) {
+  ScratchDir dir;
+  write_png(dir.file("a/first.png"), 8, 8, 3, 0);
+  write_bytes(dir.file("b/second.jpg"), advlab::testing::jpeg_with_oversized_huffman_table(8, 8));
+  auto message = error_message([&] { advlab::data::load_image_folder(dir.path().string()); });
+  EXPECT_NE(message.find("second.jpg: corrupt JPEG"), std::string::npos) << message;
 }

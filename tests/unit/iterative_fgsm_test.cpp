@@ -113,6 +113,15 @@ TEST(IterativeFgsmOptions, BimDefaultsFollowKurakin) {
   EXPECT_EQ(mi["decay"].get<double>(), 1.0);
 }
 
+// Found by fuzz_set_values: eps=1e40 made Kurakin's count overflow the int64 cast.
+TEST(IterativeFgsmOptions, BimHugeEpsGetsAsManyStepsAsAnyOther) {
+  auto steps = [](const char* eps) {
+    return make_attack("bim", {{"eps", eps}})->params()["steps"].get<int64_t>();
+  };
+  EXPECT_GE(steps("1e40"), steps("1"));
+  EXPECT_GE(steps("1e40"), steps("1e6"));
+}
+
 TEST(IterativeFgsmOptions, RejectsBadOptions) {
   for (const char* name : {"bim", "mifgsm", "difgsm"}) {
     EXPECT_THROW(make_attack(name, {{"eps", "-0.1"}}), Error) << name;

@@ -3,6 +3,7 @@
 #include "advlab/core/error.h"
 #include "advlab/io/image_grid.h"
 #include "advlab/threat/mask.h"
+#include "support/corrupt_jpeg.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -68,6 +69,31 @@ TEST(Mask, BadSpecsAreRefusedWithTheirName) {
     FAIL() << "a corrupt PNG was accepted";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("corrupt.png"), std::string::npos) << e.what();
+  }
+}
+
+// Found by fuzz_mask_spec: a name the OS refuses (ENAMETOOLONG) made std::filesystem throw.
+TEST(Mask, OverlongPngNameIsNotFound) {
+  const std::string spec = std::string(5000, 'm') + ".png";
+  try {
+    make_mask(spec, 8, 8);
+    FAIL() << "an overlong mask name was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("mask file not found: mmm", 0), 0u) << e.what();
+  }
+}
+
+// Found by fuzz_mask_png: mask files are decoded by content, so a JPEG named .png reaches
+// stb_image's JPEG decoder and its Huffman table overrun.
+TEST(Mask, JpegWithOversizedHuffmanTableIsRefused) {
+  testing::TempDir dir;
+  const auto path = (dir.path() / "mask.png").string();
+  std::ofstream(path, std::ios::binary) << testing::jpeg_with_oversized_huffman_table(8, 8);
+  try {
+    make_mask(path, 8, 8);
+    FAIL() << "a JPEG with a 257-symbol Huffman table was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("mask.png: corrupt JPEG"), std::string::npos) << e.what();
   }
 }
 

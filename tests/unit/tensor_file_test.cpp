@@ -1,6 +1,7 @@
 #include "advlab/io/tensor_file.h"
 #include "support/scratch_dir.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -85,4 +86,23 @@ TEST(TensorFile, ReadsDictWrittenByPythonTorchSave) {
   EXPECT_TRUE(torch::equal(loaded[0].second, torch::tensor({{1.5f, -2.0f}})));
   EXPECT_EQ(loaded[1].first, "n");
   EXPECT_EQ(loaded[1].second.item<int64_t>(), 7);
+}
+
+// Found by fuzz_evaluation_state: LibTorch's unpickler answers a memo index past its table
+// (BINGET 40 on an empty memo) with std::out_of_range, not c10::Error.
+TEST(TensorFile, PickleReadingPastItsMemoIsAOneLineError) {
+  ScratchDir dir;
+  const std::string pickle = "\x80\x02h\x28.";  // PROTO 2, BINGET 40, STOP
+  std::string archive;
+  caffe2::serialize::PyTorchStreamWriter writer([&](const void* data, size_t size) {
+    archive.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  writer.writeRecord("data.pkl", pickle.data(), pickle.size());
+  writer.writeEndOfFile();
+  advlab::testing::write_bytes(dir.file("memo.pt"), archive);
+  auto message =
+      advlab::testing::error_message([&] { advlab::io::load_tensors(dir.file("memo.pt")); });
+  EXPECT_NE(message.find("memo.pt: not a tensor file"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 }

@@ -10,7 +10,9 @@ namespace advlab {
 int64_t BimOptions::resolved_steps(double eps, double range) const {
   if (steps()) return *steps();
   double grey_levels = 255.0 * eps / range;
-  return std::max<int64_t>(1, static_cast<int64_t>(std::min(grey_levels + 4, 1.25 * grey_levels)));
+  // Capped so a huge eps (--set eps=1e40) stays a representable count.
+  double steps = std::min({grey_levels + 4, 1.25 * grey_levels, 1e9});
+  return std::max<int64_t>(1, static_cast<int64_t>(steps));
 }
 
 double BimOptions::resolved_step_size(double range) const { return step_size().value_or(range / 255.0); }

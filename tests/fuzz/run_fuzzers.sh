@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs each libFuzzer target for SECONDS (default 30) from a scratch copy of its seed
+# corpus (the repository stays untouched), prints executions and coverage per target and
+# fails if any target crashed, leaked, hung or hit a sanitizer error; crash inputs are
+# kept in BUILD_DIR/fuzz-artifacts/<target>/.
+#   tests/fuzz/run_fuzzers.sh [SECONDS] [TARGET...]      (FUZZ_BUILD_DIR, default build-fuzz)
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+seconds=${1:-30}
+shift || true
+build=${FUZZ_BUILD_DIR:-build-fuzz}
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  for dir in tests/fuzz/corpus/*/; do targets+=("$(basename "$dir")"); done
+fi
+
+# Leaks fail a run, except those inside LibTorch itself (lsan.supp says which and why).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export OMP_NUM_THREADS=1 ADVLAB_THREADS=1
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+artifacts="$build/fuzz-artifacts"
+failed=()
+printf '%-24s %10s %9s %7s %7s %6s  %s\n' target executions execs/s cov ft corpus result
+for target in "${targets[@]}"; do
+  binary="$build/tests/fuzz/$target"
+  if [ ! -x "$binary" ]; then
+    echo "$target: $binary not built (cmake --build $build)" >&2
+    failed+=("$target")
+    continue
+  fi
+  mkdir -p "$scratch/$target" "$artifacts/$target"
+  cp -r "tests/fuzz/corpus/$target" "$scratch/$target/corpus"
+  log="$scratch/$target/log"
+  nice "$binary" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix="$artifacts/$target/" \
+    "$scratch/$target/corpus" >"$log" 2>&1
+  rc=$?
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+  # The last status line (DONE on a clean finish) carries the final coverage.
+  status=$(grep -E '^#[0-9]+' "$log" | tail -1)
+  cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$status")
+  ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$status")
+  corp=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$status")
+  result=ok
+  if [ $rc -ne 0 ]; then
+    result="FAILED (exit $rc)"
+    failed+=("$target")
+  fi
+  printf '%-24s %10s %9s %7s %7s %6s  %s\n' "$target" "${execs:--}" "${rate:--}" "${cov:--}" \
+    "${ft:--}" "${corp:--}" "$result"
+  if [ $rc -ne 0 ]; then
+    echo "---- $target: last lines of its log (inputs kept in $artifacts/$target/) ----"
+    grep -vE '^#[0-9]+' "$log" | tail -40
+    echo "----"
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzzing failed: ${failed[*]}" >&2
+  exit 1
+fi
+echo "all ${#targets[@]} fuzz targets ran ${seconds} s each without a finding"

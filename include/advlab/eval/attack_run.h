@@ -18,6 +18,7 @@ struct AttackRunOptions {
   int64_t batch_size = 256;
   uint64_t seed = 0;
   std::optional<TargetSelection> targets;  // set = targeted attack
+  torch::Tensor given_targets;             // int64 [N]: targeted, these classes (wins over targets)
   std::ostream* progress = nullptr;
   // Resuming an interrupted run: the results of its first `resumed_batches` batches
   // (concatenated) and the seconds they took. Those batches are not run again; batch b is

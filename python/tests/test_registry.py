@@ -1,0 +1,44 @@
+"""advlab.list_attacks is the command line's registry, and every attack in it is
+reachable from Python with its options."""
+import pytest
+import torch
+
+import advlab
+
+
+def test_same_attacks_as_cli(cli):
+    listed = cli("list-attacks").stdout.strip().splitlines()[1:]
+    assert [a.name for a in advlab.list_attacks()] == [line.split()[0] for line in listed]
+
+
+def test_parameter_tables():
+    attacks = {a.name: a for a in advlab.list_attacks()}
+    assert len(attacks) >= 30
+    pgd = attacks["pgd"]
+    assert pgd.family == "white-box" and "linf" in pgd.norms and not pgd.minimum_norm
+    assert {"norm", "eps", "steps"} <= set(pgd.params)
+    assert attacks["fab"].minimum_norm
+    assert "generator" in attacks["advgan"].required_options and attacks["advgan"].params is None
+    for a in attacks.values():
+        assert a.params is not None or a.required_options, f"{a.name} has no parameter table"
+
+
+@pytest.mark.parametrize("name", [a.name for a in advlab.list_attacks()])
+def test_every_attack_reachable_with_its_options(name, scripted, test_batch):
+    # An option the attack does not have is rejected by that attack's own option reader,
+    # which proves the name reached the registry and the options reached the attack.
+    x, y = test_batch
+    with pytest.raises(advlab.AdvlabError, match=f"{name}.*no option 'not_an_option'|'not_an_option'"):
+        advlab.attack(scripted, x, y, name, not_an_option=1)
+
+
+@pytest.mark.parametrize("name,options", [
+    ("bim", dict(eps=0.1, steps=5)), ("mifgsm", dict(eps=0.1, steps=5)),
+    ("deepfool", dict(norm="l2")), ("fmn", dict(norm="l2", steps=10)),
+    ("simba", dict(norm="l2", eps=2.0, queries=100)), ("jsma", dict()),
+])
+def test_attacks_of_every_family_run(name, options, scripted, test_batch):
+    x, y = test_batch[0][:16], test_batch[1][:16]
+    adv = advlab.attack(scripted, x, y, name, **options)
+    assert adv.success.sum() >= 4, f"{name} broke only {int(adv.success.sum())} of 16"
+    assert torch.equal(scripted(adv.adversarials).argmax(1) != y, adv.success)

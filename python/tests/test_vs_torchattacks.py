@@ -7,7 +7,6 @@ import torchattacks  # pip install torchattacks: missing is a failure, not a ski
 import advlab
 
 
-
 @pytest.mark.parametrize("eps", [0.03, 0.06])
 def test_pgd_at_least_as_strong(eps, trained_cnn, fashion):
     from conftest import pixels

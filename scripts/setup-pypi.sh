@@ -17,7 +17,7 @@ if [ ! -x "$cuda/bin/nvcc" ]; then
   exit 2
 fi
 
-packages=(python3-venv python3-dev python3-pip)
+packages=(python3-venv python3-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

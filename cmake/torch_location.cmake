@@ -48,5 +48,13 @@ list(APPEND CMAKE_PREFIX_PATH /usr/lib/x86_64-linux-gnu/cmake)
 
 macro(torch_location_done)
   set(CMAKE_LIBRARY_PATH ${_advlab_saved_library_path})
+  # A wheel's libtorch_cuda finds its NCCL, cuDNN, ... beside it (its RPATH), but the
+  # linker would take an older libnccl from the CUDA toolkit's lib/ first (the -rpath of
+  # the CUDA runtime it links): point it at the wheel's own.
+  file(GLOB _advlab_wheel_libs LIST_DIRECTORIES true ${TORCH_INSTALL_PREFIX}/../nvidia/*/lib)
+  if(_advlab_wheel_libs)
+    list(JOIN _advlab_wheel_libs ":" _advlab_wheel_libs)
+    add_link_options("LINKER:-rpath-link,${_advlab_wheel_libs}")
+  endif()
   message(STATUS "advlab: LibTorch ${Torch_VERSION} from ${Torch_DIR}")
 endmacro()

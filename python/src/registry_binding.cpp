@@ -10,15 +10,27 @@ namespace advlab::python {
 namespace {
 
 // Every option in effect with its default, read off an attack built from defaults: the
-// attacks own their defaults, so nothing is repeated here. Attacks that need an option
-// to be built at all (a generator file) report none.
+// attacks own their defaults, so nothing is repeated here. An option the attack cannot
+// be built without ("pgd needs option 'eps'") is filled in to build it and reported as
+// null (required). Attacks that need a file (a generator) report none.
 std::string default_params(const AttackSpec& spec) {
   if (!spec.required_options.empty()) return "null";
-  try {
-    return make_attack(spec.name, {})->params().dump();
-  } catch (const Error&) {
-    return "null";
+  std::map<std::string, std::string> filled;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    try {
+      auto params = make_attack(spec.name, filled)->params();
+      for (const auto& [key, _] : filled) params[key] = nullptr;
+      return params.dump();
+    } catch (const Error& e) {
+      const std::string what = e.what(), marker = "needs option '";
+      auto at = what.find(marker);
+      if (at == std::string::npos) return "null";
+      auto key = what.substr(at + marker.size(), what.find('\'', at + marker.size()) - at - marker.size());
+      if (filled.count(key)) return "null";
+      filled[key] = "1";
+    }
   }
+  return "null";
 }
 
 py::list list_attacks() {

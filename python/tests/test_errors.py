@@ -48,7 +48,7 @@ def test_labels_outside_the_model_classes(scripted, test_batch):
 
 
 @pytest.mark.parametrize("inputs,labels,message", [
-    (lambda x, y: x[0], lambda x, y: y, "inputs must be a tensor"),
+    (lambda x, y: x.flatten()[:64], lambda x, y: y, "inputs must be a tensor"),
     (lambda x, y: x, lambda x, y: y[:10], "labels must be a tensor \\[N\\] with N = 64"),
     (lambda x, y: x, lambda x, y: y.float(), "labels must be integer class indices"),
     (lambda x, y: (x * 255).to(torch.uint8), lambda x, y: y, "inputs must be floating point"),

@@ -16,6 +16,7 @@ inline std::tuple<at::Tensor, at::Tensor> eigh(const at::Tensor& symmetric, c10:
 inline at::Tensor eigvalsh(const at::Tensor& symmetric, c10::string_view uplo = "L") {
   return at::linalg_eigvalsh(symmetric, uplo);
 }
+inline at::Tensor cholesky(const at::Tensor& spd) { return at::linalg_cholesky(spd); }
 inline at::Tensor solve(const at::Tensor& a, const at::Tensor& b, bool left = true) {
   return at::linalg_solve(a, b, left);
 }

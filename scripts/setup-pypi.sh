@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds advlab against the LibTorch inside the newest `torch` wheel from PyPI (a CUDA
 # build: it needs the CUDA toolkit's nvcc, at $CUDA_HOME or /usr/local/cuda), into
-# build-pypi/: the library, the advlab tool and the Python module; `--tests` also the test
-# suite. The wheel lives in a virtual environment kept between runs ($ADVLAB_VENV, default
+# build-pypi/: the library and the advlab tool; `--tests` also the test suite. (The Python
+# module is `pip install .`'s: it needs position-independent code, which would cost
+# these targets their shared precompiled header.) The wheel lives in a virtual environment kept between runs ($ADVLAB_VENV, default
 # /var/cache/advlab/venv) with pytest and torchattacks for the Python tests.
 # Run scripts/setup.sh first (the Debian packages: CMake, the header-only libraries, the
 # data). Idempotent; run as root on a fresh machine.
@@ -41,7 +42,7 @@ fi
 "$venv/bin/python" -c "import torch; print('setup-pypi: torch', torch.__version__, 'CUDA', torch.version.cuda)"
 
 cmake -S . -B build-pypi -DCMAKE_BUILD_TYPE=Release -DADVLAB_TORCH_PYTHON="$venv/bin/python" \
-      -DPython_EXECUTABLE="$venv/bin/python" -DADVLAB_BUILD_PYTHON=ON -DADVLAB_BUILD_BENCH=OFF \
+      -DADVLAB_BUILD_PYTHON=OFF -DADVLAB_BUILD_BENCH=OFF \
       -DADVLAB_BUILD_TESTS="$([ "${1:-}" = "--tests" ] && echo ON || echo OFF)" \
       -DCMAKE_CUDA_COMPILER="$cuda/bin/nvcc" -DCUDAToolkit_ROOT="$cuda"
 cmake --build build-pypi -j"$(nproc)"

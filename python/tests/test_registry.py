@@ -13,7 +13,6 @@ def test_same_attacks_as_cli(cli):
 
 def test_parameter_tables():
     attacks = {a.name: a for a in advlab.list_attacks()}
-    assert len(attacks) >= 30
     pgd = attacks["pgd"]
     assert pgd.family == "white-box" and "linf" in pgd.norms and not pgd.minimum_norm
     assert {"norm", "eps", "steps"} <= set(pgd.params)

@@ -7,6 +7,9 @@ import torch
 
 import advlab
 
+# advlab writes its tensor files with torch::pickle_save, whose type tags torch >= 2.6's
+# default torch.load(weights_only=True) refuses; these files are the test's own.
+
 CASES = [
     ("fgsm", dict(norm="linf", eps=0.1)),
     ("pgd", dict(norm="linf", eps=0.1, steps=10, step_size=0.025)),
@@ -31,7 +34,7 @@ def test_attack_equals_cli(name, options, cli, cli_files, scripted, test_batch, 
     ours = advlab.attack(scripted, x, y, name, seed=7, batch_size=16, **options)
     cli("attack", "--model", cli_files["model"], "--data", cli_files["data"], "--attack", name,
         *cli_flags(options), "--seed", 7, "--batch-size", 16, "--out", tmp_path / "out")
-    theirs = torch.load(tmp_path / "out" / "adversarials.pt")
+    theirs = torch.load(tmp_path / "out" / "adversarials.pt", weights_only=False)
     assert torch.equal(ours.adversarials, theirs["adversarials"])
     assert torch.equal(ours.success, theirs["success"])
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
@@ -47,7 +50,7 @@ def test_targeted_attack_equals_cli(cli, cli_files, scripted, test_batch, tmp_pa
     cli("attack", "--model", cli_files["model"], "--data", cli_files["data"], "--attack", "pgd",
         "--norm", "linf", "--eps", 0.2, "--steps", 10, "--targeted", "--target", "least-likely",
         "--seed", 3, "--batch-size", 32, "--out", tmp_path / "out")
-    theirs = torch.load(tmp_path / "out" / "adversarials.pt")
+    theirs = torch.load(tmp_path / "out" / "adversarials.pt", weights_only=False)
     assert torch.equal(ours.targets, theirs["targets"])
     assert torch.equal(ours.adversarials, theirs["adversarials"])
 
@@ -63,6 +66,6 @@ def test_evaluate_equals_cli(cli, cli_files, scripted, test_batch, tmp_path, one
     assert ours.robust_accuracy == {r["eps"]: r["robust_accuracy"] for r in report["results"]}
     assert ours.data["smallest_distance"] == report["smallest_distance"]
     for eps in (0.05, 0.1):
-        theirs = torch.load(tmp_path / "eval" / f"adversarials-eps{eps:g}.pt")
+        theirs = torch.load(tmp_path / "eval" / f"adversarials-eps{eps:g}.pt", weights_only=False)
         assert torch.equal(ours.adversarials[eps], theirs["adversarials"])
     assert ours.robust_accuracy[0.1] < ours.clean_accuracy

@@ -79,7 +79,14 @@ AttackRun run_attack(Attack& attack, Classifier& model, const data::Dataset& dat
   ADVLAB_CHECK(logits.size(1) > run.labels.max().item<int64_t>(), "the model has ", logits.size(1),
                " classes but the data has labels up to ", run.labels.max().item<int64_t>());
   run.clean_predictions = logits.argmax(1);
-  if (options.targets) {
+  if (options.given_targets.defined()) {
+    ADVLAB_CHECK(options.given_targets.dim() == 1 && options.given_targets.size(0) == dataset.size(),
+                 "targets must hold one class per sample (", dataset.size(), "), got ", options.given_targets.sizes());
+    ADVLAB_CHECK(dataset.size() == 0 || (options.given_targets.min().item<int64_t>() >= 0 &&
+                                         options.given_targets.max().item<int64_t>() < logits.size(1)),
+                 "targets must be classes of the model (0 to ", logits.size(1) - 1, ")");
+    run.targets = options.given_targets.to(torch::kCPU, torch::kLong);
+  } else if (options.targets) {
     auto gen = at::detail::createCPUGenerator(options.seed ^ 0x7461726765747321ULL);
     run.targets = choose_targets(*options.targets, run.labels, logits, logits.size(1), gen);
   }

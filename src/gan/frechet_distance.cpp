@@ -1,6 +1,7 @@
 #include "advlab/gan/frechet_distance.h"
 
 #include "advlab/core/error.h"
+#include "advlab/core/torch_compat.h"
 
 #include <torch/torch.h>
 
@@ -22,7 +23,7 @@ GaussianFit fit_gaussian(const torch::Tensor& features) {
 torch::Tensor psd_sqrt(const torch::Tensor& symmetric) {
   auto s = symmetric.to(torch::kFloat64);
   s = (s + s.t()) / 2;  // exact symmetry for eigh
-  auto [values, vectors] = torch::linalg::eigh(s, "L");
+  auto [values, vectors] = compat::eigh(s, "L");
   return vectors.mm(torch::diag(values.clamp_min(0).sqrt())).mm(vectors.t());
 }
 
@@ -33,7 +34,7 @@ double frechet_distance(const GaussianFit& a, const GaussianFit& b) {
   auto root_a = psd_sqrt(a.cov);
   auto middle = root_a.mm(b.cov.to(torch::kFloat64)).mm(root_a);
   middle = (middle + middle.t()) / 2;
-  auto eigenvalues = torch::linalg::eigvalsh(middle, "L");
+  auto eigenvalues = compat::eigvalsh(middle, "L");
   double cross = eigenvalues.clamp_min(0).sqrt().sum().item<double>();
   double mean_term = (a.mean - b.mean).pow(2).sum().item<double>();
   double d = mean_term + a.cov.trace().item<double>() + b.cov.trace().item<double>() - 2 * cross;

@@ -1,4 +1,5 @@
 // Fréchet distance: closed forms for Gaussians, and FID on the trained CNN's features.
+#include "advlab/core/torch_compat.h"
 #include "advlab/gan/frechet_distance.h"
 #include "advlab/gan/judge.h"
 #include "advlab/models/architectures.h"
@@ -55,7 +56,7 @@ TEST(FrechetDistance, FitsFromSamplesApproachTheClosedForm) {
   auto gen = at::detail::createCPUGenerator(7);
   auto s1 = spd({2.0, 0.6, 0.6, 1.0});
   auto s2 = spd({1.0, -0.4, -0.4, 3.0});
-  auto l1 = torch::linalg::cholesky(s1), l2 = torch::linalg::cholesky(s2);
+  auto l1 = advlab::compat::cholesky(s1), l2 = advlab::compat::cholesky(s2);
   auto x = torch::randn({40000, 2}, gen, torch::kFloat64).mm(l1.t());
   auto y = torch::randn({40000, 2}, gen, torch::kFloat64).mm(l2.t()) + torch::tensor({0.5, -2.0}, torch::kFloat64);
   double exact = frechet_distance(exact_fit(torch::zeros({2}), s1),

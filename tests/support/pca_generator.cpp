@@ -1,6 +1,7 @@
 #include "support/pca_generator.h"
 
 #include "advlab/data/load.h"
+#include "advlab/core/torch_compat.h"
 #include "advlab/models/module_file.h"
 
 #include <torch/torch.h>
@@ -16,7 +17,7 @@ PcaModels build_fashion_pca(int64_t latent_dim, int64_t images) {
   auto mean = x.mean(0);
   auto centred = x - mean;
   auto cov = centred.t().mm(centred) / static_cast<double>(x.size(0) - 1);
-  auto [values, vectors] = torch::linalg::eigh(cov, "L");  // ascending
+  auto [values, vectors] = advlab::compat::eigh(cov, "L");  // ascending
   auto top = torch::arange(cov.size(0) - 1, cov.size(0) - 1 - latent_dim, -1, torch::kLong);
   auto s = values.index_select(0, top).clamp_min(1e-12).sqrt();
   auto u = vectors.index_select(1, top);

@@ -38,6 +38,8 @@ Check blas_check() {
     auto slash = line.find('/');
     if (slash == std::string::npos) continue;
     auto path = line.substr(slash);
+    // cuBLAS (a CUDA build of LibTorch maps it) is the GPU's, not the CPU's BLAS.
+    if (path.find("cublas") != std::string::npos) continue;
     if (path.find("blas") != std::string::npos && path.find(".so") != std::string::npos) {
       blas = path;
       if (path.find("openblas") != std::string::npos) break;

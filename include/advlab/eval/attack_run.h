@@ -19,6 +19,7 @@ struct AttackRunOptions {
   uint64_t seed = 0;
   std::optional<TargetSelection> targets;  // set = targeted attack
   std::optional<Budget> budget;            // none = the attack's default budget
+  torch::Tensor given_targets;             // int64 [N]: targeted, these classes (wins over targets)
   std::ostream* progress = nullptr;
   // Resuming an interrupted run: the results of its first `resumed_batches` batches
   // (concatenated) and the seconds they took. Those batches are not run again; batch b is

@@ -1,6 +1,7 @@
 #include "advlab/attacks/mask/physical_transforms.h"
 
 #include "advlab/core/error.h"
+#include "advlab/core/torch_compat.h"
 
 #include <torch/torch.h>
 
@@ -57,7 +58,7 @@ torch::Tensor corner_homography(const torch::Tensor& corners) {
     row_v.select(1, 6).copy_(-v * x), row_v.select(1, 7).copy_(-v * y);
     b.select(1, 2 * k).copy_(u), b.select(1, 2 * k + 1).copy_(v);
   }
-  auto h = torch::linalg::solve(a, b.unsqueeze(2), /*left=*/true).squeeze(2);
+  auto h = compat::solve(a, b.unsqueeze(2), /*left=*/true).squeeze(2);
   return torch::cat({h, torch::ones({n, 1}, torch::kFloat64)}, 1).view({n, 3, 3});
 }
 

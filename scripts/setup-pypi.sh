@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds advlab against the LibTorch inside the newest `torch` wheel from PyPI (a CUDA
+# build: it needs the CUDA toolkit's nvcc, at $CUDA_HOME or /usr/local/cuda), into
+# build-pypi/: the library and the advlab tool; `--tests` also the test suite. (The Python
+# module is `pip install .`'s: it needs position-independent code, which would cost
+# these targets their shared precompiled header.) The wheel lives in a virtual environment kept between runs ($ADVLAB_VENV, default
+# /var/cache/advlab/venv) with pytest and torchattacks for the Python tests.
+# Run scripts/setup.sh first (the Debian packages: CMake, the header-only libraries, the
+# data). Idempotent; run as root on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=${ADVLAB_VENV:-/var/cache/advlab/venv}
+cuda=${CUDA_HOME:-/usr/local/cuda}
+if [ ! -x "$cuda/bin/nvcc" ]; then
+  echo "setup-pypi: no nvcc at $cuda/bin/nvcc; PyPI's torch is a CUDA build and its CMake files need the" \
+       "CUDA toolkit (set CUDA_HOME)" >&2
+  exit 2
+fi
+
+packages=(python3-venv python3-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# A venv left half-made by an interrupted run is made again.
+if ! "$venv/bin/python" -c "import torch, pytest, torchattacks" 2>/dev/null; then
+  rm -rf "$venv"
+  mkdir -p "$(dirname "$venv")"
+  python3 -m venv "$venv"
+fi
+# pip's cache keeps the wheel: after the first run this only asks PyPI whether torch is newer.
+"$venv/bin/pip" install --quiet --upgrade pip
+"$venv/bin/pip" install --quiet --upgrade torch torchattacks pytest scikit-build-core
+"$venv/bin/python" -c "import torch; print('setup-pypi: torch', torch.__version__, 'CUDA', torch.version.cuda)"
+
+cmake -S . -B build-pypi -DCMAKE_BUILD_TYPE=Release -DADVLAB_TORCH_PYTHON="$venv/bin/python" \
+      -DADVLAB_BUILD_PYTHON=OFF -DADVLAB_BUILD_BENCH=OFF \
+      -DADVLAB_BUILD_TESTS="$([ "${1:-}" = "--tests" ] && echo ON || echo OFF)" \
+      -DCMAKE_CUDA_COMPILER="$cuda/bin/nvcc" -DCUDAToolkit_ROOT="$cuda"
+cmake --build build-pypi -j"$(nproc)"

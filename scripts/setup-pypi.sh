@@ -19,16 +19,7 @@ if [ ! -x "$cuda/bin/nvcc" ]; then
 fi
 
 packages=(python3-venv python3-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
-fi
+bash scripts/apt-install.sh "${packages[@]}"
 
 # A venv left half-made by an interrupted run is made again.
 if ! "$venv/bin/python" -c "import torch, pytest, torchattacks" 2>/dev/null; then

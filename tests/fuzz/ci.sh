@@ -7,16 +7,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-15}
 
 packages=(clang libclang-rt-14-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
-fi
+bash scripts/apt-install.sh "${packages[@]}"
 
 CXX=clang++ cmake -S . -B build-fuzz -DADVLAB_FUZZ=ON -DCMAKE_BUILD_TYPE=Release
 cmake --build build-fuzz -j"$(nproc)"

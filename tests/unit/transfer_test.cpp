@@ -4,6 +4,7 @@
 #include "advlab/attacks/registry.h"
 #include "advlab/core/error.h"
 #include "advlab/criteria/criterion.h"
+#include "support/linear_model.h"
 #include "support/trained_models.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -25,6 +26,24 @@ TransferSamples transfer_correct_samples(int64_t count) {
 }
 
 double transfer_rate(const torch::Tensor& success) { return success.to(torch::kFloat32).mean().item<double>(); }
+
+// A surrogate trained for another set of classes is refused with a line that says so.
+TEST(TransferAttack, SurrogateWithOtherClassesIsAOneLineError) {
+  torch::manual_seed(3);
+  auto model = testing::make_linear_classifier(torch::randn({2, 16}), torch::zeros({2}));
+  auto surrogate = testing::make_linear_classifier(torch::randn({3, 16}), torch::zeros({3}));
+  auto path = testing::make_temp_dir("surrogate") + "/three-classes.pt";
+  surrogate->module().save(path);
+  auto x = torch::rand({4, 1, 4, 4});
+  auto labels = model->logits(x).argmax(1).detach();
+  auto attack = make_attack("transfer", {{"eps", "0.1"}, {"surrogate", path}});
+  try {
+    attack->run(*model, x, Misclassification(labels));
+    FAIL() << "a 3-class surrogate attacked a 2-class model";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("has 3 classes but the attacked model has 2"), std::string::npos) << e.what();
+  }
+}
 
 TEST(TransferAttack, TheModelItselfAsSurrogateMatchesTheWhiteBoxAttack) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";

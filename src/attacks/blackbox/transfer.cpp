@@ -171,6 +171,15 @@ torch::Tensor TransferAttack::attack(Oracle& oracle, const torch::Tensor& x, con
     options.device = dev;
     surrogate_->module().to(dev);
     surrogate = std::make_shared<TorchScriptClassifier>(surrogate_->module(), options);
+    // A surrogate for other classes would attack labels that mean something else.
+    int64_t surrogate_classes = 0;
+    if (x.size(0) > 0) {
+      torch::NoGradGuard no_grad;
+      surrogate_classes = surrogate->logits(x.narrow(0, 0, 1)).size(1);
+    }
+    ADVLAB_CHECK(x.size(0) == 0 || surrogate_classes == oracle.num_classes(), "transfer: the surrogate ",
+                 options_.surrogate(), " has ", surrogate_classes, " classes but the attacked model has ",
+                 oracle.num_classes());
   } else {
     surrogate = train_substitute(oracle, x);
   }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Python half of CI (issue 17): builds advlab against the newest PyPI torch (its
 # LibTorch, CUDA enabled: the GPU path compiles and links), runs the C++ tests on that
-# build, then `pip install .` and pytest. Run after scripts/setup.sh. Not yet called by
-# .ci/run: a whole run on a dedicated 2-core machine has still to be timed.
+# build, then `pip install .` and pytest. Run after scripts/setup.sh (.ci/run does).
+# Measured on main (2 cores, the wheel cached in the venv): C++ tests on that build 548 s,
+# pip install . 246 s, pytest 44 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -29,12 +29,6 @@ torch::Tensor expand_like(const torch::Tensor& per_sample, const torch::Tensor& 
 }  // namespace advlab
 
 namespace advlab {
-torch::Tensor ThreatModel::mid_point(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& t) const {
-  return project(ref, x, t.to(x.device(), torch::kFloat32) * distance(ref, x).to(torch::kFloat32));
-}
-}  // namespace advlab
-
-namespace advlab {
 torch::Tensor projected_step(const ThreatModel& threat, const torch::Tensor& origin, const torch::Tensor& x,
                              const torch::Tensor& grad, double step, const torch::Tensor& eps, double lower,
                              double upper) {

@@ -31,9 +31,7 @@ class ThreatModel {
   // unit of a linear function's change lies along g, so |f(x)| / ||grad f||_q is the
   // distance to its zero set. Throws advlab::Error for L0, which has no dual norm.
   virtual torch::Tensor dual_norm(const torch::Tensor& g) const = 0;
-  // The point a fraction t [N] (in [0, 1]) of the way from ref to x in this norm: x
-  // projected onto the ball of radius t * ||x - ref|| (the straight line for L2).
-  torch::Tensor mid_point(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& t) const;
+
 };
 
 // "linf" | "l2" | "l1" | "l0" (also "inf"); throws advlab::Error for other names.

@@ -37,7 +37,7 @@ nlohmann::json load_advgan_checkpoint(const std::string& path, const std::vector
   try {
     archive.load_from(path);
     archive.read("state", state);
-  } catch (const c10::Error&) {
+  } catch (const std::exception&) {  // torch::jit::ErrorReport is not a c10::Error
     throw Error("advgan: checkpoint " + path + " is not an AdvGAN checkpoint (corrupt or wrong format)");
   }
   nlohmann::json json;

@@ -84,7 +84,7 @@ nlohmann::json load_gan_checkpoint(const std::string& path, torch::jit::Module& 
   io::verify_zip_checksums(path);  // torch does not check the archive's CRCs
   try {
     saved_g = torch::jit::load(path, torch::kCPU, extra);
-  } catch (const c10::Error&) {
+  } catch (const std::exception&) {  // torch::jit::ErrorReport is not a c10::Error
     throw Error(c10::str("checkpoint is not a TorchScript archive (corrupt or wrong format): ", path));
   }
   for (const auto& [name, bytes] : extra)
@@ -103,6 +103,8 @@ nlohmann::json load_gan_checkpoint(const std::string& path, torch::jit::Module& 
   } catch (const c10::Error& e) {
     std::string msg = e.what_without_backtrace();
     throw Error(c10::str("checkpoint ", path, " cannot be restored: ", msg.substr(0, msg.find('\n'))));
+  } catch (const std::exception& e) {  // torch::jit::ErrorReport from a damaged module record
+    throw Error(c10::str("checkpoint ", path, " cannot be restored: ", first_message_line(e.what())));
   }
   return state;
 }

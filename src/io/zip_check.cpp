@@ -178,8 +178,13 @@ void verify_zip_checksums(const std::string& path) {
     auto local = archive.read(e.local_offset, 30);
     ADVLAB_CHECK(little_endian(local.data(), 4) == kLocalHeader, path, ": damaged archive: record '", e.name,
                  "' has no local header");
-    const uint64_t data_at = e.local_offset + 30 + little_endian(local.data() + 26, 2) +
-                             little_endian(local.data() + 28, 2);
+    const uint64_t local_name_len = little_endian(local.data() + 26, 2);
+    const uint64_t data_at = e.local_offset + 30 + local_name_len + little_endian(local.data() + 28, 2);
+    // The CRC covers the data only: a name damaged in the directory or the local header
+    // would send LibTorch looking for a record that is not there.
+    auto local_name = archive.read(e.local_offset + 30, local_name_len);
+    ADVLAB_CHECK(std::string(local_name.begin(), local_name.end()) == e.name, path,
+                 ": damaged archive: record '", e.name, "' is named differently in its local header");
     uint32_t crc = 0;
     if (e.method == 0) {
       ADVLAB_CHECK(e.compressed == e.uncompressed, path, ": damaged archive: record '", e.name,

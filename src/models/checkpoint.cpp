@@ -64,7 +64,7 @@ TrainState load_checkpoint(const std::string& path, torch::jit::Module& module,
   io::verify_zip_checksums(path);  // torch does not check the archive's CRCs
   try {
     saved = torch::jit::load(path, torch::kCPU, extra);
-  } catch (const c10::Error&) {
+  } catch (const std::exception&) {  // torch::jit::ErrorReport is not a c10::Error
     throw Error(c10::str("checkpoint is not a TorchScript archive (corrupt or wrong format): ", path));
   }
   ADVLAB_CHECK(!extra[kStateFile].empty() && !extra[kOptimizerFile].empty(), "checkpoint ", path,

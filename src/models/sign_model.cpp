@@ -35,7 +35,12 @@ SignModel ensure_sign_model(const SignModelOptions& options) {
   if (fs::exists(out.model_path)) {
     if (options.progress) *options.progress << "reusing model " << out.model_path << "\n";
     io::verify_zip_checksums(out.model_path);
-    out.module = torch::jit::load(out.model_path);
+    try {
+      out.module = torch::jit::load(out.model_path);
+    } catch (const std::exception&) {
+      throw Error(c10::str(out.model_path, " is not a TorchScript archive (corrupt or wrong format)",
+                           "; remove it to train a new sign model"));
+    }
     out.module.eval();
   } else {
     ArchitectureOptions arch;

@@ -11,4 +11,4 @@ bash scripts/apt-install.sh "${packages[@]}"
 
 CXX=clang++ cmake -S . -B build-fuzz -DADVLAB_FUZZ=ON -DCMAKE_BUILD_TYPE=Release
 cmake --build build-fuzz -j"$(nproc)"
-tests/fuzz/run_fuzzers.sh "$seconds"
+FUZZ_SEED=${FUZZ_SEED:-1} tests/fuzz/run_fuzzers.sh "$seconds"

@@ -4,10 +4,13 @@
 # fails if any target crashed, leaked, hung or hit a sanitizer error; crash inputs are
 # kept in BUILD_DIR/fuzz-artifacts/<target>/.
 #   tests/fuzz/run_fuzzers.sh [SECONDS] [TARGET...]      (FUZZ_BUILD_DIR, default build-fuzz)
+# FUZZ_SEED fixes libFuzzer's mutation sequence (CI sets it, so a run there explores a
+# repeatable prefix of inputs); unset or 0, every run draws a new one (exploration).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 seconds=${1:-30}
+seed=${FUZZ_SEED:-0}
 shift || true
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 targets=("$@")
@@ -36,7 +39,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$scratch/$target" "$artifacts/$target"
   cp -r "tests/fuzz/corpus/$target" "$scratch/$target/corpus"
   log="$scratch/$target/log"
-  nice "$binary" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 \
+  nice "$binary" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 -seed="$seed" \
     -print_final_stats=1 -artifact_prefix="$artifacts/$target/" \
     "$scratch/$target/corpus" >"$log" 2>&1
   rc=$?

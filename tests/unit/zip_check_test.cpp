@@ -79,6 +79,23 @@ TEST(ZipCheck, DamagedDirectoryIsAnError) {
   EXPECT_NE(message.find("damaged archive"), std::string::npos) << message;
 }
 
+// Found by fuzz_checkpoint: one byte of a code record's name changed in the central
+// directory. The CRCs still match, and LibTorch's loader threw torch::jit::ErrorReport
+// ("Unknown type name"), which is no c10::Error and escaped the loaders' catch.
+TEST(ZipCheck, ARecordNamedDifferentlyInTheDirectoryIsAnError) {
+  ScratchDir dir;
+  auto path = save_module(dir);
+  auto bytes = read_bytes(path);
+  // The first code record's name inside the central directory.
+  auto at = bytes.find("code/__torch__", bytes.find(std::string("PK\x01\x02", 4)));
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 1] = 'x';
+  write_bytes(path, bytes);
+  auto message = error_message([&] { advlab::io::verify_zip_checksums(path); });
+  EXPECT_NE(message.find("named differently in its local header"), std::string::npos) << message;
+  EXPECT_NE(message.find("cxde/__torch__"), std::string::npos) << message;
+}
+
 TEST(ZipCheck, FilesThatAreNoZipAreLeftToTheLoader) {
   ScratchDir dir;
   write_bytes(dir.file("text.pt"), "this is not a zip archive");

@@ -13,6 +13,14 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The first non-empty line of a library's message (LibTorch's often start with a newline
+// and go on with a backtrace or source excerpt), for quoting inside an advlab::Error.
+inline std::string first_message_line(const std::string& text) {
+  auto start = text.find_first_not_of("\n\r ");
+  if (start == std::string::npos) return {};
+  return text.substr(start, text.find('\n', start) - start);
+}
+
 }  // namespace advlab
 
 // ADVLAB_CHECK(cond, "eps must be >= 0, got ", eps): throws advlab::Error when cond is false.

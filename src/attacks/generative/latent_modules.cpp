@@ -17,7 +17,7 @@ torch::jit::Module latent_load_file(const std::string& path, const std::string& 
   io::verify_zip_checksums(path);  // torch does not check the archive's CRCs
   try {
     return torch::jit::load(path, torch::kCPU);
-  } catch (const c10::Error&) {
+  } catch (const std::exception&) {  // torch::jit::ErrorReport is not a c10::Error
     throw Error(c10::str(what, " ", path, " is not a TorchScript file (corrupt or wrong format)"));
   }
 }

@@ -14,7 +14,7 @@ AdvGanGenerator load_advgan_generator(const std::string& path) {
   io::verify_zip_checksums(path);  // torch does not check the archive's CRCs
   try {
     g.module = torch::jit::load(path, torch::kCPU);
-  } catch (const c10::Error&) {
+  } catch (const std::exception&) {  // torch::jit::ErrorReport is not a c10::Error
     throw Error("advgan: generator is not a TorchScript file (corrupt or wrong format): " + path);
   }
   for (const char* attr : {"eps", "norm", "target", "input_shape"})

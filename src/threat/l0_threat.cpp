@@ -8,11 +8,14 @@ namespace advlab {
 
 namespace {
 
-// 1 for the `count` largest entries of each row of score [N, D], 0 elsewhere.
+// 1 for the `count` largest entries of each row of score [N, D], 0 elsewhere. The count is
+// clamped to [0, D] before the cast: eps 1e30 ("no limit") would otherwise wrap to a
+// negative integer and keep nothing.
 torch::Tensor top_count_mask(const torch::Tensor& score, const torch::Tensor& count) {
   auto order = score.argsort(1, /*descending=*/true);
+  auto kept = count.clamp(0, static_cast<double>(score.size(1))).round().to(torch::kLong);
   auto rank_ok = torch::arange(score.size(1), score.options().dtype(torch::kLong)).view({1, -1}) <
-                 count.round().to(torch::kLong).view({-1, 1});
+                 kept.view({-1, 1});
   return torch::zeros_like(score).scatter(1, order, rank_ok.to(score.dtype()));
 }
 

@@ -78,6 +78,17 @@ TEST(L0Threat, ProjectionKeepsTheLargestChanges) {
   EXPECT_EQ(l0.distance(ref, x).item<float>(), 4.0f);
 }
 
+// eps 1e30 means "change as many values as you like": the count must not wrap when cast.
+TEST(L0Threat, HugeEpsKeepsEveryChange) {
+  L0Threat l0;
+  auto ref = torch::zeros({2, 6});
+  auto x = torch::arange(12, torch::kFloat).view({2, 6}) + 1;
+  auto eps = torch::full({2}, 1e30);
+  EXPECT_TRUE(l0.project(ref, x, eps).equal(x));
+  auto gen = at::detail::createCPUGenerator(3);
+  EXPECT_EQ(l0.distance(ref, l0.random_init(ref, eps, gen)).min().item<float>(), 6.0f);
+}
+
 TEST(Distances, AgreeWithDefinitions) {
   auto ref = torch::zeros({1, 1, 2, 2});
   auto x = torch::tensor({3.0f, -4.0f, 0.0f, 0.0f}).view({1, 1, 2, 2});

@@ -1,6 +1,7 @@
 #include "advlab/attacks/blackbox/onepixel.h"
 
 #include "advlab/core/error.h"
+#include "advlab/core/whole_count.h"
 
 #include <torch/torch.h>
 
@@ -117,7 +118,7 @@ torch::Tensor OnePixel::attack(Oracle& oracle, const torch::Tensor& x, const Cri
   using namespace detail_onepixel;
   ADVLAB_CHECK(x.dim() == 4, "onepixel: expects images [N, C, H, W], got ", x.sizes());
   const int64_t n = x.size(0), c = x.size(1);
-  const int64_t k = static_cast<int64_t>(std::floor(eps() / static_cast<double>(c) + 1e-9));
+  const int64_t k = whole_count(eps() / static_cast<double>(c), x.size(2) * x.size(3));
   ADVLAB_CHECK(k >= 1, "onepixel: eps = ", eps(), " changes fewer coordinates than one pixel (",
                c, " channels)");
   const int64_t pop = options_.population();

@@ -1,6 +1,7 @@
 #include "advlab/attacks/mask/adversarial_patch.h"
 
 #include "advlab/core/error.h"
+#include "advlab/core/whole_count.h"
 #include "advlab/threat/mask.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -269,7 +270,7 @@ torch::Tensor AdversarialPatch::perturb(AttackContext& context, const torch::Ten
   const int64_t c = x.size(1), h = x.size(2), w = x.size(3);
   int64_t side = patch_side(options_, h, w);
   // An eps (L0, values changed) caps the area: side^2 * channels <= eps.
-  if (epsilon()) side = std::min<int64_t>(side, static_cast<int64_t>(std::floor(std::sqrt(*epsilon() / c) + 1e-9)));
+  if (epsilon()) side = whole_count(std::sqrt(*epsilon() / c), side);
   mask_ = torch::zeros({1, h, w}, x.options());
   if (side < 1) return x;
   const int64_t top = std::clamp<int64_t>(std::llround(center_y_ * h - side / 2.0), 0, h - side);

@@ -2,6 +2,7 @@
 
 #include "advlab/attacks/best_adversarial.h"
 #include "advlab/core/error.h"
+#include "advlab/core/whole_count.h"
 
 #include <torch/torch.h>
 
@@ -198,7 +199,7 @@ nlohmann::json Jsma::options_json() const {
 }
 
 int64_t Jsma::budget(int64_t coordinates) const {
-  if (epsilon()) return static_cast<int64_t>(std::floor(*epsilon()));
+  if (epsilon()) return whole_count(*epsilon(), coordinates);
   return std::max<int64_t>(1, static_cast<int64_t>(std::floor(options_.gamma() * coordinates)));
 }
 

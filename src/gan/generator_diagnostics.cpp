@@ -19,7 +19,13 @@ GeneratorDiagnostics::GeneratorDiagnostics(std::shared_ptr<Judge> judge, const t
   ADVLAB_CHECK(samples >= 2, "gan diagnostics: samples must be >= 2, got ", samples);
   ADVLAB_CHECK(real.dim() == 4 && real.size(0) >= 2,
                "gan diagnostics: need at least 2 real images, got ", real.sizes());
-  real_fit_ = fit_gaussian(judge_->features(real));
+  auto real_features = judge_->features(real);
+  // Checked before training starts: a judge that cannot score real images (damaged
+  // weights) would otherwise surface as an FID error after the first epoch.
+  ADVLAB_CHECK(torch::isfinite(real_features).all().item<bool>(),
+               "gan diagnostics: the judge outputs NaN or inf on real images: no coverage or FID can be "
+               "computed from it (are its weights damaged?)");
+  real_fit_ = fit_gaussian(real_features);
   auto rng = at::detail::createCPUGenerator(seed);
   latents_ = torch::randn({samples, latent_dim}, rng, torch::kFloat32);
 }

@@ -181,6 +181,11 @@ def forward(self, x):
   expect_clean_error(run_cli("attack --attack fgsm --eps 0.1" + model + " --out " + dir + "/a"), "NaN or inf");
   expect_clean_error(run_cli("eval --suite fgsm --eps 0.1" + model + " --out " + dir + "/e"), "NaN or inf");
   expect_clean_error(run_cli("advgan train --eps 0.1 --epochs 1" + model + " --out " + dir + "/g"), "NaN or inf");
+  // Refused before the first epoch (it used to fail in the first epoch's FID).
+  auto gan = run_cli("gan train --limit 64 --epochs 1 --diagnostic-samples 64 --judge " + dir + "/nan.pt --out " +
+                     dir + "/gan");
+  expect_error_after_start(gan, "judge outputs NaN or inf");
+  EXPECT_EQ(gan.err.find("epoch"), std::string::npos) << gan.err;
   EXPECT_FALSE(std::filesystem::exists(dir + "/a"));
 }
 

@@ -18,6 +18,7 @@ void register_demo_command(CLI::App& app);
 void register_gan_command(CLI::App& app);
 void register_advgan_command(CLI::App& app);
 void register_doctor_command(CLI::App& app);
+void register_bench_attacks_command(CLI::App& app);
 // Subcommands of `advlab gan`, each in its own file.
 void register_gan_train_command(CLI::App& gan);
 void register_gan_sample_command(CLI::App& gan);

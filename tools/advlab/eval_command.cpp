@@ -39,18 +39,6 @@ struct EvalFlags {
   std::string out = "results/eval";
 };
 
-// "--set pgd.steps=100" -> options["pgd"]["steps"] = "100".
-std::map<std::string, std::map<std::string, std::string>> per_attack_settings(const std::vector<std::string>& settings) {
-  std::map<std::string, std::map<std::string, std::string>> out;
-  for (const auto& s : settings) {
-    auto dot = s.find('.'), eq = s.find('=');
-    ADVLAB_CHECK(dot != std::string::npos && eq != std::string::npos && dot > 0 && eq > dot + 1,
-                 "--set expects attack.key=value, got '", s, "'");
-    out[s.substr(0, dot)][s.substr(dot + 1, eq - dot - 1)] = s.substr(eq + 1);
-  }
-  return out;
-}
-
 void run(const EvalFlags& f, bool queries_given) {
   check_output_folder("--out", f.out, eval::kEvaluationReportMarker);
   ADVLAB_CHECK(f.limit >= 0, "--limit must be >= 0, got ", f.limit);

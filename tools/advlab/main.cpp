@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   advlab::cli::register_gan_command(app);
   advlab::cli::register_advgan_command(app);
   advlab::cli::register_doctor_command(app);
+  advlab::cli::register_bench_attacks_command(app);
   advlab::cli::reject_empty_values(app);
 
   try {

@@ -48,4 +48,15 @@ CLI::Option* add_number_list(CLI::App& cmd, const std::string& name, std::vector
   return option;
 }
 
+std::map<std::string, std::map<std::string, std::string>> per_attack_settings(const std::vector<std::string>& settings) {
+  std::map<std::string, std::map<std::string, std::string>> out;
+  for (const auto& s : settings) {
+    auto dot = s.find('.'), eq = s.find('=');
+    ADVLAB_CHECK(dot != std::string::npos && eq != std::string::npos && dot > 0 && eq > dot + 1,
+                 "--set expects attack.key=value, got '", s, "'");
+    out[s.substr(0, dot)][s.substr(dot + 1, eq - dot - 1)] = s.substr(eq + 1);
+  }
+  return out;
+}
+
 }  // namespace advlab::cli

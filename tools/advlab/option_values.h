@@ -3,6 +3,7 @@
 // as 0 ("--eps ''" would be eps 0) and drops empty items of a list ("0.1,,0.2").
 #include <CLI/CLI.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,5 +20,9 @@ CLI::Option* add_number_list(CLI::App& cmd, const std::string& name, std::vector
 
 // "0.1,0.2" -> {0.1, 0.2}; throws advlab::Error "<flag>: ..." for an empty or bad item.
 std::vector<double> parse_number_list(const std::string& flag, const std::vector<std::string>& texts);
+
+// "--set pgd.steps=100" -> options["pgd"]["steps"] = "100"; throws advlab::Error for an
+// item that is not attack.key=value.
+std::map<std::string, std::map<std::string, std::string>> per_attack_settings(const std::vector<std::string>& settings);
 
 }  // namespace advlab::cli

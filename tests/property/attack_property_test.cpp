@@ -25,7 +25,7 @@ namespace advlab {
 namespace {
 
 constexpr int64_t kDefaultCases = 100;  // per world; 4 worlds
-constexpr int64_t kQueryBudget = 60;
+constexpr int64_t kPropertyQueryBudget = 60;
 
 // A world: the input box and the preprocessing inside the classifier.
 struct World {
@@ -140,7 +140,7 @@ void check_case(int64_t index, const World& world, const std::vector<std::string
   // unbounded budget.
   if (name == "onepixel") eps = std::min(eps, double(channels * 16 * 16));
   if (bounded) options["eps"] = c10::str(eps);
-  if (spec.family == "black-box") options["queries"] = std::to_string(kQueryBudget);
+  if (spec.family == "black-box") options["queries"] = std::to_string(kPropertyQueryBudget);
   if (auto it = cheap_options().find(name); it != cheap_options().end())
     for (const auto& [k, v] : it->second) options[k] = v;
   auto what = describe(name, options, targeted, batch, classes, shape);
@@ -201,7 +201,7 @@ void check_case(int64_t index, const World& world, const std::vector<std::string
   if (!torch::equal(result.success, criterion->is_adversarial(fresh)))
     return fail("success flags differ from a fresh forward pass");
   if (!torch::equal(result.predictions, fresh.argmax(1))) return fail("predictions differ from a fresh forward pass");
-  if (spec.family == "black-box" && result.queries.max().item<int64_t>() > kQueryBudget)
+  if (spec.family == "black-box" && result.queries.max().item<int64_t>() > kPropertyQueryBudget)
     return fail("query budget exceeded: " + c10::str(result.queries.max().item<int64_t>()));
   if (spec.minimum_norm && result.minimum_distance.defined()) {
     if (torch::isnan(result.minimum_distance).any().item<bool>()) return fail("NaN minimum_distance");

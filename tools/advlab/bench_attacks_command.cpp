@@ -4,6 +4,7 @@
 #include "advlab/core/error.h"
 #include "advlab/data/load.h"
 #include "advlab/eval/attack_bench.h"
+#include "advlab/threat/threat_model.h"
 #include "commands.h"
 #include "model_loading.h"
 #include "option_values.h"
@@ -64,7 +65,9 @@ void run(const BenchFlags& f) {
       o.attacks.push_back(name);
     }
   }
-  for (const auto& name : o.attacks) find_attack(name);  // unknown names fail before loading anything
+  // Unknown names and norms fail before anything is loaded.
+  make_threat_model(f.norm);
+  for (const auto& name : o.attacks) find_attack(name);
   o.eps_max = f.eps_max;
   o.bisection_steps = f.bisection_steps;
   o.propagations = f.propagations;

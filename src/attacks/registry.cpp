@@ -6,6 +6,7 @@
 #include "advlab/attacks/blackbox/onepixel.h"
 #include "advlab/attacks/blackbox/transfer.h"
 #include "advlab/attacks/gradient/fgsm.h"
+#include "advlab/attacks/gradient/ddn.h"
 #include "advlab/attacks/gradient/fmn.h"
 #include "advlab/attacks/gradient/pgd.h"
 #include "advlab/attacks/blackbox/nes.h"
@@ -127,6 +128,8 @@ const std::vector<AttackSpec>& attack_registry() {
                    0, FabOptions::table(true)),
       entry<Fmn>("Fast Minimum-Norm attack: adaptive eps-ball, normalised steps (Pintor et al. 2021)",
                    0, FmnOptions::table()),
+      entry<Ddn>("Decoupled Direction and Norm: normalised CE steps, norm shrunk or grown per step; L2 (Rony et al. 2019)",
+                   0, DdnOptions::table()),
       entry<SquareAttack>("Square Attack: random search over square updates on a shrinking schedule (Andriushchenko et al. 2020)",
                    0, SquareOptions::table()),
       entry<NesAttack>("NES gradient estimates (antithetic Gaussian samples) with PGD steps (Ilyas et al. 2018)",

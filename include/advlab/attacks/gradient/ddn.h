@@ -1,0 +1,47 @@
+#pragma once
+// Decoupled Direction and Norm attack (Rony, Hafemann, Oliveira, Ben Ayed, Sabourin,
+// Granger 2019, "Decoupling Direction and Norm for Efficient Gradient-Based L2
+// Adversarial Attacks and Defenses"). Each step moves the perturbation along the
+// L2-normalised cross-entropy gradient (step alpha, cosine-annealed), then rescales it
+// to a norm eps that shrinks by (1 - gamma) while the iterate is adversarial and grows
+// by (1 + gamma) while it is not: direction and norm are decoupled, so no constant has
+// to be searched as in Carlini-Wagner.
+// White-box; untargeted or targeted; L2 only. Minimum-norm: returns the smallest
+// adversarial seen on the path; an optional eps only decides success.
+#include "advlab/attacks/attack.h"
+#include "advlab/attacks/param_table.h"
+
+#include <torch/arg.h>
+
+namespace advlab {
+
+struct DdnOptions {
+  static const ParamTable<DdnOptions>& table();
+
+  TORCH_ARG(std::optional<double>, eps);
+  TORCH_ARG(std::string, norm) = "l2";
+  TORCH_ARG(int64_t, steps) = 100;
+  TORCH_ARG(double, init_norm) = 1.0;   // first radius
+  TORCH_ARG(double, gamma) = 0.05;      // radius change per step
+  TORCH_ARG(double, alpha_init) = 1.0;  // first step (L2 length), cosine-annealed
+  TORCH_ARG(double, alpha_final) = 0.01;
+  // Levels per unit of the value range the adversarial is rounded to (256 for 8-bit
+  // images); 0 = none.
+  TORCH_ARG(int64_t, levels) = 0;
+};
+
+class Ddn : public Attack {
+ public:
+  explicit Ddn(DdnOptions options);
+  nlohmann::json options_json() const override;
+  static constexpr bool kMinimumNorm = true;
+  bool minimum_norm() const override { return kMinimumNorm; }
+
+ protected:
+  torch::Tensor perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) override;
+
+ private:
+  DdnOptions options_;
+};
+
+}  // namespace advlab

@@ -2,6 +2,7 @@
 // Supervised training of a TorchScript classifier with Adam, a progress line, a
 // checkpoint each epoch and exact resume (same seed, same result, interrupted or not).
 #include "advlab/data/dataset.h"
+#include "advlab/dist/group.h"
 #include "advlab/models/train_objective.h"
 
 #include <torch/script.h>
@@ -31,6 +32,9 @@ struct TrainOptions {
       batch_transform;
   // What each step minimises; null = cross-entropy on the (transformed) batch.
   std::shared_ptr<TrainObjective> objective;
+  // Set: data-parallel over the job's ranks (data_parallel.h); batch_size is the global
+  // batch, rank 0 alone writes checkpoints and should print progress.
+  dist::Group* group = nullptr;
 };
 
 struct TrainSummary {

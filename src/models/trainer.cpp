@@ -79,7 +79,9 @@ EpochResult train_one_epoch(torch::jit::Module& module, torch::optim::Optimizer&
   ProgressMeter meter(options.progress, epoch + 1, options.epochs, steps);
   auto objective = options.objective ? options.objective : std::make_shared<CrossEntropyObjective>();
   // Seeded per epoch (apart from the shuffle's stream) so resume reproduces it exactly.
-  auto objective_gen = at::detail::createCPUGenerator(epoch_seed(options.seed ^ 0x5DEECE66DULL, epoch));
+  // Each rank draws its own stream (rank 0's is a single process's).
+  const uint64_t stream = options.group ? static_cast<uint64_t>(options.group->rank()) : 0;
+  auto objective_gen = at::detail::createCPUGenerator(derived_seed(options.seed ^ 0x5DEECE66DULL, epoch, stream));
 
   module.train(true);
   for (int64_t start = 0; start < n; start += options.batch_size) {

@@ -2,15 +2,13 @@
 // in the environment, as torchrun and srun set them): 2 and 3 processes on loopback give
 // the single-process report and adversarials, bit for bit, for batch sizes 7 and 64;
 // a killed rank stops the others within a bounded time, with one line naming it.
+#include "support/launch_ranks.h"
 #include "support/scratch_dir.h"
 #include "support/trained_models.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,64 +22,15 @@ namespace {
 namespace fs = std::filesystem;
 using testing::read_bytes;
 
-// A port nobody listens on now (the kernel's pick for a socket bound to port 0).
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    close(fd);
-    return 29500;
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// Starts advlab as rank `rank` of `world` (world 0: no launch variables at all).
-pid_t spawn_rank(const std::vector<std::string>& args, int rank, int world, int port, const std::string& log,
-                 const std::string& timeout = "20") {
-  pid_t pid = fork();
-  if (pid == 0) {
-    FILE* f = std::freopen(log.c_str(), "w", stderr);
-    (void)f;
-    FILE* g = std::freopen("/dev/null", "w", stdout);
-    (void)g;
-    if (world > 0) {
-      setenv("RANK", std::to_string(rank).c_str(), 1);
-      setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
-      setenv("WORLD_SIZE", std::to_string(world).c_str(), 1);
-      setenv("MASTER_ADDR", "127.0.0.1", 1);
-      setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
-      setenv("ADVLAB_DIST_TIMEOUT", timeout.c_str(), 1);
-    }
-    setenv("ADVLAB_THREADS", "1", 1);
-    std::vector<char*> argv{const_cast<char*>(ADVLAB_BINARY)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(ADVLAB_BINARY, argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+using testing::free_port;
+using testing::spawn_rank;
+using testing::wait_exit;
 
 // Runs `world` ranks (0: one plain process) to the end; returns rank 0's stderr.
 std::string run_job(const std::vector<std::string>& args, int world, const testing::ScratchDir& scratch) {
-  const int port = free_port();
-  std::vector<pid_t> pids;
-  for (int r = 0; r < std::max(world, 1); ++r)
-    pids.push_back(spawn_rank(args, r, world, port, scratch.file("log" + std::to_string(r))));
-  for (int r = 0; r < static_cast<int>(pids.size()); ++r)
-    EXPECT_EQ(wait_exit(pids[r]), 0) << "rank " << r << ": " << read_bytes(scratch.file("log" + std::to_string(r)));
+  auto codes = testing::run_job(args, world, scratch.file("log"));
+  for (size_t r = 0; r < codes.size(); ++r)
+    EXPECT_EQ(codes[r], 0) << "rank " << r << ": " << read_bytes(scratch.file("log" + std::to_string(r)));
   return read_bytes(scratch.file("log0"));
 }
 

@@ -3,6 +3,7 @@
 #include "advlab/core/error.h"
 #include "advlab/dist/tensor_bytes.h"
 
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include <cstdio>
@@ -19,14 +20,18 @@ std::string beat_key(int r) { return "beat/" + std::to_string(r); }
 std::string error_key(int r) { return "error/" + std::to_string(r); }
 std::string done_key(int r) { return "done/" + std::to_string(r); }
 
-std::shared_ptr<c10d::Store> connect(const Launch& l, bool server, std::chrono::milliseconds timeout) {
+// Rank 0 hosts the store unless torchrun's agent does; advlab's keys live under a prefix
+// of their own (the agent's store holds torchrun's keys too) and of the restart attempt.
+c10::intrusive_ptr<c10d::Store> connect(const Launch& l, bool server, std::chrono::milliseconds timeout) {
   c10d::TCPStoreOptions o;
   o.port = l.master_port;
-  o.isServer = server;
+  o.isServer = server && !l.agent_store;
+  o.multiTenant = true;
   o.numWorkers = static_cast<size_t>(l.world_size);
   o.waitWorkers = false;  // joining is checked below, with a message that names who is missing
   o.timeout = timeout;
-  return std::make_shared<c10d::TCPStore>(l.master_addr, o);
+  auto store = c10::make_intrusive<c10d::TCPStore>(l.master_addr, o);
+  return c10::make_intrusive<c10d::PrefixStore>("advlab/" + std::to_string(l.restart), store);
 }
 
 }  // namespace

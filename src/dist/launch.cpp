@@ -3,6 +3,7 @@
 #include "advlab/core/error.h"
 
 #include <cstdlib>
+#include <string>
 
 namespace advlab::dist {
 
@@ -49,6 +50,8 @@ std::optional<Launch> launch_from_env() {
   int64_t port = env_int("MASTER_PORT", 29500);
   ADVLAB_CHECK(port >= 1 && port <= 65535, "MASTER_PORT must be in [1, 65535], got ", port);
   l.master_port = static_cast<uint16_t>(port);
+  if (const char* agent = env("TORCHELASTIC_USE_AGENT_STORE")) l.agent_store = std::string(agent) == "True";
+  l.restart = static_cast<int>(env_int("TORCHELASTIC_RESTART_COUNT", 0));
   return l;
 }
 

@@ -14,6 +14,7 @@
 #include "advlab/core/error.h"
 #include "advlab/dist/launch.h"
 
+#include <c10/util/intrusive_ptr.h>
 #include <torch/types.h>
 
 #include <atomic>
@@ -80,8 +81,8 @@ class Group {
 
   Launch launch_;
   std::chrono::milliseconds timeout_;
-  std::shared_ptr<c10d::Store> store_;      // this thread's connection
-  std::shared_ptr<c10d::Store> heartbeat_;  // the heartbeat thread's own connection
+  c10::intrusive_ptr<c10d::Store> store_;      // this thread's connection
+  c10::intrusive_ptr<c10d::Store> heartbeat_;  // the heartbeat thread's own connection
   std::thread heartbeat_thread_;
   std::mutex mutex_;
   std::condition_variable stop_cv_;

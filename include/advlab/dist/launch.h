@@ -15,6 +15,10 @@ struct Launch {
   int local_rank = 0;
   std::string master_addr = "127.0.0.1";
   uint16_t master_port = 29500;
+  // torchrun's agent already hosts a store at MASTER_ADDR:MASTER_PORT
+  // (TORCHELASTIC_USE_AGENT_STORE=True): every rank connects as a client.
+  bool agent_store = false;
+  int restart = 0;  // TORCHELASTIC_RESTART_COUNT: keys of an earlier attempt are not this one's
 };
 
 // The job this process belongs to, or none when the environment names no job (or a

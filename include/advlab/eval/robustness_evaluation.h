@@ -6,7 +6,6 @@
 // robust accuracy is known too). A sample counts as robust at eps when no attack found
 // an adversarial within eps.
 #include "advlab/data/dataset.h"
-#include "advlab/dist/group.h"
 #include "advlab/models/classifier.h"
 
 #include <nlohmann/json.hpp>
@@ -15,6 +14,10 @@
 #include <map>
 #include <string>
 #include <vector>
+
+namespace advlab::dist {
+class Group;
+}
 
 namespace advlab::eval {
 

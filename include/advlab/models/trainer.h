@@ -2,7 +2,6 @@
 // Supervised training of a TorchScript classifier with Adam, a progress line, a
 // checkpoint each epoch and exact resume (same seed, same result, interrupted or not).
 #include "advlab/data/dataset.h"
-#include "advlab/dist/group.h"
 #include "advlab/models/train_objective.h"
 
 #include <torch/script.h>
@@ -11,6 +10,10 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+
+namespace advlab::dist {
+class Group;
+}
 
 namespace advlab::models {
 

@@ -12,7 +12,8 @@ work=${ADVLAB_BENCH_DIR:-cache/distributed-bench}
 mkdir -p "$work"
 model=$work/pgd-small-cnn.pt
 if [ ! -f "$model" ]; then
-  "$advlab" --quiet train --arch small-cnn --epochs 1 --adversarial pgd --eps 0.1 --attack-steps 7 --seed 1 --out "$model"
+  "$advlab" --quiet train --arch small-cnn --epochs 1 --adversarial pgd --eps 0.1 --attack-steps 7 --seed 1 \
+    --limit "${MODEL_TRAIN_IMAGES:-20000}" --out "$model"
 fi
 
 # Starts $1 ranks of the rest of the command line on loopback; waits for all.

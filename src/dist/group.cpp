@@ -63,7 +63,7 @@ Group::Group(const Launch& launch, std::chrono::milliseconds timeout, bool exit_
                          " the store at ", launch_.master_addr, ":", launch_.master_port, ": ",
                          first_message_line(e.what())));
   }
-  heartbeat_->add(beat_key(rank()), 1);
+  guarded([&] { return heartbeat_->add(beat_key(rank()), 1); });
   heartbeat_thread_ = std::thread([this] { beat(); });
   // Everyone joins within the timeout, or the message lists who did not.
   guarded([&] { return store_->add("joined", 1); });

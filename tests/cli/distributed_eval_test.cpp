@@ -22,9 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using testing::read_bytes;
 
-using testing::free_port;
-using testing::spawn_rank;
-using testing::wait_exit;
 
 // Runs `world` ranks (0: one plain process) to the end; returns rank 0's stderr.
 std::string run_job(const std::vector<std::string>& args, int world, const testing::ScratchDir& scratch) {
@@ -93,18 +90,18 @@ TEST(DistributedEval, AKilledRankStopsTheOthersWithOneLineNamingIt) {
   std::vector<std::string> args{"eval", "--model", model, "--data", "fashion-mnist:test", "--limit", "200",
                                 "--batch-size", "10", "--suite", "square", "--queries", "20000", "--eps",
                                 "0.1", "--no-checks", "--out", scratch.file("out")};
-  const int port = free_port();
+  const int port = testing::free_port();
   std::vector<pid_t> pids;
-  for (int r = 0; r < 3; ++r) pids.push_back(spawn_rank(args, r, 3, port, scratch.file("log" + std::to_string(r)), "3"));
+  for (int r = 0; r < 3; ++r) pids.push_back(testing::spawn_rank(args, r, 3, port, scratch.file("log" + std::to_string(r)), "3"));
   // Kill rank 2 once the job is under way (rank 0 has printed the attack's first line).
   for (int i = 0; i < 600 && read_bytes(scratch.file("log0")).find("square") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::this_thread::sleep_for(std::chrono::seconds(1));
   kill(pids[2], SIGKILL);
-  wait_exit(pids[2]);
+  testing::wait_exit(pids[2]);
   auto killed = std::chrono::steady_clock::now();
   for (int r = 0; r < 2; ++r) {
-    int code = wait_exit(pids[r]);
+    int code = testing::wait_exit(pids[r]);
     auto log = read_bytes(scratch.file("log" + std::to_string(r)));
     EXPECT_NE(code, 0) << "rank " << r << " went on without rank 2:\n" << log;
     auto last = log.substr(log.rfind("advlab: error:") == std::string::npos ? 0 : log.rfind("advlab: error:"));
@@ -131,7 +128,7 @@ TEST(DistributedEval, BadLaunchVariablesAreOneLineErrors) {
     execv(ADVLAB_BINARY, argv.data());
     _exit(127);
   }
-  EXPECT_NE(wait_exit(pid), 0);
+  EXPECT_NE(testing::wait_exit(pid), 0);
   auto log = read_bytes(scratch.file("log"));
   EXPECT_NE(log.find("RANK must be in [0, WORLD_SIZE)"), std::string::npos) << log;
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;

@@ -98,12 +98,12 @@ Group::~Group() {
     if (is_root()) {  // the store dies with this process: wait for the others to finish with it
       std::vector<std::string> keys;
       for (int r = 1; r < size(); ++r) keys.push_back(done_key(r));
-      // After a failure of its own, only briefly: a busy rank notices at its next exchange.
-      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(failed_ ? 5 : 1000000);
-      while (!store_->check(keys) && std::chrono::steady_clock::now() < deadline) {
-        check_peers();
+      // After a failure, only briefly (the others have been told and stop at their next
+      // heartbeat); else at most as long as a lost rank takes to be noticed.
+      const bool failing = failed_ || store_->add("errors", 0) > 0;
+      auto deadline = std::chrono::steady_clock::now() + (failing ? std::chrono::milliseconds(5000) : timeout_ * 2);
+      while (!store_->check(keys) && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
     }
   } catch (const std::exception&) {
     // A lost rank cannot be waited for; the error that matters was reported already.
@@ -137,10 +137,17 @@ void Group::beat() {
 }
 
 std::string Group::trouble(c10d::Store& store, PeerWatch& watch) const {
-  if (store.add("errors", 0) > 0)
-    for (int r = 0; r < size(); ++r)
-      if (r != rank() && store.check({error_key(r)}))
-        return c10::str("distributed: rank ", r, " failed: ", as_string(store.get(error_key(r))));
+  if (store.add("errors", 0) > 0) {
+    // Name the rank whose failure started it, not one that passed the news on.
+    std::string relayed;
+    for (int r = 0; r < size(); ++r) {
+      if (r == rank() || !store.check({error_key(r)})) continue;
+      auto why = c10::str("distributed: rank ", r, " failed: ", as_string(store.get(error_key(r))));
+      if (why.find("failed: distributed: ") == std::string::npos) return why;
+      if (relayed.empty()) relayed = why;
+    }
+    if (!relayed.empty()) return relayed;
+  }
   auto now = std::chrono::steady_clock::now();
   for (int r = 0; r < size(); ++r) {
     if (r == rank()) continue;

@@ -1,6 +1,9 @@
 // Per-sample seeds (sample_random.h): the attacks of the standard and quick suites give a
-// sample the same adversarial, bit for bit, whether it runs in one batch of 30 or in
-// batches of 7, and a sample's draws depend on (seed, its index) alone.
+// sample the same adversarial whether it runs in one batch of 30 or in batches of 7, and
+// a sample's draws depend on (seed, its index) alone. Bit for bit for PGD, APGD, APGD-T
+// and Square; FAB-T uses gradient values (the others only their signs, or no gradient),
+// and LibTorch's CPU backward of the CNN differs in the last bit with the batch size, so
+// FAB-T agrees to within a few float ulps.
 #include "advlab/attacks/registry.h"
 #include "advlab/core/sample_random.h"
 #include "advlab/criteria/criterion.h"
@@ -29,6 +32,7 @@ TEST(SampleRandom, DrawsDependOnSeedAndSampleIndexOnly) {
 struct BatchCase {
   std::string attack;
   std::map<std::string, std::string> options;
+  double tolerance = 0;  // largest pixel difference allowed (0: bitwise)
 };
 
 class BatchIndependence : public ::testing::TestWithParam<BatchCase> {};
@@ -43,16 +47,20 @@ TEST_P(BatchIndependence, SameAdversarialsForAnyBatchCut) {
   const auto budget = attack->default_budget();
   auto whole = attack->run(*trained.model, x, Misclassification(labels), budget,
                            SampleSeeds{11, torch::arange(n, torch::kLong)});
-  std::vector<torch::Tensor> parts;
+  std::vector<torch::Tensor> parts, successes;
   for (int64_t i = 0; i < n; i += 7) {
     int64_t end = std::min(i + 7, n);
-    parts.push_back(attack->run(*trained.model, x.slice(0, i, end), Misclassification(labels.slice(0, i, end)), budget,
-                                SampleSeeds{11, torch::arange(i, end, torch::kLong)})
-                        .adversarials);
+    auto r = attack->run(*trained.model, x.slice(0, i, end), Misclassification(labels.slice(0, i, end)), budget,
+                         SampleSeeds{11, torch::arange(i, end, torch::kLong)});
+    parts.push_back(r.adversarials);
+    successes.push_back(r.success);
   }
   auto cut = torch::cat(parts);
   EXPECT_GT(whole.success.sum().item<int64_t>(), 0);
-  EXPECT_TRUE(torch::equal(whole.adversarials, cut))
+  EXPECT_TRUE(torch::equal(whole.success, torch::cat(successes)));
+  double largest = (whole.adversarials - cut).abs().max().item<double>();
+  if (GetParam().tolerance > 0) EXPECT_LE(largest, GetParam().tolerance);
+  else EXPECT_TRUE(torch::equal(whole.adversarials, cut))
       << "largest difference " << (whole.adversarials - cut).abs().max().item<double>() << " over "
       << (whole.adversarials != cut).flatten(1).any(1).sum().item<int64_t>() << " samples";
 }
@@ -62,7 +70,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(BatchCase{"pgd", {{"eps", "0.05"}, {"steps", "10"}}},
                       BatchCase{"apgd-ce", {{"eps", "0.05"}, {"n_iter", "10"}, {"restarts", "2"}}},
                       BatchCase{"apgd-t", {{"eps", "0.05"}, {"n_iter", "5"}, {"target_classes", "2"}}},
-                      BatchCase{"fab-t", {{"eps", "0.05"}, {"steps", "5"}, {"target_classes", "2"}}},
+                      BatchCase{"fab-t", {{"eps", "0.05"}, {"steps", "5"}, {"target_classes", "2"}}, 1e-6},
                       BatchCase{"square", {{"eps", "0.05"}, {"queries", "100"}}}),
     [](const auto& info) {
       auto name = info.param.attack;

@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -18,7 +19,10 @@ AttackRun run_attack_shared(Attack& attack, Classifier& model, const data::Datas
   ADVLAB_CHECK(options.batch_size >= 1, "batch size must be >= 1, got ", options.batch_size);
   const auto start = std::chrono::steady_clock::now();
   const auto all_rows = rows.to(torch::kCPU, torch::kLong);
-  const int64_t n = all_rows.size(0), size = options.batch_size;
+  // Chunks of at most a batch, and small enough that each rank gets about four: with one
+  // chunk per rank the rank that drew the robust samples would finish last.
+  const int64_t n = all_rows.size(0);
+  const int64_t size = std::max<int64_t>(1, std::min(options.batch_size, (n + 4 * group.size() - 1) / (4 * group.size())));
   const int64_t chunks = (n + size - 1) / size;
 
   AttackRunOptions chunk_options = options;

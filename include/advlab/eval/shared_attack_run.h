@@ -1,7 +1,7 @@
 #pragma once
 // One attack of a distributed evaluation, shared by every rank of the job. The samples to
-// attack are cut into chunks of the batch size and handed out from a counter in the
-// store: a rank takes the next chunk when it finishes one, so ranks whose samples break
+// attack are cut into chunks (at most a batch, about four per rank) and handed out from a
+// counter in the store: a rank takes the next chunk when it finishes one, so ranks whose samples break
 // quickly take more chunks (robust samples cost many times what broken ones do). Then
 // every rank receives every chunk's result, in order, so all ranks hold the same state.
 // Seeds are per sample (sample_random.h), so the result equals a single process's.

@@ -3,6 +3,7 @@
 # rank's CPU seconds show the balance and the overhead. Usage: bash bench/distributed_cpu_time.sh [model]
 # CPU seconds (user+sys) per process: 1 process vs 2 ranks, the same eval on 100 images.
 set -u
+mkdir -p "${ADVLAB_BENCH_DIR:-cache/distributed-bench}"
 cd "$(dirname "$0")/.."
 M=${1:-cache/distributed-bench/pgd-small-cnn.pt}  # the model bench/distributed_eval.sh trains
 A=(--quiet --threads 1 eval --model $M --data fashion-mnist:test --limit 100 --suite standard-fast --eps 0.1 --no-checks)

@@ -94,7 +94,7 @@ TEST(DistributedEval, AKilledRankStopsTheOthersWithOneLineNamingIt) {
                                 "0.1", "--no-checks", "--out", scratch.file("out")};
   const int port = testing::free_port();
   std::vector<pid_t> pids;
-  for (int r = 0; r < 3; ++r) pids.push_back(testing::spawn_rank(args, r, 3, port, scratch.file("log" + std::to_string(r)), "3"));
+  for (int r = 0; r < 3; ++r) pids.push_back(testing::spawn_rank(args, r, 3, port, scratch.file("log" + std::to_string(r)), "5"));
   // Kill rank 2 once the job is under way (rank 0 has printed the attack's first line).
   for (int i = 0; i < 600 && read_bytes(scratch.file("log0")).find("square") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

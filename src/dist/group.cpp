@@ -202,14 +202,19 @@ std::string Group::broadcast(const std::string& bytes, int root) {
 void Group::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
   std::vector<std::pair<std::string, torch::Tensor>> mine;
   for (size_t i = 0; i < tensors.size(); ++i) mine.emplace_back(std::to_string(i), tensors[i]);
-  auto all = all_gather(tensors_to_bytes(mine));
+  std::vector<NamedTensorList> all;
+  for (const auto& bytes : all_gather(tensors_to_bytes(mine))) {
+    all.push_back(bytes_to_tensors(bytes));
+    ADVLAB_CHECK(all.back().size() == tensors.size(), "distributed: rank ", all.size() - 1, " sent ",
+                 all.back().size(), " tensors to sum, this rank ", tensors.size());
+  }
+  torch::NoGradGuard no_grad;
   for (size_t i = 0; i < tensors.size(); ++i) {
     torch::Tensor sum;
-    for (const auto& bytes : all) {
-      auto t = bytes_to_tensors(bytes).at(i).second.to(tensors[i].device());
+    for (const auto& rank_tensors : all) {
+      auto t = rank_tensors[i].second.to(tensors[i].device());
       sum = sum.defined() ? sum + t : t;
     }
-    torch::NoGradGuard no_grad;
     tensors[i].copy_(sum);
   }
 }

@@ -80,6 +80,11 @@ AttackResult Attack::run(Classifier& model, const torch::Tensor& x, const Criter
 
 AttackResult Attack::run(Classifier& model, const torch::Tensor& x, const Criterion& criterion,
                          const Budget& budget, uint64_t seed) {
+  return run(model, x, criterion, budget, SampleSeeds::first(seed, x.defined() && x.dim() > 0 ? x.size(0) : 0));
+}
+
+AttackResult Attack::run(Classifier& model, const torch::Tensor& x, const Criterion& criterion,
+                         const Budget& budget, const SampleSeeds& seeds) {
   ADVLAB_CHECK(budget.threat, name_, ": budget without a threat model");
   if (!norms_.empty()) {
     std::string known;
@@ -96,7 +101,12 @@ AttackResult Attack::run(Classifier& model, const torch::Tensor& x, const Criter
   auto clean = x.detach().to(device, torch::kFloat32);
   auto crit = criterion.select(torch::arange(n, torch::kLong));
 
-  AttackContext context(model, at::detail::createCPUGenerator(seed), torch::arange(n), n);
+  ADVLAB_CHECK(seeds.ids.defined() && seeds.ids.numel() == n, name_, ": ", n, " samples but ",
+               seeds.ids.defined() ? seeds.ids.numel() : 0, " sample ids");
+  // Attacks that still draw from one batch generator: seeded by the batch's first sample.
+  const uint64_t batch_seed = n > 0 ? seeds.seed + static_cast<uint64_t>(seeds.ids[0].item<int64_t>()) : seeds.seed;
+  AttackContext context(model, at::detail::createCPUGenerator(batch_seed), torch::arange(n), n);
+  context.set_sample_random(SampleRandom(seeds));
   auto adv = clean.clone();
   if (n > 0) {
     // Attack only the samples that are not adversarial already (e.g. misclassified).

@@ -18,6 +18,12 @@ torch::Tensor AttackContext::caller_rows(const torch::Tensor& local, int64_t n) 
   return local.defined() ? rows_.index_select(0, local.to(torch::kCPU, torch::kLong)) : rows_.narrow(0, 0, n);
 }
 
+torch::Tensor AttackContext::per_sample(const torch::Tensor& local,
+                                        const std::function<torch::Tensor(at::Generator&, int64_t)>& draw) {
+  if (sample_random_.size() == 0) sample_random_ = SampleRandom(SampleSeeds::first(0, queries_.size(0)));
+  return sample_random_.per_row(local.defined() ? caller_rows(local, 0) : rows_, draw);
+}
+
 void AttackContext::count(torch::Tensor& counter, const torch::Tensor& local, int64_t n) {
   auto rows = caller_rows(local, n);
   counter.index_add_(0, rows, torch::ones({rows.size(0)}, torch::kLong));

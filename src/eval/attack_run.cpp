@@ -91,6 +91,10 @@ AttackRun run_attack(Attack& attack, Classifier& model, const data::Dataset& dat
     run.targets = choose_targets(*options.targets, run.labels, logits, logits.size(1), gen);
   }
 
+  auto ids = options.sample_ids.defined() ? options.sample_ids.to(torch::kCPU, torch::kLong)
+                                           : torch::arange(dataset.size(), torch::kLong);
+  ADVLAB_CHECK(ids.dim() == 1 && ids.size(0) == dataset.size(), "sample ids must hold one index per sample (",
+               dataset.size(), "), got ", ids.sizes());
   ProgressLine progress(options.progress, run.attack, dataset.size());
   std::vector<AttackResult> parts;
   int64_t first = 0;
@@ -113,9 +117,8 @@ AttackRun run_attack(Attack& attack, Classifier& model, const data::Dataset& dat
       criterion = std::make_shared<TargetedMisclassification>(run.targets.slice(0, i, end));
     else
       criterion = std::make_shared<Misclassification>(run.labels.slice(0, i, end));
-    const auto seed = options.seed + static_cast<uint64_t>(batch);
-    parts.push_back(options.budget ? attack.run(model, x, *criterion, *options.budget, seed)
-                                   : attack.run(model, x, *criterion, seed));
+    const SampleSeeds seeds{options.seed, ids.slice(0, i, end)};
+    parts.push_back(attack.run(model, x, *criterion, options.budget.value_or(attack.default_budget()), seeds));
     int64_t successes = 0;
     for (const auto& p : parts) successes += p.success.sum().item<int64_t>();
     progress.update(end, c10::str("success ", successes, "/", end));

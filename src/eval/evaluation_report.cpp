@@ -93,6 +93,7 @@ nlohmann::json evaluation_json(const RobustnessEvaluation& ev, const data::Datas
   j["n"] = dataset.size();
   j["clean_accuracy"] = ev.clean_accuracy();
   j["seconds"] = ev.seconds;
+  j["distributed"] = {{"world_size", ev.world_size}, {"backend", ev.backend}};
 
   nlohmann::json results = nlohmann::json::array();
   for (const auto& at : ev.per_eps) {

@@ -26,43 +26,6 @@ std::string tensor_text(const torch::Tensor& t) {
   return std::string(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.numel()));
 }
 
-void put_result(io::NamedTensors& out, const std::string& prefix, const AttackResult& r) {
-  auto put = [&](const std::string& name, const torch::Tensor& t) {
-    if (t.defined()) out.emplace_back(prefix + name, t);
-  };
-  put("adversarials", r.adversarials);
-  put("success", r.success);
-  put("predictions", r.predictions);
-  put("l0", r.distances.l0);
-  put("l1", r.distances.l1);
-  put("l2", r.distances.l2);
-  put("linf", r.distances.linf);
-  put("queries", r.queries);
-  put("gradients", r.gradients);
-  put("minimum_distance", r.minimum_distance);
-  put("silent_failure", r.silent_failure);
-  for (const auto& [name, values] : r.extras) put("extra." + name, values);
-}
-
-AttackResult take_result(const std::map<std::string, torch::Tensor>& in, const std::string& prefix) {
-  auto get = [&](const std::string& name) {
-    auto it = in.find(prefix + name);
-    return it == in.end() ? torch::Tensor() : it->second;
-  };
-  AttackResult r;
-  r.adversarials = get("adversarials");
-  r.success = get("success");
-  r.predictions = get("predictions");
-  r.distances = {get("l0"), get("l1"), get("l2"), get("linf")};
-  r.queries = get("queries");
-  r.gradients = get("gradients");
-  r.minimum_distance = get("minimum_distance");
-  r.silent_failure = get("silent_failure");
-  for (const auto& [name, values] : in)
-    if (name.rfind(prefix + "extra.", 0) == 0) r.extras[name.substr(prefix.size() + 6)] = values;
-  return r;
-}
-
 // The first key whose value differs, for the error message.
 std::string first_difference(const nlohmann::json& a, const nlohmann::json& b) {
   for (const auto& [key, value] : a.items())
@@ -123,6 +86,43 @@ EvaluationState read_state(const nlohmann::json& meta, const std::map<std::strin
 }
 
 }  // namespace
+
+void put_result(io::NamedTensors& out, const std::string& prefix, const AttackResult& r) {
+  auto put = [&](const std::string& name, const torch::Tensor& t) {
+    if (t.defined()) out.emplace_back(prefix + name, t);
+  };
+  put("adversarials", r.adversarials);
+  put("success", r.success);
+  put("predictions", r.predictions);
+  put("l0", r.distances.l0);
+  put("l1", r.distances.l1);
+  put("l2", r.distances.l2);
+  put("linf", r.distances.linf);
+  put("queries", r.queries);
+  put("gradients", r.gradients);
+  put("minimum_distance", r.minimum_distance);
+  put("silent_failure", r.silent_failure);
+  for (const auto& [name, values] : r.extras) put("extra." + name, values);
+}
+
+AttackResult take_result(const std::map<std::string, torch::Tensor>& in, const std::string& prefix) {
+  auto get = [&](const std::string& name) {
+    auto it = in.find(prefix + name);
+    return it == in.end() ? torch::Tensor() : it->second;
+  };
+  AttackResult r;
+  r.adversarials = get("adversarials");
+  r.success = get("success");
+  r.predictions = get("predictions");
+  r.distances = {get("l0"), get("l1"), get("l2"), get("linf")};
+  r.queries = get("queries");
+  r.gradients = get("gradients");
+  r.minimum_distance = get("minimum_distance");
+  r.silent_failure = get("silent_failure");
+  for (const auto& [name, values] : in)
+    if (name.rfind(prefix + "extra.", 0) == 0) r.extras[name.substr(prefix.size() + 6)] = values;
+  return r;
+}
 
 void save_evaluation_state(const std::string& path, const EvaluationState& state) {
   io::NamedTensors tensors;

@@ -5,6 +5,7 @@
 #include "advlab/eval/attack_run.h"
 #include "advlab/eval/cost_estimate.h"
 #include "advlab/eval/evaluation_state.h"
+#include "advlab/eval/shared_attack_run.h"
 #include "advlab/core/progress.h"
 #include "advlab/eval/soundness_checks.h"
 #include "advlab/threat/threat_model.h"
@@ -82,6 +83,12 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
 
   RobustnessEvaluation ev;
   ev.options = options;
+  ev.options.group = nullptr;
+  if (options.group) {
+    ev.world_size = options.group->size();
+    ev.backend = options.group->backend();
+  }
+  const bool root = !options.group || options.group->is_root();
   std::sort(ev.options.eps.begin(), ev.options.eps.end());
   ev.labels = dataset.labels.to(torch::kCPU, torch::kLong);
   ev.clean_predictions = model.predict(dataset.images, options.batch_size).to(torch::kCPU);
@@ -105,7 +112,7 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
   }
   auto last_save = std::chrono::steady_clock::now();
   auto save_state = [&](const EpsEvaluation* current, std::optional<PartialStage> partial) {
-    if (options.state_path.empty()) return;
+    if (options.state_path.empty() || !root) return;
     EvaluationState state;
     state.identity = identity;
     state.per_eps = ev.per_eps;
@@ -117,7 +124,7 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
     last_save = std::chrono::steady_clock::now();
   };
 
-  if (options.checks) {
+  if (options.checks && root) {
     auto model_warnings = check_model(model, dataset.head(64), options.norm);
     ev.warnings.insert(ev.warnings.end(), model_warnings.begin(), model_warnings.end());
   }
@@ -190,7 +197,8 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
         run_options.budget = budget;
         run_options.seed = options.seed + 1000003ULL * k;  // attacks draw independent numbers
         run_options.progress = options.progress;
-        if (continuing && k == at.stages.size() && resumed.partial) {
+        run_options.sample_ids = rows;  // seeds per sample: the same result however the rows are cut
+        if (continuing && k == at.stages.size() && resumed.partial && !options.group) {
           run_options.resumed = resumed.partial->result;
           run_options.resumed_batches = resumed.partial->batches;
           run_options.resumed_seconds = resumed.partial->seconds;
@@ -201,7 +209,10 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
           if (options.state_path.empty() || since < options.state_every_seconds) return;
           save_state(&at, PartialStage{batches, seconds, concatenate(parts)});
         };
-        auto run = run_attack(*attack, model, dataset.select(rows), run_options);
+        if (options.group) run_options.after_batch = nullptr;  // checkpoints between attacks only
+        auto run = options.group ? run_attack_shared(*attack, model, dataset, rows, run_options, *options.group,
+                                                     c10::str("eps", e, ".attack", k))
+                                 : run_attack(*attack, model, dataset.select(rows), run_options);
         const auto& r = run.result;
         stage.seconds = run.seconds;
         if (!budgets.empty()) {
@@ -236,7 +247,7 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
     save_state(nullptr, std::nullopt);
   }
 
-  if (options.checks) {
+  if (options.checks && root) {
     auto result_warnings = check_results(ev);
     ev.warnings.insert(ev.warnings.end(), result_warnings.begin(), result_warnings.end());
     auto extra = check_with_extra_attacks(model, dataset, ev);

@@ -2,6 +2,7 @@
 
 #include "advlab/core/error.h"
 #include "advlab/core/seed_mix.h"
+#include "advlab/models/data_parallel.h"
 #include "checkpoint.h"
 #include "progress_meter.h"
 
@@ -55,6 +56,13 @@ void check_finite_parameters(const torch::jit::Module& module, int64_t epoch, do
                  " too large?); no model was saved from this epoch");
 }
 
+std::vector<torch::Tensor> parameters_of(const torch::optim::Optimizer& optimizer) {
+  std::vector<torch::Tensor> out;
+  for (const auto& group : optimizer.param_groups())
+    for (const auto& p : group.params()) out.push_back(p);
+  return out;
+}
+
 struct EpochResult {
   double loss = 0;
   double accuracy = 0;
@@ -71,11 +79,24 @@ EpochResult train_one_epoch(torch::jit::Module& module, torch::optim::Optimizer&
   ProgressMeter meter(options.progress, epoch + 1, options.epochs, steps);
   auto objective = options.objective ? options.objective : std::make_shared<CrossEntropyObjective>();
   // Seeded per epoch (apart from the shuffle's stream) so resume reproduces it exactly.
-  auto objective_gen = at::detail::createCPUGenerator(epoch_seed(options.seed ^ 0x5DEECE66DULL, epoch));
+  // Each rank draws its own stream (rank 0's is a single process's).
+  const uint64_t stream = options.group ? static_cast<uint64_t>(options.group->rank()) : 0;
+  auto objective_gen = at::detail::createCPUGenerator(derived_seed(options.seed ^ 0x5DEECE66DULL, epoch, stream));
 
   module.train(true);
   for (int64_t start = 0; start < n; start += options.batch_size) {
     auto index = order.slice(0, start, std::min(start + options.batch_size, n));
+    const int64_t batch = index.size(0);
+    if (options.group) index = local_share(index, *options.group);
+    if (options.group && index.size(0) == 0) {  // a last batch smaller than the job: nothing here
+      optimizer.zero_grad();
+      std::vector<torch::Tensor> stats{torch::zeros({3}, torch::kDouble)};
+      all_reduce_gradients(parameters_of(optimizer), 0, batch, stats, *options.group);
+      optimizer.step();
+      auto s = stats[0];
+      meter.update(s[2].item<int64_t>(), s[0].item<double>() / s[2].item<double>(), s[1].item<int64_t>());
+      continue;
+    }
     auto x = train_set.images.index_select(0, index).to(device, torch::kFloat32);
     auto y = train_set.labels.index_select(0, index).to(device, torch::kLong);
     if (options.batch_transform) {
@@ -93,8 +114,18 @@ EpochResult train_one_epoch(torch::jit::Module& module, torch::optim::Optimizer&
     ADVLAB_CHECK(std::isfinite(loss), "training diverged in epoch ", epoch + 1, ": the loss is ", loss,
                  " (learning rate ", options.learning_rate, " too large?); no model was saved from this epoch");
     out.loss.backward();
+    int64_t seen = x.size(0), correct = (out.logits.argmax(1) == y).sum().item<int64_t>();
+    double mean_loss = loss;
+    if (options.group) {  // the whole job's step: gradients and counts summed over the ranks
+      std::vector<torch::Tensor> stats{torch::tensor({loss * static_cast<double>(seen), static_cast<double>(correct),
+                                                      static_cast<double>(seen)}, torch::kDouble)};
+      all_reduce_gradients(parameters_of(optimizer), seen, batch, stats, *options.group);
+      seen = stats[0][2].item<int64_t>();
+      correct = stats[0][1].item<int64_t>();
+      mean_loss = stats[0][0].item<double>() / static_cast<double>(seen);
+    }
     optimizer.step();
-    meter.update(x.size(0), loss, (out.logits.argmax(1) == y).sum().item<int64_t>());
+    meter.update(seen, mean_loss, correct);
   }
   check_finite_parameters(module, epoch, options.learning_rate);
   meter.finish();
@@ -135,12 +166,21 @@ TrainSummary train_classifier(torch::jit::Module& module, const data::Dataset& t
     state.data = data;
   }
 
+  if (options.group) {
+    // Adam's state is not broadcast: every rank must have resumed the same checkpoint.
+    auto epochs = options.group->all_gather(std::to_string(state.epochs_completed));
+    for (size_t r = 0; r < epochs.size(); ++r)
+      ADVLAB_CHECK(epochs[r] == epochs[0], "distributed: rank ", r, " resumed at epoch ", epochs[r], " but rank 0 at ",
+                   epochs[0], " (--resume needs ", options.checkpoint_path, " on a file system all ranks share)");
+    // Every rank starts from rank 0's weights.
+    broadcast_module(module, *options.group);
+  }
   for (int64_t epoch = state.epochs_completed; epoch < options.epochs; ++epoch) {
     auto result = train_one_epoch(module, optimizer, train_set, options, epoch);
     state.epochs_completed = epoch + 1;
     state.last_epoch_loss = result.loss;
     state.last_epoch_accuracy = result.accuracy;
-    if (!options.checkpoint_path.empty()) {
+    if (!options.checkpoint_path.empty() && (!options.group || options.group->is_root())) {
       save_checkpoint(options.checkpoint_path, module, optimizer, state);
     }
   }

@@ -3,6 +3,7 @@
 #include "advlab/attacks/registry.h"
 #include "advlab/core/error.h"
 #include "advlab/data/load.h"
+#include "advlab/dist/group.h"
 #include "advlab/eval/attack_suite.h"
 #include "advlab/eval/evaluation_report.h"
 #include "advlab/eval/robustness_evaluation.h"
@@ -39,7 +40,10 @@ struct EvalFlags {
   std::string out = "results/eval";
 };
 
-void run(const EvalFlags& f, bool queries_given) {
+void run(EvalFlags f, bool queries_given, dist::Group* group) {
+  const bool root = !group || group->is_root();
+  // One device per local rank: --device cuda becomes cuda:LOCAL_RANK.
+  if (group && f.model.device == "cuda") f.model.device = "cuda:" + std::to_string(group->launch().local_rank);
   check_output_folder("--out", f.out, eval::kEvaluationReportMarker);
   ADVLAB_CHECK(f.limit >= 0, "--limit must be >= 0, got ", f.limit);
   ADVLAB_CHECK(f.batch_size >= 1, "--batch-size must be >= 1, got ", f.batch_size);
@@ -72,7 +76,8 @@ void run(const EvalFlags& f, bool queries_given) {
   options.checks = !f.no_checks;
   options.batch_size = f.batch_size;
   options.seed = f.seed;
-  options.progress = &std::cerr;
+  options.progress = root ? &std::cerr : nullptr;
+  options.group = group;
 
   auto dataset = data::load_dataset(f.data).head(f.limit);
   auto model = f.model.load(dataset);
@@ -85,12 +90,15 @@ void run(const EvalFlags& f, bool queries_given) {
   options.identity = {{"model", eval::file_fingerprint(f.model.path)},
                       {"data", {{"spec", f.data}, {"crc32", dataset.content_crc32()}}},
                       {"mean", f.model.mean}, {"std", f.model.std}, {"bounds", {f.model.lower, f.model.upper}}, {"device", f.model.device}};
-  if (!f.resume && std::filesystem::exists(options.state_path))
+  if (root && !f.resume && std::filesystem::exists(options.state_path))
     std::cerr << "note: " << options.state_path << " holds an interrupted evaluation; starting afresh "
               << "(--resume continues it)\n";
-  std::cerr << "evaluating " << f.model.path << " on " << dataset.size() << " samples, suite "
-            << c10::Join(", ", options.attacks) << "\n";
+  if (root)
+    std::cerr << "evaluating " << f.model.path << " on " << dataset.size() << " samples, suite "
+              << c10::Join(", ", options.attacks)
+              << (group ? c10::str(", ", group->size(), " processes") : std::string()) << "\n";
   auto evaluation = eval::evaluate_robustness(*model, dataset, options);
+  if (!root) return;  // rank 0 writes the report
   try {
     eval::write_evaluation_report(f.out, evaluation, dataset, {f.model.path, f.data});
   } catch (const Error& e) {
@@ -130,7 +138,11 @@ void register_eval_command(CLI::App& app) {
   cmd->add_option("--batch-size", flags->batch_size, "images per batch")->capture_default_str();
   cmd->add_option("--set", flags->settings, "attack option attack.key=value (repeatable)");
   cmd->add_option("--out", flags->out, "output folder")->capture_default_str();
-  cmd->callback([flags, cmd] { run(*flags, cmd->count("--queries") > 0); });
+  cmd->callback([flags, cmd] {
+    // Under torchrun or srun (RANK/WORLD_SIZE... in the environment) the ranks share the work.
+    auto group = dist::join_from_env();
+    dist::run_as_rank(group.get(), [&] { run(*flags, cmd->count("--queries") > 0, group.get()); });
+  });
 }
 
 }  // namespace advlab::cli

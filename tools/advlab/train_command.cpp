@@ -2,6 +2,7 @@
 // Checkpoints go to OUT.ckpt after every epoch; --resume continues from there exactly.
 #include "advlab/core/error.h"
 #include "advlab/data/load.h"
+#include "advlab/dist/group.h"
 #include "advlab/defenses/adversarial_training.h"
 #include "advlab/models/architectures.h"
 #include "advlab/models/module_file.h"
@@ -48,7 +49,8 @@ std::shared_ptr<models::TrainObjective> make_objective(const TrainArgs& args) {
                                                   .beta(args.trades_beta));
 }
 
-void run_train(const TrainArgs& args) {
+void run_train(const TrainArgs& args, dist::Group* group) {
+  const bool root = !group || group->is_root();
   ADVLAB_CHECK(args.epochs >= 1, "--epochs must be >= 1, got ", args.epochs);
   ADVLAB_CHECK(args.batch_size >= 1, "--batch-size must be >= 1, got ", args.batch_size);
   ADVLAB_CHECK(args.lr > 0, "--lr must be > 0, got ", args.lr);
@@ -77,14 +79,18 @@ void run_train(const TrainArgs& args) {
   options.seed = args.seed;
   options.checkpoint_path = args.out + ".ckpt";
   options.resume = args.resume;
-  options.progress = &std::cerr;
+  options.progress = root ? &std::cerr : nullptr;
   options.objective = objective;
+  options.group = group;
 
-  std::cerr << "training " << args.arch << " on " << dataset.size() << " images from "
+  if (root)
+    std::cerr << "training " << args.arch << " on " << dataset.size() << " images from "
             << dataset.source << " (" << arch.in_channels << "x" << arch.height << "x" << arch.width
             << ", " << arch.num_classes << " classes)"
-            << (objective ? ", objective " + objective->describe() : std::string()) << "\n";
+            << (objective ? ", objective " + objective->describe() : std::string())
+            << (group ? c10::str(", ", group->size(), " processes") : std::string()) << "\n";
   auto summary = models::train_classifier(module, dataset, options);
+  if (!root) return;  // rank 0 writes the model
   double accuracy = models::evaluate_accuracy(module, dataset);
   models::save_module_atomic(module, args.out);
   std::cout << "epochs: " << summary.epochs_completed << "\n"
@@ -115,7 +121,11 @@ void register_train_command(CLI::App& app) {
   cmd->add_option("--attack-step-size", args->attack_step_size,
                   "inner step size (0 = 2.5*eps/steps; fgsm-rs 1.25*eps)")->capture_default_str();
   cmd->add_option("--trades-beta", args->trades_beta, "TRADES robustness weight")->capture_default_str();
-  cmd->callback([args] { run_train(*args); });
+  cmd->callback([args] {
+    // Under torchrun or srun the ranks train data-parallel (--batch-size is the global batch).
+    auto group = dist::join_from_env();
+    dist::run_as_rank(group.get(), [&] { run_train(*args, group.get()); });
+  });
 }
 
 }  // namespace advlab::cli

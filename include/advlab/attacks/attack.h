@@ -27,6 +27,10 @@ class Attack {
   // Throws advlab::Error for a norm the attack does not support.
   AttackResult run(Classifier& model, const torch::Tensor& x, const Criterion& criterion,
                    const Budget& budget, uint64_t seed = 0);
+  // The same with per-sample seeds (sample_random.h): a sample's random draws depend on
+  // seeds.seed and its index seeds.ids[i] only, not on the rest of the batch.
+  AttackResult run(Classifier& model, const torch::Tensor& x, const Criterion& criterion,
+                   const Budget& budget, const SampleSeeds& seeds);
   // The same with the attack's default budget (its own norm, eps and queries options).
   AttackResult run(Classifier& model, const torch::Tensor& x, const Criterion& criterion,
                    uint64_t seed = 0);

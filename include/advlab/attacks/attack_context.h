@@ -2,6 +2,7 @@
 // The attack's view of the model: every forward pass and gradient goes through here, so
 // queries and gradients are counted per sample, whatever subset the attack works on.
 #include "advlab/attacks/losses.h"
+#include "advlab/core/sample_random.h"
 #include "advlab/criteria/criterion.h"
 #include "advlab/models/classifier.h"
 #include "advlab/threat/threat_model.h"
@@ -28,7 +29,13 @@ class AttackContext {
 
   Classifier& model() { return model_; }
   Bounds bounds() const { return model_.bounds(); }
+  // One generator for the whole batch: its draws depend on how the data is batched.
   at::Generator& generator() { return generator_; }
+  // Per-sample draws (sample_random.h), the same for a sample in any batch:
+  // draw(generator, i) -> [1, ...] for each of `local` (undefined = the whole focus).
+  torch::Tensor per_sample(const torch::Tensor& local,
+                           const std::function<torch::Tensor(at::Generator&, int64_t)>& draw);
+  void set_sample_random(SampleRandom random) { sample_random_ = std::move(random); }
 
   // Logits without a graph; counts one query for each of `local` (indices into the
   // attack's batch; undefined = all).
@@ -84,6 +91,7 @@ class AttackContext {
 
   Classifier& model_;
   at::Generator generator_;
+  SampleRandom sample_random_;
   torch::Tensor rows_;
   torch::Tensor queries_, gradients_;
   int64_t iterations_ = 0;

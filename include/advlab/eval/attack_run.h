@@ -20,10 +20,14 @@ struct AttackRunOptions {
   std::optional<TargetSelection> targets;  // set = targeted attack
   std::optional<Budget> budget;            // none = the attack's default budget
   torch::Tensor given_targets;             // int64 [N]: targeted, these classes (wins over targets)
+  // Each sample's index in the whole data set, int64 [N] (undefined = 0..N-1): its random
+  // draws are seeded from (seed, index), so a sample's result does not depend on the
+  // batch or the process it runs in (sample_random.h).
+  torch::Tensor sample_ids;
   std::ostream* progress = nullptr;
   // Resuming an interrupted run: the results of its first `resumed_batches` batches
-  // (concatenated) and the seconds they took. Those batches are not run again; batch b is
-  // always seeded with seed + b, so the rest comes out as in an uninterrupted run.
+  // (concatenated) and the seconds they took. Those batches are not run again; seeds are
+  // per sample, so the rest comes out as in an uninterrupted run.
   std::optional<AttackResult> resumed;
   int64_t resumed_batches = 0;
   double resumed_seconds = 0;

@@ -8,9 +8,11 @@
 // another evaluation is an error.
 #include "advlab/attacks/attack_result.h"
 #include "advlab/eval/robustness_evaluation.h"
+#include "advlab/io/tensor_file.h"
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +33,11 @@ struct EvaluationState {
   torch::Tensor smallest_distance;       // as in RobustnessEvaluation
   std::optional<PartialStage> partial;   // the current eps's next stage, begun
 };
+
+// An AttackResult as named tensors under `prefix` and back (iterations excepted), for
+// state files and for sending results between ranks (shared_attack_run.h).
+void put_result(io::NamedTensors& out, const std::string& prefix, const AttackResult& r);
+AttackResult take_result(const std::map<std::string, torch::Tensor>& in, const std::string& prefix);
 
 void save_evaluation_state(const std::string& path, const EvaluationState& state);
 // Throws advlab::Error when the file is unreadable, damaged, or belongs to an evaluation

@@ -15,6 +15,10 @@
 #include <string>
 #include <vector>
 
+namespace advlab::dist {
+class Group;
+}
+
 namespace advlab::eval {
 
 struct EvaluationOptions {
@@ -35,6 +39,10 @@ struct EvaluationOptions {
   bool resume = false;          // continue from state_path when it exists
   nlohmann::json identity;      // what a state must match besides these options (model, data)
   double state_every_seconds = 60;
+  // Set: a distributed evaluation, each attack's samples shared among the job's ranks
+  // (shared_attack_run.h); every rank ends with the whole result, rank 0 alone runs the
+  // soundness checks, writes checkpoints and should print progress.
+  dist::Group* group = nullptr;
 };
 
 struct AttackStage {
@@ -76,6 +84,8 @@ struct RobustnessEvaluation {
   torch::Tensor smallest_distance;
   std::vector<SoundnessWarning> warnings;
   double seconds = 0;
+  int world_size = 1;            // processes that shared the work
+  std::string backend = "none";  // how they talked (dist::Group::backend)
 
   torch::Tensor correct() const { return clean_predictions == labels; }
   double clean_accuracy() const { return correct().to(torch::kDouble).mean().item<double>(); }

@@ -11,6 +11,10 @@
 #include <memory>
 #include <string>
 
+namespace advlab::dist {
+class Group;
+}
+
 namespace advlab::models {
 
 struct TrainOptions {
@@ -31,6 +35,9 @@ struct TrainOptions {
       batch_transform;
   // What each step minimises; null = cross-entropy on the (transformed) batch.
   std::shared_ptr<TrainObjective> objective;
+  // Set: data-parallel over the job's ranks (data_parallel.h); batch_size is the global
+  // batch, rank 0 alone writes checkpoints and should print progress.
+  dist::Group* group = nullptr;
 };
 
 struct TrainSummary {

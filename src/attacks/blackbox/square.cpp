@@ -82,6 +82,29 @@ torch::Tensor square_signs(std::vector<int64_t> shape, at::Generator& gen) {
   return torch::randint(0, 2, shape, gen, torch::kFloat32) * 2 - 1;
 }
 
+// Where the numbers come from: linf draws per sample (sample_random.h), so a sample's
+// squares do not depend on its batch; the l2 strategy still draws from the batch's generator.
+struct SquareDraws {
+  Oracle& oracle;
+  torch::Tensor local;  // the active samples: indices into the oracle's batch
+
+  at::Generator& batch() { return oracle.generator(); }
+  // For each of `rows` (positions in local; undefined = all), a tensor of `shape` from
+  // that sample's generator: [n, shape...].
+  torch::Tensor signs(std::vector<int64_t> shape, const torch::Tensor& rows = {}) {
+    shape.insert(shape.begin(), 1);
+    return oracle.per_sample(pick(rows), [&](at::Generator& g, int64_t) { return square_signs(shape, g); });
+  }
+  torch::Tensor uniform(int64_t k) {
+    return oracle.per_sample(local, [&](at::Generator& g, int64_t) { return torch::rand({1, k}, g); });
+  }
+
+ private:
+  torch::Tensor pick(const torch::Tensor& rows) const {
+    return rows.defined() ? local.index_select(0, rows.to(torch::kCPU)) : local;
+  }
+};
+
 // Per-sample sum over the given dims, kept for broadcasting.
 torch::Tensor square_sum_sq(const torch::Tensor& t, std::vector<int64_t> dims) {
   return t.pow(2).sum(dims, /*keepdim=*/true);
@@ -89,29 +112,33 @@ torch::Tensor square_sum_sq(const torch::Tensor& t, std::vector<int64_t> dims) {
 
 // The two norms as strategies: a starting point and a proposal from the current best.
 struct SquareStrategy {
-  torch::Tensor (*init)(const torch::Tensor& x0, double eps, at::Generator& gen);
+  torch::Tensor (*init)(const torch::Tensor& x0, double eps, SquareDraws& draws);
   torch::Tensor (*propose)(const torch::Tensor& x0, const torch::Tensor& xb, double eps, double p,
-                           const Bounds& bounds, at::Generator& gen);
+                           const Bounds& bounds, SquareDraws& draws);
 };
 
-torch::Tensor square_linf_init(const torch::Tensor& x0, double eps, at::Generator& gen) {
+torch::Tensor square_linf_init(const torch::Tensor& x0, double eps, SquareDraws& draws) {
   // Vertical stripes: one sign per column and channel.
-  auto stripes = square_signs({x0.size(0), x0.size(1), 1, x0.size(3)}, gen).to(x0.device());
+  auto stripes = draws.signs({x0.size(1), 1, x0.size(3)}).to(x0.device());
   return x0 + eps * stripes;
 }
 
 torch::Tensor square_linf_propose(const torch::Tensor& x0, const torch::Tensor& xb, double eps, double p,
-                                  const Bounds& bounds, at::Generator& gen) {
+                                  const Bounds& bounds, SquareDraws& draws) {
   const int64_t n = x0.size(0), C = x0.size(1), H = x0.size(2), W = x0.size(3);
   const int64_t side_max = std::max<int64_t>(std::min(H, W) - 1, 1);
   const int64_t s = std::clamp<int64_t>(std::llround(std::sqrt(p * double(H * W))), 1, side_max);
-  auto [vh, vw] = square_corners(n, s, H, W, gen);
+  auto u = draws.uniform(2);
+  auto vh = (u.select(1, 0) * double(H - s + 1)).floor().to(torch::kLong).clamp(0, H - s);
+  auto vw = (u.select(1, 1) * double(W - s + 1)).floor().to(torch::kLong).clamp(0, W - s);
   auto mask = square_place(torch::ones({s, s}), vh, vw, H, W).to(x0.device()) > 0;
   auto candidate = xb.clone();
   auto todo = torch::ones({n}, torch::kBool).to(x0.device());
-  // Resample the signs of a square that would change nothing (as the reference does).
+  // Resample the signs of a square that would change nothing (as the reference does),
+  // drawing only for those samples so that no sample's draws depend on another's.
   for (int tries = 0; tries < 10 && todo.any().item<bool>(); ++tries) {
-    auto sign = square_signs({n, C, 1, 1}, gen).to(x0.device());
+    auto redraw = todo.nonzero().squeeze(1).to(torch::kCPU);
+    auto sign = torch::zeros({n, C, 1, 1}).index_copy_(0, redraw, draws.signs({C, 1, 1}, redraw)).to(x0.device());
     auto proposal = torch::where(mask, bounds.clip(x0 + eps * sign), xb);
     candidate = torch::where(expand_like(todo, xb).to(torch::kBool), proposal, candidate);
     todo = ~flat((candidate - xb).abs() > 1e-7).any(1);
@@ -119,7 +146,8 @@ torch::Tensor square_linf_propose(const torch::Tensor& x0, const torch::Tensor& 
   return candidate;
 }
 
-torch::Tensor square_l2_init(const torch::Tensor& x0, double eps, at::Generator& gen) {
+torch::Tensor square_l2_init(const torch::Tensor& x0, double eps, SquareDraws& draws) {
+  auto& gen = draws.batch();
   // A grid of centred pseudo-Gaussian blocks of side H/5 with random signs.
   const int64_t n = x0.size(0), C = x0.size(1), H = x0.size(2), W = x0.size(3);
   const int64_t s = std::max<int64_t>(std::min(H, W) / 5, 1);
@@ -136,7 +164,8 @@ torch::Tensor square_l2_init(const torch::Tensor& x0, double eps, at::Generator&
 }
 
 torch::Tensor square_l2_propose(const torch::Tensor& x0, const torch::Tensor& xb, double eps, double p,
-                                const Bounds& /*bounds*/, at::Generator& gen) {
+                                const Bounds& /*bounds*/, SquareDraws& draws) {
+  auto& gen = draws.batch();
   const int64_t n = x0.size(0), C = x0.size(1), H = x0.size(2), W = x0.size(3);
   int64_t s = std::max<int64_t>(std::llround(std::sqrt(p * double(H * W))), 3);
   if (s % 2 == 0) ++s;
@@ -200,7 +229,7 @@ torch::Tensor SquareAttack::attack(Oracle& oracle, const torch::Tensor& x, const
   ADVLAB_CHECK(x.dim() == 4, "square: inputs must be images [N, C, H, W], got ", x.sizes());
   const SquareStrategy strategy = threat().name() == "l2" ? SquareStrategy{square_l2_init, square_l2_propose}
                                                           : SquareStrategy{square_linf_init, square_linf_propose};
-  auto& gen = oracle.generator();
+  SquareDraws draws{oracle, {}};
   const auto bounds = oracle.bounds();
   const double eps = this->eps();
   const double p_init = options_.initial_fraction();
@@ -209,7 +238,8 @@ torch::Tensor SquareAttack::attack(Oracle& oracle, const torch::Tensor& x, const
 
   ActiveSamples active(oracle, criterion, 1);
   auto x0 = x.index_select(0, active.indices().to(device));
-  auto xb = bounds.clip(strategy.init(x0, eps, gen));
+  draws.local = active.indices();
+  auto xb = bounds.clip(strategy.init(x0, eps, draws));
   auto logp = query_log_probabilities(oracle, xb, active.indices());
   auto margin = score_margin(logp, active.criterion());
   auto adversarial = active.criterion().is_adversarial(logp);
@@ -223,7 +253,8 @@ torch::Tensor SquareAttack::attack(Oracle& oracle, const torch::Tensor& x, const
     if (active.empty()) break;
     oracle.note_iterations(it + 1);
     auto p = detail_square::square_fraction(p_init, it, schedule_length(query_budget(), options_.steps()));
-    auto candidate = bounds.clip(strategy.propose(x0, xb, eps, p, bounds, gen));
+    draws.local = active.indices();
+    auto candidate = bounds.clip(strategy.propose(x0, xb, eps, p, bounds, draws));
     logp = query_log_probabilities(oracle, candidate, active.indices());
     auto m = score_margin(logp, active.criterion());
     adversarial = active.criterion().is_adversarial(logp);

@@ -87,8 +87,10 @@ void Apgd::run_once(AttackContext& context, const torch::Tensor& x, const Criter
   s.rows = rows.to(x.device());
   s.origin = x.index_select(0, s.rows);
   s.eps = per_sample_eps(eps(), s.origin);
-  s.x = detail_apgd::apgd_constrain(threat(), bounds, s,
-                                    threat().random_init(s.origin, s.eps, context.generator()));
+  auto start = context.per_sample(s.rows, [&](at::Generator& g, int64_t i) {
+    return threat().random_init(s.origin.narrow(0, i, 1), s.eps.narrow(0, i, 1), g);
+  });
+  s.x = detail_apgd::apgd_constrain(threat(), bounds, s, start);
   s.x_prev = s.x;
   s.x_best = s.x;
   s.grad_best = torch::zeros_like(s.x);

@@ -97,14 +97,17 @@ torch::Tensor Fab::perturb(AttackContext& context, const torch::Tensor& x, const
 }
 
 torch::Tensor Fab::start_point(AttackContext& context, const torch::Tensor& x0,
-                               const torch::Tensor& best_distance, const torch::Tensor& reach) const {
+                               const torch::Tensor& best_distance, const torch::Tensor& reach,
+                               const torch::Tensor& local) const {
   // Half the best distance so far (capped by eps); before any success, half the distance
   // the previous run's last iterate reached.
   auto radius = best_distance.to(x0.dtype());
   if (epsilon()) radius = radius.clamp_max(*epsilon());
   radius = torch::where(torch::isfinite(radius), radius, reach);
   radius = torch::where(torch::isfinite(radius), radius, torch::zeros_like(radius));
-  return context.bounds().clip(threat().random_init(x0, 0.5 * radius, context.generator()));
+  return context.bounds().clip(context.per_sample(local, [&](at::Generator& g, int64_t i) {
+    return threat().random_init(x0.narrow(0, i, 1), 0.5 * radius.narrow(0, i, 1), g);
+  }));
 }
 
 void Fab::run_once(AttackContext& context, const torch::Tensor& x, const Criterion& criterion,
@@ -125,7 +128,7 @@ void Fab::run_once(AttackContext& context, const torch::Tensor& x, const Criteri
   auto replica_local = active.repeat_interleave(replicas);
 
   auto x1 = random_start ? start_point(context, x0, best.distance().index_select(0, active),
-                                       reach.index_select(0, active))
+                                       reach.index_select(0, active), active)
                          : x0.clone();
   auto x0f = flat(x0);
   auto sample = torch::arange(n, active.options());

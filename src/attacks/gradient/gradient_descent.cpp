@@ -79,7 +79,10 @@ torch::Tensor GradientDescentAttack::run_once(AttackContext& context, const torc
   auto active = all;  // indices into x of samples still being attacked
   auto origin = x.index_select(0, active);
   auto eps = per_sample_eps(this->eps(), origin);
-  auto adv = random_start ? bounds.clip(threat().project(origin, threat().random_init(origin, eps, context.generator()), eps))
+  auto draw_start = [&](at::Generator& g, int64_t i) {
+    return threat().random_init(origin.narrow(0, i, 1), eps.narrow(0, i, 1), g);
+  };
+  auto adv = random_start ? bounds.clip(threat().project(origin, context.per_sample(active, draw_start), eps))
                           : origin.clone();
   auto last = adv.clone();  // the last iterate of each row of `all`
   auto momentum = torch::zeros_like(origin);

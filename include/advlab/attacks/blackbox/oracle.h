@@ -28,6 +28,11 @@ class Oracle {
   int64_t num_classes() const;
   Bounds bounds() const { return context_.bounds(); }
   at::Generator& generator() { return context_.generator(); }
+  // Per-sample draws for `local` (see AttackContext::per_sample).
+  torch::Tensor per_sample(const torch::Tensor& local,
+                           const std::function<torch::Tensor(at::Generator&, int64_t)>& draw) {
+    return context_.per_sample(local, draw);
+  }
 
   // In all three, x [n, ...] are inputs for the samples `local` (indices into the
   // attack's batch; undefined = the first n) and each costs one query per row.

@@ -73,7 +73,8 @@ class Fab : public Attack {
 
  private:
   torch::Tensor start_point(AttackContext& context, const torch::Tensor& x0,
-                            const torch::Tensor& best_distance, const torch::Tensor& reach) const;
+                            const torch::Tensor& best_distance, const torch::Tensor& reach,
+                            const torch::Tensor& local) const;
 
   // The linearised-boundary geometry of the run's norm.
   const BoundaryGeometry& geometry() const { return boundary_geometry(threat().name()); }

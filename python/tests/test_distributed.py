@@ -35,6 +35,10 @@ def drop_run_facts(j):
     return j
 
 
+# Opt-in (ADVLAB_TEST_TORCHRUN=1): written against build-pypi and the venv's torchrun but
+# not yet run on a clean machine; the C++ suite runs the same check with ranks it starts
+# itself (DistributedEval.AnyWorldSizeAndBatchSizeGivesTheSingleProcessReport).
+@pytest.mark.skipif(os.environ.get("ADVLAB_TEST_TORCHRUN") != "1", reason="opt-in: ADVLAB_TEST_TORCHRUN=1")
 def test_torchrun_eval_equals_single_process(cli_files, tmp_path):
     cli = cli_path()
     args = ["--quiet", "--threads", "1", "eval", "--model", cli_files["model"], "--data", cli_files["data"],

@@ -8,7 +8,8 @@ one run (advlab then the peer, attack by attack, so machine load hits both alike
 
 Images: the first N of Fashion-MNIST's test split, read from the same IDX files advlab
 reads. advlab runs as the command line (build/advlab); its time is the attack's own
-(metrics.json, as the peer is timed around its call), the process wall time beside it.
+(metrics.json, as the peer is timed around its call). CPU seconds (the whole advlab
+process, the peer's call) are printed too: on a shared machine they vary less than wall.
 Medians are the distances of the successful adversarials in the attack's norm. Exit status 1 when a peer's robust
 accuracy is lower than advlab's by more than --tolerance on any row (advlab weaker).
 """
@@ -16,6 +17,7 @@ import argparse
 import gzip
 import json
 import os
+import resource
 import shutil
 import struct
 import subprocess
@@ -73,24 +75,32 @@ def attack_table(eps, eps_l2):
     }
 
 
+def child_cpu():
+    """CPU seconds of finished child processes: less noisy than wall time on a loaded machine."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run_advlab(args, model, extra, n, out, norm):
     cmd = [str(args.advlab), "attack", "--model", str(model), "--limit", str(n), "--batch-size", str(args.batch),
            "--seed", "0", "--out", str(out)] + [str(a) for a in extra]
     env = dict(os.environ, ADVLAB_THREADS=str(args.threads))
+    cpu0 = child_cpu()
     start = time.perf_counter()
     subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wall = time.perf_counter() - start
+    cpu = child_cpu() - cpu0
     m = json.loads((Path(out) / "metrics.json").read_text())
     median = m["distance"].get(norm, {}).get("median")
     # The attack's own seconds (as the peer's are timed); the process wall time beside it.
-    return m["seconds"], m["robust_accuracy"], median, wall
+    return m["seconds"], m["robust_accuracy"], median, wall, cpu
 
 
 def run_peer(make, model, x, y, norm, eps, bounded, batch):
     attack = make(model)
-    start = time.perf_counter()
+    cpu0, start = time.process_time(), time.perf_counter()
     adv = torch.cat([attack(x[i:i + batch], y[i:i + batch]) for i in range(0, len(x), batch)])
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu0
     with torch.no_grad():
         correct = model(x).argmax(1) == y
         fooled = model(adv).argmax(1) != y
@@ -102,31 +112,31 @@ def run_peer(make, model, x, y, norm, eps, bounded, batch):
     broken = correct & fooled & inside
     robust = (correct & ~broken).float().mean().item()
     median = dist[broken].median().item() if broken.any() else float("nan")
-    return seconds, robust, median
+    return seconds, robust, median, cpu
 
 
 def run_autoattack(model, x, y, eps, norm, batch):
     from pyautoattack import AutoAttack
     adversary = AutoAttack(model, eps=eps, norm={"linf": "Linf", "l2": "L2"}[norm], version="standard",
                            device="cpu", seed=0)
-    start = time.perf_counter()
+    cpu0, start = time.process_time(), time.perf_counter()
     adv = adversary.run_standard_evaluation(x, y, batch_size=batch)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu0
     with torch.no_grad():
         robust = (model(adv).argmax(1) == y).float().mean().item()
-    return seconds, robust
+    return seconds, robust, cpu
 
 
 def run_advlab_eval(args, model, n, eps, norm, out):
     cmd = [str(args.advlab), "eval", "--model", str(model), "--limit", str(n), "--batch-size", str(args.batch),
            "--suite", "standard", "--norm", norm, "--eps", str(eps), "--seed", "0", "--out", str(out)]
     env = dict(os.environ, ADVLAB_THREADS=str(args.threads))
-    start = time.perf_counter()
+    cpu0, start = child_cpu(), time.perf_counter()
     subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, child_cpu() - cpu0
     report = json.loads((Path(out) / "report.json").read_text())
     per_attack = {a["attack"]: a["seconds"] for a in report["results"][0]["attacks"]}
-    return seconds, report["results"][0]["attacks"][-1]["robust_accuracy_after"], per_attack
+    return seconds, report["results"][0]["attacks"][-1]["robust_accuracy_after"], per_attack, cpu
 
 
 def fmt(v, spec):
@@ -159,7 +169,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="advlab-compare-"))
     print(f"torch {torch.__version__}, {args.threads} thread(s), {args.images} images, L-inf eps {args.eps}")
     header = f"{'model':28}{'attack':10}{'advlab s':>10}{'peer s':>10}{'speed-up':>9}{'advlab acc':>11}{'peer acc':>9}"
-    print(header + f"{'adv med':>9}{'peer med':>9}{'adv wall':>9}")
+    print(header + f"{'adv med':>9}{'peer med':>9}{'adv cpu':>9}{'peer cpu':>9}{'cpu x':>7}")
     for model_path in args.model:
         model = torch.jit.load(str(model_path)).eval()
         name = Path(model_path).stem[:27]
@@ -170,25 +180,27 @@ def main():
             theirs = run_peer(make, model, x, y, norm, eps, bounded, args.batch)
             row = dict(model=name, attack=attack, peer="torchattacks", advlab_s=ours[0], peer_s=theirs[0],
                        advlab_acc=ours[1], peer_acc=theirs[1], advlab_median=ours[2], peer_median=theirs[2],
-                       advlab_wall_s=ours[3])
+                       advlab_wall_s=ours[3], advlab_cpu_s=ours[4], peer_cpu_s=theirs[3])
             rows.append(row)
             if ours[1] > theirs[1] + args.tolerance:
                 weaker.append(row)
             print(f"{name:28}{attack:10}{ours[0]:10.2f}{theirs[0]:10.2f}{theirs[0] / ours[0]:8.2f}x"
                   f"{ours[1]:11.3f}{theirs[1]:9.3f}{fmt(ours[2], '9.3f'):>9}{fmt(theirs[2], '9.3f'):>9}"
-                  f"{ours[3]:9.2f}", flush=True)
+                  f"{ours[4]:9.2f}{theirs[3]:9.2f}{theirs[3] / ours[4]:6.2f}x", flush=True)
         for norm in (args.autoattack_norms.split(",") if args.autoattack else []):
             eps = args.eps if norm == "linf" else args.eps_l2
             xa, ya = x[:args.autoattack], y[:args.autoattack]
             ours = run_advlab_eval(args, model_path, args.autoattack, eps, norm, work / f"eval-{norm}")
             theirs = run_autoattack(model, xa, ya, eps, norm, args.batch)
             row = dict(model=name, attack=f"standard-{norm}", peer="autoattack", advlab_s=ours[0], peer_s=theirs[0],
-                       advlab_acc=ours[1], peer_acc=theirs[1], advlab_per_attack=ours[2], images=args.autoattack)
+                       advlab_acc=ours[1], peer_acc=theirs[1], advlab_per_attack=ours[2], images=args.autoattack,
+                       advlab_cpu_s=ours[3], peer_cpu_s=theirs[2])
             rows.append(row)
             if ours[1] > theirs[1] + args.tolerance:
                 weaker.append(row)
             print(f"{name:28}{'AA-' + norm:10}{ours[0]:10.2f}{theirs[0]:10.2f}{theirs[0] / ours[0]:8.2f}x"
-                  f"{ours[1]:11.3f}{theirs[1]:9.3f}   advlab per attack: "
+                  f"{ours[1]:11.3f}{theirs[1]:9.3f}  cpu {ours[3]:.1f} vs {theirs[2]:.1f} s ({theirs[2] / ours[3]:.2f}x);"
+                  f" advlab per attack: "
                   + ", ".join(f"{k} {v:.1f}s" for k, v in ours[2].items()), flush=True)
     shutil.rmtree(work, ignore_errors=True)
     if args.json:

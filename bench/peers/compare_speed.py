@@ -122,6 +122,8 @@ def run_autoattack(model, x, y, eps, norm, batch):
     cpu0, start = time.process_time(), time.perf_counter()
     adv = adversary.run_standard_evaluation(x, y, batch_size=batch)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu0
+    if isinstance(adv, tuple):  # pyautoattack answers (adversarials, their labels)
+        adv = adv[0]
     with torch.no_grad():
         robust = (model(adv).argmax(1) == y).float().mean().item()
     return seconds, robust, cpu
@@ -173,7 +175,7 @@ def main():
     for model_path in args.model:
         model = torch.jit.load(str(model_path)).eval()
         name = Path(model_path).stem[:27]
-        for attack in args.attacks.split(","):
+        for attack in filter(None, args.attacks.split(",")):
             extra, make, norm, bounded = table[attack]
             eps = args.eps if bounded else None
             ours = run_advlab(args, model_path, extra, args.images, work / attack, norm)

@@ -169,6 +169,7 @@ void Fab::run_once(AttackContext& context, const torch::Tensor& x, const Criteri
   // stepped-back samples need a second pass); while many are, a forward-only check and
   // one gradient pass after the step back cost less. Both give the same iterates.
   constexpr double kReuseBelow = 0.3;  // about the cost of a forward over a forward + backward
+  // A running mean: iterates that alternate around the boundary count as many adversarial.
   double adversarial_share = 0;
   auto lg = plane_gradients(context, s);
   for (int64_t it = 0; it < options_.n_iter(); ++it) {
@@ -207,7 +208,7 @@ void Fab::run_once(AttackContext& context, const torch::Tensor& x, const Criteri
         is_adv = is_adv.index_select(0, keep);
       }
     }
-    adversarial_share = is_adv.to(torch::kFloat).mean().item<double>();
+    adversarial_share = 0.5 * adversarial_share + 0.5 * is_adv.to(torch::kFloat).mean().item<double>();
     // Once adversarial, step back towards the original to look for a closer one.
     auto adv_rows = is_adv.nonzero().squeeze(1);
     if (adv_rows.numel() > 0)

@@ -84,4 +84,22 @@ LossGradient AttackContext::loss_gradient(const torch::Tensor& x, const AttackLo
   return {per_sample.detach(), z.detach(), grad.detach()};
 }
 
+LossGradient AttackContext::loss_gradients(const torch::Tensor& x, const std::vector<const AttackLoss*>& losses,
+                                           const Criterion& criterion, const torch::Tensor& local) {
+  torch::AutoGradMode grad_on(true);
+  auto input = x.detach().requires_grad_(true);
+  auto z = model_.logits(input);
+  std::vector<torch::Tensor> values, grads;
+  for (size_t i = 0; i < losses.size(); ++i) {
+    auto per_sample = (*losses[i])(z, criterion);
+    const bool more = i + 1 < losses.size();
+    grads.push_back(torch::autograd::grad({per_sample.sum()}, {input}, {}, /*retain_graph=*/more)[0].detach());
+    values.push_back(per_sample.detach());
+    count(gradients_, local, x.size(0));
+  }
+  count(queries_, local, x.size(0));
+  observe(x, z, local);
+  return {torch::stack(values, 1), z.detach(), torch::stack(grads, 1)};
+}
+
 }  // namespace advlab

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <ATen/core/Generator.h>
 
@@ -43,6 +44,12 @@ class AttackContext {
   // Loss and its gradient w.r.t. x; counts one query and one gradient per sample.
   LossGradient loss_gradient(const torch::Tensor& x, const AttackLoss& loss,
                              const Criterion& criterion, const torch::Tensor& local = {});
+
+  // Several per-sample losses of one forward pass, one backward each (the graph kept in
+  // between): loss [n, L], grad [n, L, ...x's sample shape]. For L gradients this costs one
+  // forward instead of L. Counts one query and L gradients per sample.
+  LossGradient loss_gradients(const torch::Tensor& x, const std::vector<const AttackLoss*>& losses,
+                              const Criterion& criterion, const torch::Tensor& local = {});
 
   // Narrows the context to a subset: rows maps the attack's batch to the caller's.
   void focus(torch::Tensor rows) { rows_ = rows.to(torch::kCPU, torch::kLong); }

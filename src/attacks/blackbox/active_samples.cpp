@@ -11,6 +11,7 @@ void ActiveSamples::track(torch::Tensor& state) { tracked_.push_back(&state); }
 
 void ActiveSamples::keep(const torch::Tensor& keep) {
   auto rows = keep.to(torch::kCPU).nonzero().squeeze(1);
+  if (rows.size(0) == indices_.size(0)) return;  // nothing dropped: no copies of the state
   indices_ = indices_.index_select(0, rows);
   criterion_ = criterion_->select(rows);
   for (auto* state : tracked_)

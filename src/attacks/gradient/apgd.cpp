@@ -98,14 +98,16 @@ void Apgd::run_once(AttackContext& context, const torch::Tensor& x, const Criter
   s.increases = torch::zeros_like(s.loss_best);
   schedule->start(s);
 
+  // Narrowed with the state, not rebuilt every step.
+  auto rows_cpu = s.rows.to(torch::kCPU);
+  auto succ = success.select(rows_cpu);
+  auto aim = goal.select(rows_cpu);
   for (int64_t it = 0; it <= options_.n_iter(); ++it) {
-    auto rows_cpu = s.rows.to(torch::kCPU);
-    auto succ = success.select(rows_cpu);
     if (it == options_.n_iter()) {  // the last iterate is only checked
       best.update(s.rows, s.x, succ->is_adversarial(context.logits(s.x, s.rows)));
       break;
     }
-    auto lg = context.loss_gradient(s.x, loss(), *goal.select(rows_cpu), s.rows);
+    auto lg = context.loss_gradient(s.x, loss(), *aim, s.rows);
     auto is_adv = succ->is_adversarial(lg.logits).to(s.x.device());
     best.update(s.rows, s.x, is_adv);
     context.note_iterations(it + 1);
@@ -116,6 +118,9 @@ void Apgd::run_once(AttackContext& context, const torch::Tensor& x, const Criter
     if (keep.numel() < is_adv.numel()) {
       s.select(keep);
       value = value.index_select(0, keep);
+      auto keep_cpu = keep.to(torch::kCPU);
+      succ = succ->select(keep_cpu);
+      aim = aim->select(keep_cpu);
     }
     if (it > 0) s.increases += (value > s.loss_prev).to(s.increases.dtype());
     s.loss_prev = value;

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace advlab {
 namespace detail_fab {
@@ -110,39 +111,79 @@ torch::Tensor Fab::start_point(AttackContext& context, const torch::Tensor& x0,
   }));
 }
 
+namespace {
+
+// The samples a FAB run still works on, with their state; shrinks as samples finish.
+struct FabActive {
+  torch::Tensor local;          // int64 [n], indices into the attack's batch (x's device)
+  torch::Tensor rows_cpu;       // the same on the CPU
+  torch::Tensor x0, x1;         // originals and iterates
+  torch::Tensor toward, away;   // int64 [n, planes], CPU
+  std::shared_ptr<Criterion> crit;
+
+  void select(const torch::Tensor& keep) {
+    auto k = keep.to(local.device(), torch::kLong);
+    auto k_cpu = k.to(torch::kCPU);
+    local = local.index_select(0, k);
+    rows_cpu = rows_cpu.index_select(0, k_cpu);
+    x0 = x0.index_select(0, k.to(x0.device()));
+    x1 = x1.index_select(0, k.to(x1.device()));
+    toward = toward.index_select(0, k_cpu);
+    away = away.index_select(0, k_cpu);
+    crit = crit->select(k_cpu);
+  }
+};
+
+void select_rows(LossGradient& lg, const torch::Tensor& keep) {
+  for (auto* t : {&lg.loss, &lg.logits, &lg.grad}) *t = t->index_select(0, keep.to(t->device()));
+}
+
+// Every plane's margin and gradient at the iterates: one forward, one backward per plane.
+LossGradient plane_gradients(AttackContext& context, const FabActive& s) {
+  std::vector<detail_fab::PlaneMargin> margins;
+  for (int64_t p = 0; p < s.toward.size(1); ++p)
+    margins.emplace_back(s.toward.select(1, p).contiguous(), s.away.select(1, p).contiguous());
+  std::vector<const AttackLoss*> losses;
+  for (const auto& m : margins) losses.push_back(&m);
+  return context.loss_gradients(s.x1, losses, *s.crit, s.local);
+}
+
+}  // namespace
+
 void Fab::run_once(AttackContext& context, const torch::Tensor& x, const Criterion& criterion,
                    const torch::Tensor& rows, const FabPlanes& planes, BestAdversarial& best,
                    torch::Tensor& reach, bool random_start) {
   auto bounds = context.bounds();
-  auto active = rows.to(x.device(), torch::kLong);
-  auto rows_cpu = rows.to(torch::kCPU, torch::kLong);
-  auto x0 = x.index_select(0, active);
-  const int64_t n = x0.size(0);
-  auto toward = planes.toward.index_select(0, rows_cpu);
-  const int64_t replicas = toward.size(1);
-  detail_fab::PlaneMargin margin(toward.reshape(-1), planes.away.index_select(0, rows_cpu).reshape(-1));
-  auto crit = criterion.select(rows_cpu);
-  // One gradient per plane: each sample is replicated once per plane it linearises.
-  auto replica_rows = rows_cpu.repeat_interleave(replicas);
-  auto replica_crit = criterion.select(replica_rows);
-  auto replica_local = active.repeat_interleave(replicas);
-
-  auto x1 = random_start ? start_point(context, x0, best.distance().index_select(0, active),
-                                       reach.index_select(0, active), active)
-                         : x0.clone();
-  auto x0f = flat(x0);
-  auto sample = torch::arange(n, active.options());
+  FabActive s;
+  s.local = rows.to(x.device(), torch::kLong);
+  s.rows_cpu = rows.to(torch::kCPU, torch::kLong);
+  s.x0 = x.index_select(0, s.local);
+  s.toward = planes.toward.index_select(0, s.rows_cpu);
+  s.away = planes.away.index_select(0, s.rows_cpu);
+  s.crit = criterion.select(s.rows_cpu);
+  s.x1 = random_start ? start_point(context, s.x0, best.distance().index_select(0, s.local),
+                                    reach.index_select(0, s.local), s.local)
+                      : s.x0.clone();
   const double eta = options_.eta(), beta = options_.beta();
 
+  // Each step needs the candidate checked, then the gradient at the candidate or, where it
+  // is adversarial, at the point stepped back from it. While few candidates are
+  // adversarial, the gradient pass at the candidate does the check too (only the
+  // stepped-back samples need a second pass); while many are, a forward-only check and
+  // one gradient pass after the step back cost less. Both give the same iterates.
+  constexpr double kReuseBelow = 0.3;  // about the cost of a forward over a forward + backward
+  // A running mean: iterates that alternate around the boundary count as many adversarial.
+  double adversarial_share = 0;
+  auto lg = plane_gradients(context, s);
   for (int64_t it = 0; it < options_.n_iter(); ++it) {
-    auto lg = context.loss_gradient(x1.repeat_interleave(replicas, 0), margin, *replica_crit, replica_local);
-    auto h = lg.loss.view({n, replicas});
+    const int64_t n = s.x0.size(0), replicas = s.toward.size(1);
+    auto h = lg.loss;
     auto g = lg.grad.reshape({n, replicas, -1});
     // The closest linearised boundary: |h| / ||grad h||_q.
     auto distance = h.abs() / (threat().dual_norm(g.reshape({n * replicas, -1})).view({n, replicas}) + 1e-12);
     auto k = distance.argmin(1);
-    auto w = g.index({sample, k});
-    auto x1f = flat(x1);
+    auto w = g.index({torch::arange(n, k.options()), k});
+    auto x1f = flat(s.x1), x0f = flat(s.x0);
     auto b = (w * x1f).sum(1) - h.gather(1, k.view({-1, 1})).squeeze(1);
     // Project the iterate and the original onto {w.z = b} within the box, in one batch.
     auto steps = geometry().project(torch::cat({x1f, x0f}), torch::cat({w, w}), torch::cat({b, b}), bounds);
@@ -151,15 +192,42 @@ void Fab::run_once(AttackContext& context, const torch::Tensor& x, const Criteri
     auto a1 = lengths.narrow(0, 0, n), a2 = lengths.narrow(0, n, n);
     // Bias towards the original's projection when the iterate has drifted far from it.
     auto alpha = (a1 / (a1 + a2)).clamp(0, options_.alpha_max()).view({-1, 1});
-    x1 = bounds.clip((1 - alpha) * (x1f + eta * d1) + alpha * (x0f + eta * d2)).view_as(x0);
+    s.x1 = bounds.clip((1 - alpha) * (x1f + eta * d1) + alpha * (x0f + eta * d2)).view_as(s.x0);
 
-    auto is_adv = crit->is_adversarial(context.logits(x1, active));
-    best.update(active, x1, is_adv, threat().distance(x0, x1));
-    // Once adversarial, step back towards the original to look for a closer one.
-    x1 = torch::where(expand_like(is_adv, x1).to(torch::kBool), x0 + beta * (x1 - x0), x1);
+    const bool last = it + 1 == options_.n_iter();
+    const bool reuse = !last && adversarial_share < kReuseBelow;
+    if (reuse) lg = plane_gradients(context, s);
+    auto is_adv = s.crit->is_adversarial(reuse ? lg.logits : context.logits(s.x1, s.local));
+    best.update(s.local, s.x1, is_adv, threat().distance(s.x0, s.x1));
     context.note_iterations(it + 1);
+    if (last) break;
+    if (epsilon()) {  // broken within the budget: nothing left to find for these samples
+      auto done = best.found().index_select(0, s.local) & (best.distance().index_select(0, s.local) <= *epsilon());
+      auto keep = (~done.to(is_adv.device())).nonzero().squeeze(1);
+      if (keep.numel() == 0) return;
+      if (keep.numel() < n) {
+        s.select(keep);
+        if (reuse) select_rows(lg, keep);
+        is_adv = is_adv.index_select(0, keep);
+      }
+    }
+    adversarial_share = 0.5 * adversarial_share + 0.5 * is_adv.to(torch::kFloat).mean().item<double>();
+    // Once adversarial, step back towards the original to look for a closer one.
+    auto adv_rows = is_adv.nonzero().squeeze(1);
+    if (adv_rows.numel() > 0)
+      s.x1 = torch::where(expand_like(is_adv, s.x1).to(torch::kBool), s.x0 + beta * (s.x1 - s.x0), s.x1);
+    if (!reuse) {
+      lg = plane_gradients(context, s);
+    } else if (adv_rows.numel() > 0) {
+      FabActive back = s;
+      back.select(adv_rows);
+      auto fresh = plane_gradients(context, back);
+      lg.loss.index_copy_(0, adv_rows.to(lg.loss.device()), fresh.loss);
+      lg.grad.index_copy_(0, adv_rows.to(lg.grad.device()), fresh.grad);
+      lg.logits.index_copy_(0, adv_rows.to(lg.logits.device()), fresh.logits);
+    }
   }
-  reach.index_copy_(0, active, threat().distance(x0, x1).to(reach.dtype()));
+  reach.index_copy_(0, s.local, threat().distance(s.x0, s.x1).to(reach.dtype()));
 }
 
 torch::Tensor FabT::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {

@@ -2,6 +2,7 @@
 // each time ends with the same report and adversarials as one that ran straight
 // through; a state from another evaluation is refused.
 #include "support/cli_runner.h"
+#include "support/launch_ranks.h"
 #include "support/scratch_dir.h"
 #include "support/trained_models.h"
 
@@ -59,11 +60,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
   return pid;
 }
 
-int wait_exit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+using testing::wait_exit;
 
 std::string join(const std::vector<std::string>& args) {
   std::string s;

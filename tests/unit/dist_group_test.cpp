@@ -4,12 +4,10 @@
 #include "advlab/core/error.h"
 #include "advlab/dist/group.h"
 #include "advlab/dist/tensor_bytes.h"
+#include "support/launch_ranks.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <functional>
@@ -18,22 +16,10 @@
 namespace advlab {
 namespace {
 
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // Runs body(group) as each of `world` ranks; returns each rank's error ("" = none).
 std::vector<std::string> run_ranks(int world, const std::function<void(dist::Group&)>& body,
                                    std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const int port = free_port();
+  const int port = testing::free_port();
   std::vector<std::string> errors(world);
   std::vector<std::thread> threads;
   for (int r = 0; r < world; ++r)
@@ -89,7 +75,7 @@ TEST(DistGroup, AFailingRankIsNamedByTheOthers) {
 }
 
 TEST(DistGroup, ARankThatNeverJoinsIsNamedWithinTheTimeout) {
-  const int port = free_port();
+  const int port = testing::free_port();
   dist::Launch l;
   l.world_size = 2;
   l.master_port = static_cast<uint16_t>(port);

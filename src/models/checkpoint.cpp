@@ -96,9 +96,16 @@ TrainState load_checkpoint(const std::string& path, torch::jit::Module& module,
     device = p.device();
     break;
   }
-  torch::serialize::InputArchive archive;
-  archive.load_from(bytes.data(), bytes.size(), device);
-  optimizer.load(archive);
+  // The optimizer state is a zip inside the zip: its own records are not covered by the
+  // outer CRCs, and torch reports damage there with c10::Error or ErrorReport.
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(bytes.data(), bytes.size(), device);
+    optimizer.load(archive);
+  } catch (const std::exception&) {
+    throw Error(c10::str("checkpoint ", path,
+                         " has an unreadable optimizer state (damaged or not written by advlab)"));
+  }
   return state;
 }
 

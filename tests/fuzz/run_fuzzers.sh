@@ -4,13 +4,16 @@
 # fails if any target crashed, leaked, hung or hit a sanitizer error; crash inputs are
 # kept in BUILD_DIR/fuzz-artifacts/<target>/.
 #   tests/fuzz/run_fuzzers.sh [SECONDS] [TARGET...]      (FUZZ_BUILD_DIR, default build-fuzz)
-# FUZZ_SEED fixes libFuzzer's mutation sequence (CI sets it, so a run there explores a
-# repeatable prefix of inputs); unset or 0, every run draws a new one (exploration).
+# FUZZ_SEED fixes libFuzzer's mutation sequence; with FUZZ_RUNS too, each target stops
+# after that many inputs (SECONDS is then only a cap), so a CI run explores exactly the
+# inputs a run here explores, whatever the machine's speed. Unset or 0, every run draws
+# a new sequence (exploration).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 seconds=${1:-30}
 seed=${FUZZ_SEED:-0}
+runs=${FUZZ_RUNS:--1}
 shift || true
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 targets=("$@")
@@ -39,7 +42,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$scratch/$target" "$artifacts/$target"
   cp -r "tests/fuzz/corpus/$target" "$scratch/$target/corpus"
   log="$scratch/$target/log"
-  nice "$binary" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 -seed="$seed" \
+  nice "$binary" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 -seed="$seed" -runs="$runs" \
     -print_final_stats=1 -artifact_prefix="$artifacts/$target/" \
     "$scratch/$target/corpus" >"$log" 2>&1
   rc=$?
@@ -67,4 +70,8 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzzing failed: ${failed[*]}" >&2
   exit 1
 fi
-echo "all ${#targets[@]} fuzz targets ran ${seconds} s each without a finding"
+if [ "$runs" -gt 0 ]; then
+  echo "all ${#targets[@]} fuzz targets ran $runs inputs each (seed $seed) without a finding"
+else
+  echo "all ${#targets[@]} fuzz targets ran ${seconds} s each without a finding"
+fi

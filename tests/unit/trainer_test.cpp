@@ -120,6 +120,27 @@ TEST(Trainer, ResumeRefusesAnotherArchitectureOrSeed) {
   EXPECT_THROW(advlab::models::train_classifier(same, train, o), advlab::Error);
 }
 
+// The optimizer state is a zip inside the checkpoint's zip, outside the CRC check: damage
+// there must be a one-line advlab::Error, not a c10::Error escaping (found by fuzzing).
+TEST(Trainer, DamagedOptimizerStateIsAnError) {
+  TempDir dir;
+  auto train = quadrant_dataset(32, 1, 12);
+  auto m = model("mlp", train);
+  const std::string state =
+      R"({"epochs_completed":1,"seed":5,"batch_size":32,"last_epoch_loss":0.5,"last_epoch_accuracy":0.5})";
+  auto path = dir.file("damaged.ckpt");
+  m.save(path, {{"advlab/train_state.json", state}, {"advlab/optimizer.pt", "PK\x03\x04 not a zip"}});
+  auto o = options(2);
+  o.checkpoint_path = path;
+  o.resume = true;
+  try {
+    advlab::models::train_classifier(m, train, o);
+    FAIL() << "a damaged optimizer state was accepted";
+  } catch (const advlab::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unreadable optimizer state"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Trainer, BatchTransformSeesEvalModeAndReplacesInputs) {
   auto train = quadrant_dataset(64, 1, 12);
   auto m = model("linear", train);

@@ -53,7 +53,7 @@ class PgdTraining : public AdversarialObjective {
     torch::Tensor x_adv;
     {
       models::ModuleEvalScope eval(module);
-      x_adv = options_.bounds().clip(threat_->project(x, threat_->random_init(x, eps, gen), eps));
+      x_adv = options_.bounds().clip(threat_->project(x, threat_->random_init(x, eps, gen, options_.bounds()), eps));
       auto ce = [&](const torch::Tensor& in) {
         return torch::nn::functional::cross_entropy(forward_logits(module, in), y,
                                                     torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));

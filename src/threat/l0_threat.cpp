@@ -36,12 +36,12 @@ torch::Tensor L0Threat::normalize_grad(const torch::Tensor& g) const {
 }
 
 torch::Tensor L0Threat::random_init(const torch::Tensor& ref, const torch::Tensor& eps,
-                                    at::Generator& gen) const {
+                                    at::Generator& gen, const Bounds& bounds) const {
   auto cpu = ref.options().device(torch::kCPU);
   auto shape = flat(ref).sizes();
   auto chosen = top_count_mask(at::rand(shape, gen, cpu), eps.to(torch::kCPU));
-  // Chosen coordinates move by up to the whole unit range; bounds are clipped by the caller.
-  auto delta = (2 * at::rand(shape, gen, cpu) - 1) * chosen;
+  // Chosen coordinates move by up to the whole width of the box; the caller clips.
+  auto delta = (2 * at::rand(shape, gen, cpu) - 1) * (bounds.upper - bounds.lower) * chosen;
   return ref + delta.view_as(ref).to(ref.device());
 }
 

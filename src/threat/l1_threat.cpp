@@ -40,7 +40,7 @@ torch::Tensor L1Threat::normalize_grad(const torch::Tensor& g) const {
 }
 
 torch::Tensor L1Threat::random_init(const torch::Tensor& ref, const torch::Tensor& eps,
-                                    at::Generator& gen) const {
+                                    at::Generator& gen, const Bounds& /*bounds: the ball has its own scale*/) const {
   auto cpu = ref.options().device(torch::kCPU);
   int64_t n = ref.size(0), dim = flat(ref).size(1);
   // D+1 normalised exponentials, last one dropped: uniform in the L1 ball's simplex part.

@@ -19,7 +19,7 @@ torch::Tensor L2Threat::normalize_grad(const torch::Tensor& g) const {
 }
 
 torch::Tensor L2Threat::random_init(const torch::Tensor& ref, const torch::Tensor& eps,
-                                    at::Generator& gen) const {
+                                    at::Generator& gen, const Bounds& /*bounds: the ball has its own scale*/) const {
   auto cpu = ref.options().device(torch::kCPU);
   auto direction = normalize_grad(at::randn(ref.sizes(), gen, cpu));
   // Radius eps * u^(1/D) makes the point uniform in the ball, not just on its sphere.

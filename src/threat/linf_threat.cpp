@@ -15,7 +15,7 @@ torch::Tensor LinfThreat::project(const torch::Tensor& ref, const torch::Tensor&
 torch::Tensor LinfThreat::normalize_grad(const torch::Tensor& g) const { return g.sign(); }
 
 torch::Tensor LinfThreat::random_init(const torch::Tensor& ref, const torch::Tensor& eps,
-                                      at::Generator& gen) const {
+                                      at::Generator& gen, const Bounds& /*bounds: the ball has its own scale*/) const {
   auto u = at::rand(ref.sizes(), gen, ref.options().device(torch::kCPU)).to(ref.device());
   return ref + (2 * u - 1) * expand_like(eps, ref);
 }

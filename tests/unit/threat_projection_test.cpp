@@ -26,7 +26,7 @@ TEST_P(ProjectionTest, ProjectedPointsAreInsideAndNearest) {
   auto best = (x - p).norm(2, 1);
   // Brute force: no random point of the ball is nearer to x than the projection.
   for (int trial = 0; trial < 2000; ++trial) {
-    auto q = threat->random_init(ref, eps, gen);
+    auto q = threat->random_init(ref, eps, gen, advlab::Bounds{});
     ASSERT_TRUE((threat->distance(ref, q) <= eps * (1 + 1e-5) + 1e-6).all().item<bool>());
     EXPECT_TRUE(((x - q).norm(2, 1) >= best - 1e-5).all().item<bool>()) << "trial " << trial;
   }
@@ -37,7 +37,7 @@ TEST_P(ProjectionTest, PointsInsideTheBallAreUnchanged) {
   auto gen = at::detail::createCPUGenerator(2);
   auto ref = torch::rand({32, 7});
   auto eps = torch::full({32}, 0.5);
-  auto inside = threat->random_init(ref, eps, gen);
+  auto inside = threat->random_init(ref, eps, gen, advlab::Bounds{});
   EXPECT_TRUE(torch::allclose(threat->project(ref, inside, eps), inside, 1e-5, 1e-6));
 }
 
@@ -86,7 +86,23 @@ TEST(L0Threat, HugeEpsKeepsEveryChange) {
   auto eps = torch::full({2}, 1e30);
   EXPECT_TRUE(l0.project(ref, x, eps).equal(x));
   auto gen = at::detail::createCPUGenerator(3);
-  EXPECT_EQ(l0.distance(ref, l0.random_init(ref, eps, gen)).min().item<float>(), 6.0f);
+  EXPECT_EQ(l0.distance(ref, l0.random_init(ref, eps, gen, advlab::Bounds{})).min().item<float>(), 6.0f);
+}
+
+// L0 counts pixels, so a chosen pixel's random move comes from the box: in [-1, 1]
+// (mean/std models) it spans twice what it spans in [0, 1], and the same draw scales.
+TEST(L0Threat, RandomStartScalesWithTheBoundsWidth) {
+  L0Threat l0;
+  auto ref = torch::zeros({4, 50});
+  auto eps = torch::full({4}, 10.0);
+  auto unit_gen = at::detail::createCPUGenerator(4);
+  auto wide_gen = at::detail::createCPUGenerator(4);
+  auto unit = l0.random_init(ref, eps, unit_gen, advlab::Bounds{0.0, 1.0});
+  auto wide = l0.random_init(ref, eps, wide_gen, advlab::Bounds{-1.0, 1.0});
+  EXPECT_TRUE(torch::allclose(wide, 2 * unit));
+  EXPECT_LE(unit.abs().max().item<float>(), 1.0f);
+  EXPECT_GT(wide.abs().max().item<float>(), 1.0f);  // 40 draws of |U(-2,2)|: some exceed 1
+  EXPECT_TRUE((l0.distance(ref, wide) <= 10).all().item<bool>());
 }
 
 TEST(Distances, AgreeWithDefinitions) {

@@ -10,7 +10,8 @@ class LinfThreat : public ThreatModel {
   torch::Tensor distance(const torch::Tensor& ref, const torch::Tensor& x) const override;
   torch::Tensor project(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& eps) const override;
   torch::Tensor normalize_grad(const torch::Tensor& g) const override;
-  torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps, at::Generator& gen) const override;
+  torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps, at::Generator& gen,
+                            const Bounds& bounds) const override;
   torch::Tensor dual_norm(const torch::Tensor& g) const override;
 };
 
@@ -20,7 +21,8 @@ class L2Threat : public ThreatModel {
   torch::Tensor distance(const torch::Tensor& ref, const torch::Tensor& x) const override;
   torch::Tensor project(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& eps) const override;
   torch::Tensor normalize_grad(const torch::Tensor& g) const override;
-  torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps, at::Generator& gen) const override;
+  torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps, at::Generator& gen,
+                            const Bounds& bounds) const override;
   torch::Tensor dual_norm(const torch::Tensor& g) const override;
 };
 
@@ -35,7 +37,8 @@ class L1Threat : public ThreatModel {
   torch::Tensor distance(const torch::Tensor& ref, const torch::Tensor& x) const override;
   torch::Tensor project(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& eps) const override;
   torch::Tensor normalize_grad(const torch::Tensor& g) const override;
-  torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps, at::Generator& gen) const override;
+  torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps, at::Generator& gen,
+                            const Bounds& bounds) const override;
   torch::Tensor dual_norm(const torch::Tensor& g) const override;
 
  private:
@@ -50,7 +53,8 @@ class L0Threat : public ThreatModel {
   torch::Tensor distance(const torch::Tensor& ref, const torch::Tensor& x) const override;
   torch::Tensor project(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& eps) const override;
   torch::Tensor normalize_grad(const torch::Tensor& g) const override;
-  torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps, at::Generator& gen) const override;
+  torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps, at::Generator& gen,
+                            const Bounds& bounds) const override;
   torch::Tensor dual_norm(const torch::Tensor& g) const override;
 };
 

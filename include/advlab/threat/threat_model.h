@@ -2,6 +2,8 @@
 // A ThreatModel is an Lp norm used as a strategy: one attack loop serves every norm by
 // calling these four operations instead of branching on the norm's name.
 // All functions work on batches [N, ...]; eps is per sample, shape [N] (float).
+#include "advlab/core/bounds.h"
+
 #include <ATen/core/Generator.h>
 #include <torch/types.h>
 
@@ -23,10 +25,12 @@ class ThreatModel {
                                 const torch::Tensor& eps) const = 0;
   // Steepest-ascent direction of unit norm for gradient g (sign(g) for L-inf).
   virtual torch::Tensor normalize_grad(const torch::Tensor& g) const = 0;
-  // A random point in the eps-ball around ref (uniform where cheap). Random numbers
-  // come from `gen` on the CPU so results do not depend on the device.
-  virtual torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps,
-                                    at::Generator& gen) const = 0;
+  // A random point in the eps-ball around ref (uniform where cheap); the caller clips it
+  // to `bounds`. The Lp balls have their own scale; L0 counts pixels, so how far a chosen
+  // pixel moves comes from the width of `bounds`. Random numbers come from `gen` on the
+  // CPU so results do not depend on the device.
+  virtual torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps, at::Generator& gen,
+                                    const Bounds& bounds) const = 0;
   // ||g||_q per sample for the dual exponent q (1/p + 1/q = 1), shape [N]: how far one
   // unit of a linear function's change lies along g, so |f(x)| / ||grad f||_q is the
   // distance to its zero set. Throws advlab::Error for L0, which has no dual norm.

@@ -88,7 +88,7 @@ void Apgd::run_once(AttackContext& context, const torch::Tensor& x, const Criter
   s.origin = x.index_select(0, s.rows);
   s.eps = per_sample_eps(eps(), s.origin);
   auto start = context.per_sample(s.rows, [&](at::Generator& g, int64_t i) {
-    return threat().random_init(s.origin.narrow(0, i, 1), s.eps.narrow(0, i, 1), g);
+    return threat().random_init(s.origin.narrow(0, i, 1), s.eps.narrow(0, i, 1), g, bounds);
   });
   s.x = detail_apgd::apgd_constrain(threat(), bounds, s, start);
   s.x_prev = s.x;

@@ -107,7 +107,7 @@ torch::Tensor Fab::start_point(AttackContext& context, const torch::Tensor& x0,
   radius = torch::where(torch::isfinite(radius), radius, reach);
   radius = torch::where(torch::isfinite(radius), radius, torch::zeros_like(radius));
   return context.bounds().clip(context.per_sample(local, [&](at::Generator& g, int64_t i) {
-    return threat().random_init(x0.narrow(0, i, 1), 0.5 * radius.narrow(0, i, 1), g);
+    return threat().random_init(x0.narrow(0, i, 1), 0.5 * radius.narrow(0, i, 1), g, context.bounds());
   }));
 }
 

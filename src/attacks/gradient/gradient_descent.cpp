@@ -80,7 +80,7 @@ torch::Tensor GradientDescentAttack::run_once(AttackContext& context, const torc
   auto origin = x.index_select(0, active);
   auto eps = per_sample_eps(this->eps(), origin);
   auto draw_start = [&](at::Generator& g, int64_t i) {
-    return threat().random_init(origin.narrow(0, i, 1), eps.narrow(0, i, 1), g);
+    return threat().random_init(origin.narrow(0, i, 1), eps.narrow(0, i, 1), g, bounds);
   };
   auto adv = random_start ? bounds.clip(threat().project(origin, context.per_sample(active, draw_start), eps))
                           : origin.clone();

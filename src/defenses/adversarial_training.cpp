@@ -29,13 +29,21 @@ class AdversarialObjective : public models::TrainObjective {
   virtual double default_step() const = 0;
   double step() const { return options_.step_size() > 0 ? options_.step_size() : default_step(); }
 
-  // x_adv + step * steepest-ascent(loss), projected onto the ball around x and the bounds.
-  torch::Tensor ascend(const torch::Tensor& x, const torch::Tensor& x_adv, const torch::Tensor& eps,
-                       const std::function<torch::Tensor(const torch::Tensor&)>& loss) const {
-    auto input = x_adv.detach().requires_grad_(true);
-    auto grad = torch::autograd::grad({loss(input)}, {input})[0];
-    return projected_step(*threat_, x, input.detach(), grad, step(), eps, options_.bounds().lower,
-                          options_.bounds().upper);
+  // The inner maximisation: `steps` projected ascent steps of `loss` from `start`, with
+  // the module in eval mode. It is the attack's move (projected_step) without the attack's
+  // per-sample early stop: Madry-style training ascends every sample for every step.
+  torch::Tensor maximise(torch::jit::Module& module, const torch::Tensor& x, const torch::Tensor& start,
+                         const torch::Tensor& eps, int64_t steps,
+                         const std::function<torch::Tensor(const torch::Tensor&)>& loss) const {
+    models::ModuleEvalScope eval(module);
+    auto x_adv = options_.bounds().clip(threat_->project(x, start, eps));
+    for (int64_t s = 0; s < steps; ++s) {
+      auto input = x_adv.detach().requires_grad_(true);
+      auto grad = torch::autograd::grad({loss(input)}, {input})[0];
+      x_adv = projected_step(*threat_, x, input.detach(), grad, step(), eps, options_.bounds().lower,
+                             options_.bounds().upper);
+    }
+    return x_adv.detach();
   }
 
   AdversarialTrainingOptions options_;
@@ -50,17 +58,12 @@ class PgdTraining : public AdversarialObjective {
   models::ObjectiveOutput operator()(torch::jit::Module& module, const torch::Tensor& x,
                                      const torch::Tensor& y, at::Generator& gen) override {
     auto eps = per_sample_eps(options_.eps(), x);
-    torch::Tensor x_adv;
-    {
-      models::ModuleEvalScope eval(module);
-      x_adv = options_.bounds().clip(threat_->project(x, threat_->random_init(x, eps, gen, options_.bounds()), eps));
-      auto ce = [&](const torch::Tensor& in) {
-        return torch::nn::functional::cross_entropy(forward_logits(module, in), y,
-                                                    torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
-      };
-      for (int64_t s = 0; s < steps(); ++s) x_adv = ascend(x, x_adv, eps, ce);
-    }
-    auto logits = forward_logits(module, x_adv.detach());
+    auto ce = [&](const torch::Tensor& in) {
+      return torch::nn::functional::cross_entropy(forward_logits(module, in), y,
+                                                  torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+    };
+    auto x_adv = maximise(module, x, threat_->random_init(x, eps, gen, options_.bounds()), eps, steps(), ce);
+    auto logits = forward_logits(module, x_adv);
     return {torch::nn::functional::cross_entropy(logits, y), logits};
   }
 
@@ -85,22 +88,18 @@ class TradesTraining : public AdversarialObjective {
   models::ObjectiveOutput operator()(torch::jit::Module& module, const torch::Tensor& x,
                                      const torch::Tensor& y, at::Generator& gen) override {
     auto eps = per_sample_eps(options_.eps(), x);
-    torch::Tensor x_adv;
+    torch::Tensor clean_probs;
     {
       models::ModuleEvalScope eval(module);
-      torch::Tensor clean_probs;
-      {
-        torch::NoGradGuard no_grad;
-        clean_probs = torch::softmax(forward_logits(module, x), 1);
-      }
-      // TRADES starts next to x, not uniformly in the ball: at x itself the KL gradient is 0.
-      auto noise = torch::randn(x.sizes(), gen, torch::kFloat32).to(x.device());
-      x_adv = options_.bounds().clip(threat_->project(x, x + 0.001 * noise, eps));
-      auto kl = [&](const torch::Tensor& in) { return kl_divergence(forward_logits(module, in), clean_probs); };
-      for (int64_t s = 0; s < options_.steps(); ++s) x_adv = ascend(x, x_adv, eps, kl);
+      torch::NoGradGuard no_grad;
+      clean_probs = torch::softmax(forward_logits(module, x), 1);
     }
+    // TRADES starts next to x, not uniformly in the ball: at x itself the KL gradient is 0.
+    auto noise = torch::randn(x.sizes(), gen, torch::kFloat32).to(x.device());
+    auto kl = [&](const torch::Tensor& in) { return kl_divergence(forward_logits(module, in), clean_probs); };
+    auto x_adv = maximise(module, x, x + 0.001 * noise, eps, options_.steps(), kl);
     auto logits = forward_logits(module, x);
-    auto adv_logits = forward_logits(module, x_adv.detach());
+    auto adv_logits = forward_logits(module, x_adv);
     auto robust = kl_divergence(adv_logits, torch::softmax(logits, 1)) / x.size(0);
     return {torch::nn::functional::cross_entropy(logits, y) + options_.beta() * robust, logits};
   }

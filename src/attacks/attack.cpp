@@ -26,11 +26,6 @@ void check_inputs(Classifier& model, const torch::Tensor& x, const Criterion& cr
   if (eps) ADVLAB_CHECK(*eps >= 0 && std::isfinite(*eps), "eps must be finite and >= 0, got ", *eps);
 }
 
-// Small slack so that float round-off in an attack's own projection is not "outside".
-torch::Tensor outside_ball(const torch::Tensor& distance, double eps) {
-  return distance > eps * (1 + 1e-5) + 1e-6;
-}
-
 // Distance of each candidate that a fresh forward pass confirms adversarial, else +inf.
 torch::Tensor verified_distance(Classifier& model, const Criterion& criterion,
                                 const torch::Tensor& clean, const torch::Tensor& adv,

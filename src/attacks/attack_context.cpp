@@ -44,7 +44,7 @@ void AttackContext::observe(const torch::Tensor& x, const torch::Tensor& logits,
   if (watch_->eps) {
     auto ref = watch_->clean.index_select(0, rows.to(watch_->clean.device()));
     auto d = watch_->threat->distance(ref, x.detach()).to(torch::kCPU);
-    inside = inside & (d <= *watch_->eps * (1 + 1e-5) + 1e-6);
+    inside = inside & ~outside_ball(d, *watch_->eps);
   }
   seen_.index_put_({rows}, seen_.index_select(0, rows) | (hit & inside));
 }

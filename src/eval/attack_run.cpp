@@ -66,6 +66,23 @@ AttackResult concatenate(const std::vector<AttackResult>& parts) {
   return r;
 }
 
+AttackResult select_rows(const AttackResult& result, const torch::Tensor& rows) {
+  auto pick = [&](const torch::Tensor& t) { return t.defined() ? t.index_select(0, rows) : t; };
+  AttackResult r;
+  r.adversarials = pick(result.adversarials);
+  r.success = pick(result.success);
+  r.predictions = pick(result.predictions);
+  r.distances = {pick(result.distances.l0), pick(result.distances.l1), pick(result.distances.l2),
+                 pick(result.distances.linf)};
+  r.queries = pick(result.queries);
+  r.gradients = pick(result.gradients);
+  r.iterations = result.iterations;
+  r.minimum_distance = pick(result.minimum_distance);
+  r.silent_failure = pick(result.silent_failure);
+  for (const auto& [name, values] : result.extras) r.extras[name] = pick(values);
+  return r;
+}
+
 AttackRun run_attack(Attack& attack, Classifier& model, const data::Dataset& dataset,
                      const AttackRunOptions& options) {
   ADVLAB_CHECK(options.batch_size >= 1, "batch size must be >= 1, got ", options.batch_size);

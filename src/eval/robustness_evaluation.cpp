@@ -1,7 +1,9 @@
 #include "advlab/eval/robustness_evaluation.h"
 
+#include "advlab/attacks/eps_sweep.h"
 #include "advlab/attacks/registry.h"
 #include "advlab/core/error.h"
+#include "advlab/criteria/criterion.h"
 #include "advlab/eval/attack_run.h"
 #include "advlab/eval/cost_estimate.h"
 #include "advlab/eval/evaluation_state.h"
@@ -52,6 +54,40 @@ std::map<std::string, std::string> attack_settings(const EvaluationOptions& o, c
 // Every attack is built once up front, so a bad name or option fails before any work.
 void validate_attacks(const EvaluationOptions& o) {
   for (const auto& name : o.attacks) make_attack(name, attack_settings(o, find_attack(name), o.eps.front()));
+}
+
+// A minimum-norm attack in an evaluation over several eps runs once, unbounded, on the
+// samples it is first asked to attack (eps_sweep.h); each eps bounds that run's result.
+// Samples a later eps asks for that the run did not cover (robust there, broken by an
+// earlier attack at the first eps) are run then and added.
+struct SweepRun {
+  torch::Tensor position;  // int64 [n]: each sample's row in `result`, -1 if not run
+  AttackResult result;     // unbounded, rows in the order they were run
+
+  torch::Tensor missing(const torch::Tensor& rows) const {
+    if (!position.defined()) return rows;
+    return rows.index_select(0, (position.index_select(0, rows) < 0).nonzero().squeeze(1));
+  }
+  void add(const torch::Tensor& rows, const AttackResult& part, int64_t n) {
+    if (!position.defined()) position = torch::full({n}, -1, torch::kLong);
+    const int64_t first = result.success.defined() ? result.success.size(0) : 0;
+    position.index_put_({rows}, torch::arange(first, first + rows.size(0), torch::kLong));
+    result = first == 0 ? part : concatenate({result, part});
+  }
+  AttackResult of(const torch::Tensor& rows) const { return select_rows(result, position.index_select(0, rows)); }
+};
+
+// The bounded result at `budget` for `rows`, from the sweep's run, in batches.
+AttackResult bounded_from_sweep(Classifier& model, const data::Dataset& dataset, const torch::Tensor& rows,
+                                const SweepRun& sweep, const Budget& budget, int64_t batch_size) {
+  std::vector<AttackResult> parts;
+  for (int64_t i = 0; i < rows.size(0); i += batch_size) {
+    auto part = rows.slice(0, i, std::min(i + batch_size, rows.size(0)));
+    Misclassification criterion(dataset.labels.index_select(0, part).to(torch::kLong));
+    parts.push_back(bound_minimum_norm_result(model, dataset.images.index_select(0, part), criterion,
+                                              sweep.of(part), budget));
+  }
+  return concatenate(parts);
 }
 
 }  // namespace
@@ -140,13 +176,17 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
   std::vector<std::unique_ptr<Attack>> attacks;
   for (const auto& name : options.attacks)
     attacks.push_back(make_attack(name, attack_settings(options, find_attack(name), ev.options.eps.front())));
+  // Minimum-norm attacks run once for all eps (SweepRun).
+  std::vector<bool> swept;
+  for (const auto& a : attacks) swept.push_back(a->minimum_norm() && ev.options.eps.size() > 1);
+  std::vector<SweepRun> sweeps(attacks.size());
+  auto runs_of = [&](size_t k) { return swept[k] ? 1.0 : static_cast<double>(ev.options.eps.size()); };
   if (options.progress) {
     for (size_t k = 0; k < attacks.size(); ++k)
       budgets.push_back(nominal_budget(find_attack(options.attacks[k]).family, attacks[k]->params(), model.num_classes()));
     pass_cost = calibrate_pass_cost(model, dataset, options.batch_size);
     double total = 0;
-    for (const auto& b : budgets) total += estimated_seconds(b, pass_cost, n_correct);
-    total *= static_cast<double>(ev.options.eps.size());
+    for (size_t k = 0; k < budgets.size(); ++k) total += runs_of(k) * estimated_seconds(budgets[k], pass_cost, n_correct);
     *options.progress << "estimate: at most ~" << format_duration(total) << " for " << options.attacks.size()
                       << " attacks x " << ev.options.eps.size() << " eps on " << n_correct
                       << " correct samples (forward " << pass_cost.forward * 1e3 << " ms/img, forward+backward "
@@ -157,9 +197,11 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
   // eps on every correct sample, scaled by actual/estimated so far.
   auto eta = [&](size_t e, size_t k, int64_t robust_now) {
     double left = 0;
-    for (size_t j = k; j < budgets.size(); ++j) left += estimated_seconds(budgets[j], pass_cost, robust_now);
+    for (size_t j = k; j < budgets.size(); ++j)
+      if (!swept[j] || !sweeps[j].position.defined()) left += estimated_seconds(budgets[j], pass_cost, robust_now);
     for (size_t j = 0; j < budgets.size(); ++j)
-      left += static_cast<double>(ev.options.eps.size() - e - 1) * estimated_seconds(budgets[j], pass_cost, n_correct);
+      if (!swept[j])
+        left += static_cast<double>(ev.options.eps.size() - e - 1) * estimated_seconds(budgets[j], pass_cost, n_correct);
     return spent_estimate > 0 ? left * spent_actual / spent_estimate : left;
   };
 
@@ -183,6 +225,7 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
       stage.attack = spec.name;
       stage.family = spec.family;
       stage.params = attack->params(budget);
+      if (swept[k]) stage.params["eps_sweep"] = "one unbounded run for every eps";
       stage.attacked = options.individual ? correct.clone() : at.robust.clone();
       stage.broken = torch::zeros({n}, torch::kBool);
       stage.silent_failures = torch::zeros({n}, torch::kBool);
@@ -210,14 +253,44 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
           save_state(&at, PartialStage{batches, seconds, concatenate(parts)});
         };
         if (options.group) run_options.after_batch = nullptr;  // checkpoints between attacks only
-        auto run = options.group ? run_attack_shared(*attack, model, dataset, rows, run_options, *options.group,
-                                                     c10::str("eps", e, ".attack", k))
-                                 : run_attack(*attack, model, dataset.select(rows), run_options);
-        const auto& r = run.result;
-        stage.seconds = run.seconds;
+        auto attack_rows = [&](const torch::Tensor& which, const AttackRunOptions& o) {
+          return options.group ? run_attack_shared(*attack, model, dataset, which, o, *options.group,
+                                                   c10::str("eps", e, ".attack", k))
+                               : run_attack(*attack, model, dataset.select(which), o);
+        };
+        AttackResult r;
+        int64_t searched = rows.size(0);  // samples an attack run searched at this stage
+        if (swept[k]) {
+          auto& sweep = sweeps[k];
+          auto missing = sweep.missing(rows);
+          searched = missing.size(0);
+          if (missing.size(0) > 0) {
+            auto o = run_options;
+            o.budget = budget.with_eps(std::nullopt);
+            o.sample_ids = missing;
+            // Only the first run of the sweep (all of this stage's rows) checkpoints and
+            // resumes part-way; a run that tops it up is short and starts over.
+            if (sweep.position.defined()) {
+              o.after_batch = nullptr;
+              o.resumed.reset();
+            }
+            auto run = attack_rows(missing, o);
+            stage.seconds += run.seconds;
+            sweep.add(missing, run.result, n);
+          } else if (options.progress) {
+            *options.progress << "  " << spec.name << ": bounded from its unbounded run, no new search\n";
+          }
+          auto t0 = std::chrono::steady_clock::now();
+          r = bounded_from_sweep(model, dataset, rows, sweep, budget, options.batch_size);
+          stage.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        } else {
+          auto run = attack_rows(rows, run_options);
+          r = std::move(run.result);
+          stage.seconds = run.seconds;
+        }
         if (!budgets.empty()) {
-          spent_estimate += estimated_seconds(budgets[k], pass_cost, rows.size(0));
-          spent_actual += run.seconds;
+          spent_estimate += estimated_seconds(budgets[k], pass_cost, searched);
+          spent_actual += stage.seconds;
         }
         stage.queries = r.queries.sum().item<int64_t>();
         stage.gradients = r.gradients.sum().item<int64_t>();

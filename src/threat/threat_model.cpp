@@ -13,6 +13,10 @@ std::shared_ptr<ThreatModel> make_threat_model(const std::string& norm) {
   throw Error("unknown norm '" + norm + "' (expected linf, l2, l1 or l0)");
 }
 
+torch::Tensor outside_ball(const torch::Tensor& distance, double eps) {
+  return distance > eps * (1 + 1e-5) + 1e-6;
+}
+
 torch::Tensor per_sample_eps(double eps, const torch::Tensor& ref) {
   return torch::full({ref.size(0)}, eps, ref.options().dtype(torch::kFloat32));
 }

@@ -38,6 +38,8 @@ struct AttackRunOptions {
 
 // Results of consecutive batches as one (the per-sample tensors concatenated).
 AttackResult concatenate(const std::vector<AttackResult>& parts);
+// The given rows (int64 [m], CPU) of a result, in that order.
+AttackResult select_rows(const AttackResult& result, const torch::Tensor& rows);
 
 struct AttackRun {
   std::string attack;

@@ -48,6 +48,10 @@ torch::Tensor projected_step(const ThreatModel& threat, const torch::Tensor& ori
                              const torch::Tensor& grad, double step, const torch::Tensor& eps, double lower,
                              double upper);
 
+// bool [N]: which distances lie outside the eps-ball, with a small slack so that float
+// round-off in an attack's own projection does not count as outside.
+torch::Tensor outside_ball(const torch::Tensor& distance, double eps);
+
 // eps as a per-sample tensor [N] on ref's device.
 torch::Tensor per_sample_eps(double eps, const torch::Tensor& ref);
 

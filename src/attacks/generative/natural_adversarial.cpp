@@ -221,7 +221,7 @@ torch::Tensor NaturalAdversarial::attack(Oracle& oracle, const torch::Tensor& x,
       torch::Tensor inside;
       if (epsilon()) {
         auto dist = threat().distance(x.index_select(0, chunk_rows.to(device)), images).to(torch::kCPU);
-        inside = dist <= *epsilon() * (1 + 1e-5) + 1e-6;
+        inside = ~outside_ball(dist, *epsilon());
       }
       if (!inside.defined()) inside = torch::ones_like(adv);
       auto inside_acc = inside.accessor<bool, 1>();

@@ -129,6 +129,28 @@ void Group::beat() {
       std::fflush(stderr);
       try {
         heartbeat_->set(done_key(rank()), as_vector("1"));
+        // Rank 0's store dies with it: first tell the others why, and give the ranks
+        // still beating a few heartbeats to read it, or they would only see rank 0 go.
+        if (is_root()) {
+          heartbeat_->set(error_key(rank()), as_vector(why));
+          heartbeat_->add("errors", 1);
+          auto deadline = std::chrono::steady_clock::now() + 4 * period + std::chrono::seconds(1);
+          auto live_and_not_done = [&] {
+            auto now = std::chrono::steady_clock::now();
+            for (int r = 1; r < size(); ++r) {
+              int64_t b = heartbeat_->add(beat_key(r), 0);
+              bool beating = b != heartbeat_watch_.beats[r] || now - heartbeat_watch_.seen[r] < timeout_;
+              if (b != heartbeat_watch_.beats[r]) {
+                heartbeat_watch_.beats[r] = b;
+                heartbeat_watch_.seen[r] = now;
+              }
+              if (beating && !heartbeat_->check({done_key(r)})) return true;
+            }
+            return false;
+          };
+          while (live_and_not_done() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
       } catch (const std::exception&) {
       }
       std::_Exit(1);
@@ -138,13 +160,15 @@ void Group::beat() {
 
 std::string Group::trouble(c10d::Store& store, PeerWatch& watch) const {
   if (store.add("errors", 0) > 0) {
-    // Name the rank whose failure started it, not one that passed the news on.
+    // Name the rank whose failure started it, not one that passed the news on: a
+    // message that is itself a "distributed: ..." one (a lost rank, a relayed failure)
+    // is returned as it was written.
     std::string relayed;
     for (int r = 0; r < size(); ++r) {
       if (r == rank() || !store.check({error_key(r)})) continue;
-      auto why = c10::str("distributed: rank ", r, " failed: ", as_string(store.get(error_key(r))));
-      if (why.find("failed: distributed: ") == std::string::npos) return why;
-      if (relayed.empty()) relayed = why;
+      auto message = as_string(store.get(error_key(r)));
+      if (message.rfind("distributed: ", 0) != 0) return c10::str("distributed: rank ", r, " failed: ", message);
+      if (relayed.empty()) relayed = message;
     }
     if (!relayed.empty()) return relayed;
   }

@@ -10,6 +10,7 @@ packages=(
   build-essential cmake pkg-config
   ccache                              # rebuilds after a fresh configure cost seconds
   libtorch-dev libopenblas0-pthread   # LibTorch; OpenBLAS instead of the slow reference BLAS
+  libgloo-dev                         # headers of the libgloo LibTorch links: c10d's Gloo backend
   libcli11-dev nlohmann-json3-dev libstb-dev zlib1g-dev
   libgtest-dev libbenchmark-dev
   dataset-fashion-mnist               # the default data

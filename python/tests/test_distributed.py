@@ -53,7 +53,8 @@ def test_torchrun_eval_equals_single_process(cli_files, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     a = json.loads((single / "report.json").read_text())
     b = json.loads((two / "report.json").read_text())
-    assert b["distributed"] == {"world_size": 2, "backend": "tcpstore"}
+    # gloo where the tool's LibTorch links a system libgloo (Debian's), else the store
+    assert b["distributed"]["world_size"] == 2 and b["distributed"]["backend"] in ("gloo", "tcpstore")
     assert drop_run_facts(a) == drop_run_facts(b)
     for eps in ("0.05", "0.1"):
         name = f"adversarials-eps{eps}.pt"

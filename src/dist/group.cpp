@@ -84,6 +84,7 @@ Group::Group(const Launch& launch, std::chrono::milliseconds timeout, bool exit_
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  join_gloo();
 }
 
 Group::~Group() {
@@ -202,6 +203,7 @@ void Group::wait_for(const std::vector<std::string>& keys) {
 }
 
 std::vector<std::string> Group::all_gather(const std::string& bytes) {
+  if (gloo_) return gloo_all_gather(bytes);
   const auto prefix = "gather/" + std::to_string(sequence_) + "/";
   std::vector<std::string> keys;
   for (int r = 0; r < size(); ++r) keys.push_back(prefix + std::to_string(r));
@@ -220,10 +222,12 @@ std::vector<std::string> Group::all_gather(const std::string& bytes) {
 }
 
 std::string Group::broadcast(const std::string& bytes, int root) {
+  if (gloo_) return gloo_broadcast(bytes, root);
   return all_gather(rank() == root ? bytes : std::string())[static_cast<size_t>(root)];
 }
 
 void Group::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
+  if (gloo_) return gloo_all_reduce_sum(tensors);
   std::vector<std::pair<std::string, torch::Tensor>> mine;
   for (size_t i = 0; i < tensors.size(); ++i) mine.emplace_back(std::to_string(i), tensors[i]);
   std::vector<NamedTensorList> all;

@@ -3,6 +3,7 @@
 // the single-process report and adversarials, bit for bit, for batch sizes 7 and 64
 // (PGD, APGD-T, Square);
 // a killed rank stops the others within a bounded time, with one line naming it.
+#include "advlab/dist/group.h"
 #include "support/launch_ranks.h"
 #include "support/scratch_dir.h"
 #include "support/trained_models.h"
@@ -72,7 +73,7 @@ TEST(DistributedEval, AnyWorldSizeAndBatchSizeGivesTheSingleProcessReport) {
     auto report = nlohmann::json::parse(read_bytes(out + "/report.json"));
     if (job.world > 0) {
       EXPECT_EQ(report["distributed"]["world_size"], job.world);
-      EXPECT_EQ(report["distributed"]["backend"], "tcpstore");
+      EXPECT_EQ(report["distributed"]["backend"], dist::gloo_built_in() ? "gloo" : "tcpstore");
       EXPECT_NE(log.find("(all ranks)"), std::string::npos) << "rank 0 shows the whole job's progress:\n" << log;
     }
     drop_run_facts(report);

@@ -43,8 +43,12 @@ TEST(DistGroup, GathersInRankOrderAndSumsBitwiseAlike) {
   std::vector<std::vector<std::string>> gathered(3);
   std::vector<torch::Tensor> sums(3);
   std::vector<std::vector<int64_t>> tickets(3);
+  std::vector<std::string> backends(3), broadcast(3);
   auto errors = run_ranks(3, [&](dist::Group& g) {
-    gathered[g.rank()] = g.all_gather("rank" + std::to_string(g.rank()));
+    backends[g.rank()] = g.backend();
+    // Bytes of different lengths, an empty one and a zero byte inside.
+    broadcast[g.rank()] = g.broadcast(g.rank() == 1 ? std::string("from\0one", 8) : std::string(), 1);
+    gathered[g.rank()] = g.all_gather(g.rank() == 2 ? std::string() : "rank" + std::to_string(g.rank()));
     // Values whose float sum depends on the order of addition.
     std::vector<torch::Tensor> t{torch::full({4}, g.rank() == 1 ? 1e8f : 1.0f / (1 + g.rank()))};
     g.all_reduce_sum(t);
@@ -54,7 +58,9 @@ TEST(DistGroup, GathersInRankOrderAndSumsBitwiseAlike) {
   });
   for (const auto& e : errors) EXPECT_EQ(e, "");
   for (int r = 0; r < 3; ++r) {
-    EXPECT_EQ(gathered[r], (std::vector<std::string>{"rank0", "rank1", "rank2"}));
+    EXPECT_EQ(backends[r], dist::gloo_built_in() ? "gloo" : "tcpstore");
+    EXPECT_EQ(broadcast[r], std::string("from\0one", 8));
+    EXPECT_EQ(gathered[r], (std::vector<std::string>{"rank0", "rank1", ""}));
     EXPECT_TRUE(torch::equal(sums[r], sums[0]));
   }
   std::vector<int64_t> all;

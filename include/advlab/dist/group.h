@@ -1,8 +1,10 @@
 #pragma once
-// The processes of one job and what they tell each other. Rank 0 hosts a c10d TCPStore;
-// every exchange is a collective (all ranks call it, in the same order) built on the
-// store's set/get/add, so it needs nothing but LibTorch (Debian's and PyPI's LibTorch
-// ship no gloo headers, which ProcessGroupGloo's header needs).
+// The processes of one job and what they tell each other. Rank 0 hosts a c10d TCPStore,
+// which carries the control traffic (joining, heartbeats, failures, shared counters).
+// Every exchange is a collective (all ranks call it, in the same order): over c10d's
+// ProcessGroupGloo where the build has gloo's headers (Debian's libgloo-dev, matching the
+// libgloo that Debian's LibTorch links; backend() "gloo"), else over the store's
+// set/get/add (PyPI's LibTorch ships no gloo headers; backend() "tcpstore").
 //
 // No rank waits forever: each rank beats a heartbeat from a thread of its own, and a
 // wait ends with a one-line advlab::Error naming the rank that stopped beating (killed,
@@ -45,7 +47,7 @@ class Group {
   int size() const { return launch_.world_size; }
   bool is_root() const { return launch_.rank == 0; }
   const Launch& launch() const { return launch_; }
-  std::string backend() const { return "tcpstore"; }
+  std::string backend() const;
 
   // Every rank's bytes, in rank order.
   std::vector<std::string> all_gather(const std::string& bytes);
@@ -91,7 +93,21 @@ class Group {
   bool exit_on_loss_;
   int64_t sequence_ = 0;
   PeerWatch main_watch_, heartbeat_watch_;
+  struct GlooCollectives;  // group_gloo.cpp
+  std::shared_ptr<GlooCollectives> gloo_;  // null: collectives over the store
+
+  void join_gloo();
+  // A gloo collective; a failure becomes a one-line Error naming the rank at fault
+  // (found through the store's heartbeats) where it can be found.
+  template <class F>
+  void gloo_guarded(const char* what, F&& op);
+  std::vector<std::string> gloo_all_gather(const std::string& bytes);
+  std::string gloo_broadcast(const std::string& bytes, int root);
+  void gloo_all_reduce_sum(std::vector<torch::Tensor>& tensors);
 };
+
+// True when this build's collectives run over c10d's Gloo backend (backend() "gloo").
+bool gloo_built_in();
 
 // The job's group when the environment describes one (launch.h), else null. Timeout
 // from ADVLAB_DIST_TIMEOUT (seconds).

@@ -9,6 +9,7 @@
 #include "advlab/attacks/gradient/ddn.h"
 #include "advlab/attacks/gradient/fmn.h"
 #include "advlab/attacks/gradient/pgd.h"
+#include "advlab/attacks/gradient/sigma_zero.h"
 #include "advlab/attacks/blackbox/nes.h"
 #include "advlab/attacks/blackbox/simba.h"
 #include "advlab/attacks/blackbox/spsa.h"
@@ -130,6 +131,8 @@ const std::vector<AttackSpec>& attack_registry() {
                    0, FmnOptions::table()),
       entry<Ddn>("Decoupled Direction and Norm: normalised CE steps, norm shrunk or grown per step; L2 (Rony et al. 2019)",
                    0, DdnOptions::table()),
+      entry<SigmaZero>("sigma-zero: margin plus a smooth L0 term, normalised steps, adaptive pruning threshold; L0 (Cina et al. 2024)",
+                   0, SigmaZeroOptions::table()),
       entry<SquareAttack>("Square Attack: random search over square updates on a shrinking schedule (Andriushchenko et al. 2020)",
                    0, SquareOptions::table()),
       entry<NesAttack>("NES gradient estimates (antithetic Gaussian samples) with PGD steps (Ilyas et al. 2018)",

@@ -62,22 +62,43 @@ AttackBenchEntry bench_bisect(Attack& attack, Classifier& model, const data::Dat
   auto top = bench_run_on(attack, model, dataset, todo, Budget::of(o.norm, o.eps_max), o, seed, false);
   record(todo, top);
   auto active = todo.index_select(0, top.success.nonzero().squeeze(1));
-  std::vector<double> lo(static_cast<size_t>(n), 0.0), hi(static_cast<size_t>(n), o.eps_max);
+  // L0 budgets are whole numbers of changed values: bisect over integers, and a sample is
+  // done once its bracket holds no whole number between its ends.
+  const bool whole = o.norm == "l0";
+  std::vector<double> lo(static_cast<size_t>(n), 0.0),
+      hi(static_cast<size_t>(n), whole ? std::ceil(o.eps_max) : o.eps_max);
   for (int step = 0; step < o.bisection_steps && active.numel() > 0; ++step) {
     std::map<double, std::vector<int64_t>> groups;  // mid -> rows
     auto a = active.accessor<int64_t, 1>();
     for (int64_t i = 0; i < a.size(0); ++i) {
       auto row = static_cast<size_t>(a[i]);
-      groups[(lo[row] + hi[row]) / 2].push_back(a[i]);
+      double mid = whole ? std::floor((lo[row] + hi[row]) / 2) : (lo[row] + hi[row]) / 2;
+      if (mid > lo[row]) groups[mid].push_back(a[i]);
     }
     for (const auto& [mid, members] : groups) {
       auto rows = torch::tensor(members, torch::kLong);
-      auto r = bench_run_on(attack, model, dataset, rows, Budget::of(o.norm, mid), o, seed + 7919ULL * (step + 1), false);
+      auto budget = Budget::of(o.norm, mid);
+      BenchSubsetRun r;
+      try {
+        r = bench_run_on(attack, model, dataset, rows, budget, o, seed + 7919ULL * (step + 1), false);
+      } catch (const Error&) {
+        // A budget the attack refuses (one-pixel below one whole pixel of C channels)
+        // breaks nothing there: the bracket moves up.
+        for (auto m : members) lo[static_cast<size_t>(m)] = mid;
+        continue;
+      }
       record(rows, r);
       auto s = r.success.accessor<bool, 1>();
       for (size_t i = 0; i < members.size(); ++i)
         (s[static_cast<int64_t>(i)] ? hi : lo)[static_cast<size_t>(members[i])] = mid;
     }
+    std::vector<int64_t> open;
+    for (int64_t i = 0; i < a.size(0); ++i) {
+      auto row = static_cast<size_t>(a[i]);
+      double mid = whole ? std::floor((lo[row] + hi[row]) / 2) : (lo[row] + hi[row]) / 2;
+      if (mid > lo[row]) open.push_back(a[i]);
+    }
+    active = torch::tensor(open, torch::kLong);
   }
   return e;
 }

@@ -99,6 +99,26 @@ TEST(AttackBench, NoDistanceBeatsTheExactOneAndTheExactAttackReachesIt) {
   EXPECT_EQ(json["best"]["curve"].back()["robust_accuracy"].get<double>(), 0.0);
 }
 
+// L0 budgets are whole numbers: the bisection of a fixed-budget L0 attack stays on them
+// (one-pixel refuses a budget below one pixel, which a real-valued midpoint reached and
+// which stopped the whole bench).
+TEST(AttackBench, L0BisectionStaysOnWholeCounts) {
+  auto b = linear_bench();
+  eval::AttackBenchOptions o;
+  o.norm = "l0";
+  o.attacks = {"onepixel"};
+  o.eps_max = 5;
+  o.bisection_steps = 5;
+  o.attack_options["onepixel"] = {{"population", "10"}, {"generations", "5"}, {"queries", "200"}};
+  auto bench = eval::run_attack_bench(*b.model, b.data, o);
+  const auto& d = bench.entries.at(0).distances;
+  auto found = d.isfinite();
+  ASSERT_GT(found.sum().item<int64_t>(), 1);
+  auto counts = d.masked_select(found);
+  EXPECT_TRUE(counts.equal(counts.round())) << counts;
+  EXPECT_TRUE((counts <= 5).all().item<bool>());
+}
+
 TEST(AttackBench, BadRequestsAreOneLineErrors) {
   auto b = linear_bench();
   eval::AttackBenchOptions o;

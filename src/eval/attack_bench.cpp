@@ -112,6 +112,11 @@ double AttackBench::robust_accuracy(const torch::Tensor& distances, double eps) 
 
 double AttackBench::clean_accuracy() const { return robust_accuracy(best, 0); }
 
+double mean_propagations(const AttackBenchEntry& entry, const torch::Tensor& best) {
+  auto attacked = entry.propagations.masked_select(best > 0);
+  return attacked.numel() > 0 ? attacked.to(torch::kDouble).mean().item<double>() : 0.0;
+}
+
 double attack_optimality(const torch::Tensor& distances, const torch::Tensor& best) {
   ADVLAB_CHECK(distances.sizes() == best.sizes() && best.dim() == 1, "optimality: distances ", distances.sizes(),
                " and reference ", best.sizes(), " differ");

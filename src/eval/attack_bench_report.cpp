@@ -70,7 +70,7 @@ nlohmann::json AttackBench::to_json() const {
                             {"optimality", e.optimality},
                             {"median_distance", bench_finite_median(e.distances)},
                             {"found", found},
-                            {"propagations", {{"mean", e.propagations.to(torch::kDouble).mean().item<double>()},
+                            {"propagations", {{"mean", mean_propagations(e, best)},
                                               {"max", e.propagations.max().item<int64_t>()}}},
                             {"budget_violations", e.budget_violations},
                             {"box_failures", e.box_failures},

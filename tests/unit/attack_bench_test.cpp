@@ -95,6 +95,10 @@ TEST(AttackBench, NoDistanceBeatsTheExactOneAndTheExactAttackReachesIt) {
   auto json = bench.to_json();
   EXPECT_EQ(json["attacks"].size(), 3u);
   EXPECT_EQ(json["n"], 24);
+  // Mean propagations over the 23 attacked samples, not the misclassified one.
+  for (size_t k = 0; k < 3; ++k)
+    EXPECT_NEAR(json["attacks"][k]["propagations"]["mean"].get<double>(),
+                bench.entries[k].propagations.slice(0, 1).to(torch::kDouble).mean().item<double>(), 1e-9);
   EXPECT_EQ(json["best"]["curve"].front()["robust_accuracy"].get<double>(), 23.0 / 24);
   EXPECT_EQ(json["best"]["curve"].back()["robust_accuracy"].get<double>(), 0.0);
 }

@@ -96,7 +96,7 @@ void run(const BenchFlags& f) {
     std::cout << std::left << std::setw(14) << e.attack << std::right << std::fixed << std::setprecision(3)
               << std::setw(11) << e.optimality << std::setw(12) << std::setprecision(4)
               << (hit.numel() > 0 ? hit.median().item<double>() : 0.0) << std::setw(8) << hit.numel()
-              << std::setw(14) << std::setprecision(0) << e.propagations.to(torch::kDouble).mean().item<double>()
+              << std::setw(14) << std::setprecision(0) << eval::mean_propagations(e, bench.best)
               << std::setw(9) << std::setprecision(1) << e.seconds << "\n";
   }
   for (const auto& e : bench.entries)

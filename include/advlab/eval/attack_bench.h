@@ -62,6 +62,10 @@ struct AttackBench {
 // functions, so each area is exact: the mean of min(d, d_max). 1 = as good as the best.
 double attack_optimality(const torch::Tensor& distances, const torch::Tensor& best);
 
+// Mean propagations per attacked sample: over the samples the model classified correctly
+// (best > 0); the misclassified ones cost nothing and would dilute the figure.
+double mean_propagations(const AttackBenchEntry& entry, const torch::Tensor& best);
+
 // Runs every attack on the whole dataset (misclassified samples count as distance 0),
 // minimum-norm attacks first. Throws advlab::Error for unknown attacks, a norm an attack
 // does not support, or a fixed-budget attack with neither eps_max nor a minimum-norm one.

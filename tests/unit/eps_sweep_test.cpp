@@ -131,7 +131,9 @@ TEST(EpsSweep, AloneTheBrokenSetIsTheDistanceCurve) {
     const auto& at = ev.per_eps[e];
     auto within = correct & ~outside_ball(ev.smallest_distance, at.eps);
     EXPECT_TRUE(at.stages[0].broken.equal(within)) << "eps " << at.eps;
-    if (e > 0) EXPECT_LE(at.robust_accuracy(), ev.per_eps[e - 1].robust_accuracy());
+    if (e > 0) {
+      EXPECT_LE(at.robust_accuracy(), ev.per_eps[e - 1].robust_accuracy());
+    }
   }
   EXPECT_GT(ev.per_eps.back().stages[0].broken.sum().item<int64_t>(),
             ev.per_eps.front().stages[0].broken.sum().item<int64_t>());

@@ -56,7 +56,8 @@ void validate_attacks(const EvaluationOptions& o) {
   for (const auto& name : o.attacks) make_attack(name, attack_settings(o, find_attack(name), o.eps.front()));
 }
 
-// A minimum-norm attack in an evaluation over several eps runs once, unbounded, on the
+// A minimum-norm attack whose search ignores eps (Attack::eps_steers_search), in an
+// evaluation over several eps, runs once, unbounded, on the
 // samples it is first asked to attack (eps_sweep.h); each eps bounds that run's result.
 // Samples a later eps asks for that the run did not cover (robust there, broken by an
 // earlier attack at the first eps) are run then and added.
@@ -176,9 +177,10 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
   std::vector<std::unique_ptr<Attack>> attacks;
   for (const auto& name : options.attacks)
     attacks.push_back(make_attack(name, attack_settings(options, find_attack(name), ev.options.eps.front())));
-  // Minimum-norm attacks run once for all eps (SweepRun).
+  // Minimum-norm attacks whose search ignores eps run once for all eps (SweepRun).
   std::vector<bool> swept;
-  for (const auto& a : attacks) swept.push_back(a->minimum_norm() && ev.options.eps.size() > 1);
+  for (const auto& a : attacks)
+    swept.push_back(a->minimum_norm() && !a->eps_steers_search() && ev.options.eps.size() > 1);
   std::vector<SweepRun> sweeps(attacks.size());
   auto runs_of = [&](size_t k) { return swept[k] ? 1.0 : static_cast<double>(ev.options.eps.size()); };
   if (options.progress) {

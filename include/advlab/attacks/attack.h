@@ -48,6 +48,10 @@ class Attack {
   // kMinimumNorm states it once per class, for the registry as well.
   static constexpr bool kMinimumNorm = false;
   virtual bool minimum_norm() const { return kMinimumNorm; }
+  // True when a given eps steers a minimum-norm attack's search (caps its restarts,
+  // stops a sample once within eps), so an unbounded run may do worse at that eps than a
+  // bounded one: eval then runs it once per eps instead of once for all (eps_sweep.h).
+  virtual bool eps_steers_search() const { return false; }
   // Mask attacks return the pixels they may change ([1, H, W] of 0/1, see
   // threat/mask.h); run() restores every pixel outside it. Undefined = no mask.
   virtual torch::Tensor mask() const { return {}; }

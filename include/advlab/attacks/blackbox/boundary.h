@@ -39,6 +39,7 @@ class BoundaryAttack : public BlackBoxAttack {
   nlohmann::json options_json() const override;
   static constexpr bool kMinimumNorm = true;
   bool minimum_norm() const override { return kMinimumNorm; }
+  bool eps_steers_search() const override { return true; }  // eps ends a sample once within it
 
  protected:
   torch::Tensor attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) override;

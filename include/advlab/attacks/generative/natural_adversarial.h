@@ -54,6 +54,7 @@ class NaturalAdversarial : public BlackBoxAttack {
   nlohmann::json options_json() const override;
   static constexpr bool kMinimumNorm = true;
   bool minimum_norm() const override { return kMinimumNorm; }
+  bool eps_steers_search() const override { return true; }  // eps decides which generated images count
 
  protected:
   torch::Tensor attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) override;

@@ -53,6 +53,7 @@ class Fab : public Attack {
   nlohmann::json options_json() const override;
   static constexpr bool kMinimumNorm = true;
   bool minimum_norm() const override { return kMinimumNorm; }
+  bool eps_steers_search() const override { return true; }  // eps caps the restart radii and ends a sample once within it
 
  protected:
   torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,

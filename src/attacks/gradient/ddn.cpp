@@ -1,5 +1,7 @@
 #include "advlab/attacks/gradient/ddn.h"
 
+#include "advlab/core/cosine_anneal.h"
+
 #include "advlab/attacks/best_adversarial.h"
 #include "advlab/core/error.h"
 
@@ -32,7 +34,6 @@ torch::Tensor Ddn::perturb(AttackContext& context, const torch::Tensor& x, const
   const auto bounds = context.bounds();
   const CrossEntropyLoss loss;  // -CE towards the target when targeted
   const int64_t n = x.size(0), steps = options_.steps();
-  const double pi = std::acos(-1.0);
   auto all = torch::arange(n, torch::kLong);
   auto row_norm = [](const torch::Tensor& t) { return flat(t).norm(2, 1); };
   // Rounding to the value grid keeps the adversarial a real 8-bit image when asked for.
@@ -61,8 +62,7 @@ torch::Tensor Ddn::perturb(AttackContext& context, const torch::Tensor& x, const
     auto is_adv = criterion.is_adversarial(lg.logits).to(x.device());
     best.update(all, adv, is_adv, norm);
 
-    const double alpha = options_.alpha_final() + (options_.alpha_init() - options_.alpha_final()) *
-                                                      (1 + std::cos(pi * static_cast<double>(step) / steps)) / 2;
+    const double alpha = cosine_anneal(options_.alpha_init(), options_.alpha_final(), step, steps);
     auto grad_norm = row_norm(lg.grad).clamp_min(1e-12);
     delta = delta + alpha * lg.grad / expand_like(grad_norm, lg.grad);
     eps = torch::min(torch::where(is_adv, eps * (1 - options_.gamma()), eps * (1 + options_.gamma())), worst);

@@ -1,5 +1,7 @@
 #include "advlab/attacks/gradient/fmn.h"
 
+#include "advlab/core/cosine_anneal.h"
+
 #include "advlab/attacks/best_adversarial.h"
 #include "advlab/core/error.h"
 
@@ -67,10 +69,6 @@ std::unique_ptr<RadiusRule> make_radius_rule(const ThreatModel& threat) {
   return std::make_unique<ContinuousRadius>(threat);
 }
 
-double cosine_anneal(double start, double end, int64_t step, int64_t steps) {
-  const double pi = std::acos(-1.0);
-  return end + (start - end) * (1 + std::cos(pi * static_cast<double>(step) / static_cast<double>(steps))) / 2;
-}
 
 }  // namespace detail_fmn
 
@@ -139,11 +137,11 @@ torch::Tensor Fmn::perturb(AttackContext& context, const torch::Tensor& x, const
     found = found | is_adv;
     auto best_norm = torch::where(found, best.distance().to(x.device()), worst);
 
-    double gamma = detail_fmn::cosine_anneal(options_.gamma_init(), options_.gamma_final(), step, steps);
+    double gamma = cosine_anneal(options_.gamma_init(), options_.gamma_final(), step, steps);
     eps = rule->update(eps, is_adv, found, best_norm, norm, lg.loss.to(torch::kFloat), grad, gamma);
     eps = torch::min(eps, worst);
 
-    double alpha = detail_fmn::cosine_anneal(options_.alpha_init(), alpha_final(), step, steps);
+    double alpha = cosine_anneal(options_.alpha_init(), alpha_final(), step, steps);
     auto direction = grad / expand_like(flat(grad).norm(2, 1).clamp_min(1e-12), grad);
     auto moved = threat().project(x, x + delta + alpha * direction, eps);
     delta = bounds.clip(moved) - x;

@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include <string>
+
 namespace advlab::testing {
 
 inline std::shared_ptr<TorchScriptClassifier> make_linear_classifier(const torch::Tensor& weight,
@@ -16,6 +18,14 @@ def forward(self, x):
     return torch.linear(x.flatten(1), self.weight, self.bias)
 )");
   return std::make_shared<TorchScriptClassifier>(m);
+}
+
+// The dual norm of w for an Lp threat model (L-inf -> L1, L2 -> L2, L1 -> L-inf): the
+// smallest Lp step that moves w.x by m has size m / dual_norm(w).
+inline double dual_norm(const torch::Tensor& w, const std::string& norm) {
+  if (norm == "linf") return w.abs().sum().item<double>();
+  if (norm == "l2") return w.norm().item<double>();
+  return w.abs().max().item<double>();
 }
 
 }  // namespace advlab::testing

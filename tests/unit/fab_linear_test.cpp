@@ -36,12 +36,6 @@ LinearCase make_case(int64_t classes, uint64_t seed) {
   return c;
 }
 
-double dual_norm(const torch::Tensor& w, const std::string& norm) {
-  if (norm == "linf") return w.abs().sum().item<double>();
-  if (norm == "l2") return w.norm().item<double>();
-  return w.abs().max().item<double>();
-}
-
 // The exact minimal distance of sample i: to the nearest class j (or to `target` only).
 double minimal_distance(const LinearCase& c, int64_t i, const std::string& norm, int64_t target = -1) {
   auto z = c.x[i].flatten().matmul(c.weight.t()) + c.bias;
@@ -50,7 +44,7 @@ double minimal_distance(const LinearCase& c, int64_t i, const std::string& norm,
   for (int64_t j = 0; j < c.weight.size(0); ++j) {
     if (j == y || (target >= 0 && j != target)) continue;
     double margin = (z[y] - z[j]).item<double>();
-    best = std::min(best, margin / dual_norm(c.weight[y] - c.weight[j], norm));
+    best = std::min(best, margin / testing::dual_norm(c.weight[y] - c.weight[j], norm));
   }
   return best;
 }

@@ -11,14 +11,14 @@
 namespace advlab {
 namespace {
 
-struct LinearProblem {
+struct LinearKnownAnswerProblem {
   torch::Tensor weight, bias, x, labels, margin;  // margin = f(x) > 0
   std::shared_ptr<TorchScriptClassifier> model;
 };
 
-LinearProblem make_problem() {
+LinearKnownAnswerProblem make_problem() {
   torch::manual_seed(7);
-  LinearProblem p;
+  LinearKnownAnswerProblem p;
   p.weight = torch::randn({2, 16});
   auto w = p.weight[0] - p.weight[1];
   // Bias chosen so f(x) = w.(x - 0.5) + 0.4: margins small enough that no bound binds.
@@ -31,12 +31,6 @@ LinearProblem make_problem() {
   p.labels = torch::zeros({p.x.size(0)}, torch::kLong);
   p.model = testing::make_linear_classifier(p.weight, p.bias);
   return p;
-}
-
-double dual_norm(const torch::Tensor& w, const std::string& norm) {
-  if (norm == "linf") return w.abs().sum().item<double>();
-  if (norm == "l2") return w.norm().item<double>();
-  return w.abs().max().item<double>();
 }
 
 TEST(LinearKnownAnswers, FgsmMovesByEpsTimesSignOfTheWeightDifference) {
@@ -53,7 +47,7 @@ class MinimalPerturbation : public ::testing::TestWithParam<std::string> {};
 TEST_P(MinimalPerturbation, PgdSucceedsJustAboveTheAnalyticDistanceAndNeverBelow) {
   const std::string norm = GetParam();
   auto p = make_problem();
-  double scale = dual_norm(p.weight[0] - p.weight[1], norm);
+  double scale = testing::dual_norm(p.weight[0] - p.weight[1], norm);
   for (int64_t i = 0; i < p.x.size(0); ++i) {
     double minimal = p.margin[i].item<double>() / scale;
     auto xi = p.x.narrow(0, i, 1);

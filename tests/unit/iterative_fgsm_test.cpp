@@ -86,7 +86,9 @@ TEST(IterativeFgsmCnn, AtLeastAsStrongAsFgsmAtLinf01) {
     auto r = make_attack(name, {{"eps", "0.1"}})->run(*trained.model, x, criterion, 0);
     int64_t successes = r.success.sum().item<int64_t>();
     EXPECT_GE(successes, fgsm_successes) << name;
-    EXPECT_GE(successes, 85) << name;  // PGD-like attacks break nearly all of this model
+    // PGD-like attacks break nearly all of this model. DI-FGSM's random transforms make it
+    // weaker in white-box use and seed-dependent: 77 to 86 of 100 over seeds 0-9.
+    EXPECT_GE(successes, std::string(name) == "difgsm" ? 74 : 85) << name;
     EXPECT_LE(r.distances.linf.max().item<double>(), 0.1 + 1e-6) << name;
   }
 }

@@ -23,16 +23,17 @@ struct Proposals {
 };
 
 // The orthogonal step on the sphere around x0 through adv, then the step towards x0
-// (foolbox's construction, so the source step is exact after the spherical one).
+// (foolbox's construction, so the source step is exact after the spherical one), along
+// `noise` (standard normal, [n, ...]).
 Proposals propose(const torch::Tensor& x0, const torch::Tensor& adv, const torch::Tensor& sph,
-                  const torch::Tensor& src, const Bounds& bounds, at::Generator& gen) {
+                  const torch::Tensor& src, const Bounds& bounds, const torch::Tensor& noise) {
   auto dev = x0.device();
   auto fx = flat(x0), fa = flat(adv);
   auto source = fx - fa;
   auto source_norm = source.norm(2, {1}, true);
   auto source_dir = source / source_norm.clamp_min(1e-12);
   auto sph_d = sph.to(dev).view({-1, 1}), src_d = src.to(dev).view({-1, 1});
-  auto pert = at::randn(fa.sizes(), gen, torch::kFloat32).to(dev);
+  auto pert = flat(noise).to(dev);
   pert = pert - (pert * source_dir).sum(1, true) * source_dir;
   pert = pert * (sph_d * source_norm / pert.norm(2, {1}, true).clamp_min(1e-12));
   auto shrink = 1 / torch::sqrt(sph_d * sph_d + 1);
@@ -120,7 +121,11 @@ torch::Tensor BoundaryAttack::attack(Oracle& oracle, const torch::Tensor& x, con
     auto r_dev = r.to(dev);
     auto x0 = x.index_select(0, r_dev);
     auto cur = best.adversarials().index_select(0, r_dev);
-    auto p = propose(x0, cur, sph.index_select(0, r), src.index_select(0, r), bounds, oracle.generator());
+    // Each sample's direction comes from its own generator (the same in any batch).
+    auto noise = oracle.per_sample(r, [&](at::Generator& g, int64_t) {
+      return at::randn(flat(x0.narrow(0, 0, 1)).sizes(), g, torch::kFloat32);
+    });
+    auto p = propose(x0, cur, sph.index_select(0, r), src.index_select(0, r), bounds, noise);
 
     auto crit = criterion.select(r);
     auto hit = oracle.is_adversarial(p.candidate, *crit, r).to(torch::kCPU);

@@ -81,10 +81,13 @@ DecisionStart find_decision_starts(Oracle& oracle, const torch::Tensor& x, const
   for (int64_t t = 0; t < options.noise_tries; ++t) {
     auto rows = lacking(oracle, start.found, options.reserve);
     if (rows.numel() == 0) break;
+    // Each sample's noise comes from its own generator (the same in any batch).
     auto shape = x.sizes().vec();
-    shape[0] = rows.size(0);
+    shape[0] = 1;
     auto noise = bounds.lower + (bounds.upper - bounds.lower) *
-                                    at::rand(shape, oracle.generator(), torch::TensorOptions(torch::kFloat32));
+                                    oracle.per_sample(rows, [&shape](at::Generator& g, int64_t) {
+                                      return at::rand(shape, g, torch::TensorOptions(torch::kFloat32));
+                                    });
     try_candidates(oracle, noise.to(x.device(), x.scalar_type()), criterion, rows, start);
   }
   return start;

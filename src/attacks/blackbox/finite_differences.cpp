@@ -33,7 +33,6 @@ namespace advlab {
 
 torch::Tensor estimated_descent(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion,
                                 const ThreatModel& threat, double eps, const EstimatedDescent& d) {
-  auto& gen = oracle.generator();
   const auto bounds = oracle.bounds();
   const int64_t pairs = d.samples / 2;
   const int64_t cost = 2 * pairs + 1;  // one estimate and one check of the new iterate
@@ -54,9 +53,12 @@ torch::Tensor estimated_descent(Oracle& oracle, const torch::Tensor& x, const Cr
     active.keep_affordable(cost);
     if (active.empty()) break;
     oracle.note_iterations(it + 1);
+    // Each sample's probe directions come from its own generator (the same in any batch).
     auto shape = xa.sizes().vec();
     shape.insert(shape.begin() + 1, pairs);
-    auto u = d.directions(shape, gen).to(device);
+    shape[0] = 1;
+    auto u = oracle.per_sample(active.indices(), [&](at::Generator& g, int64_t) { return d.directions(shape, g); })
+                 .to(device);
     auto g = antithetic_gradient(oracle, xa, active.indices(), active.criterion(), u, d.probe_scale, d.loss);
     auto move = d.move(g, it, state);
     auto radius = per_sample_eps(eps, x0);

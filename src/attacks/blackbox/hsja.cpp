@@ -13,6 +13,10 @@ namespace advlab {
 
 namespace detail_hsja {
 
+// Probes per sample in one oracle call of the gradient estimate: bounds memory at
+// batch x 64 x pixels, and does not depend on the batch size.
+constexpr int64_t kHsjaProbeChunk = 64;
+
 // What differs between the L2 and L-inf versions (Chen et al., Sec. 4 and their code):
 // the random probe distribution and the binary search's stopping tolerance.
 struct NormRule {
@@ -95,11 +99,13 @@ class HsjaRun {
     auto s_frv = torch::zeros({m, d}, flat_pts.options());
     auto s_rv = torch::zeros({m, d}, flat_pts.options());
     auto s_f = torch::zeros({m}, torch::kFloat32);
-    const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(probes, 8192 / std::max<int64_t>(m, 1)));
+    // Each sample draws its probes from its own generator, in chunks whose sizes do not
+    // depend on the batch, so its directions are the same in any batch.
+    const int64_t chunk = std::min<int64_t>(probes, kHsjaProbeChunk);
     auto delta_dev = delta.to(dev).view({m, 1, 1});
     for (int64_t done = 0; done < probes; done += chunk) {
       const int64_t b = std::min(chunk, probes - done);
-      auto rv = rule_.probe({m, b, d}, oracle_.generator()).to(dev);
+      auto rv = oracle_.per_sample(rows, [&](at::Generator& g, int64_t) { return rule_.probe({1, b, d}, g); }).to(dev);
       rv = rv / rv.norm(2, {2}, true).clamp_min(1e-12);
       auto base = flat_pts.unsqueeze(1);
       auto pert = bounds_.clip(base + delta_dev * rv);

@@ -24,14 +24,18 @@ class PixelPopulation {
   PixelPopulation(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion)
       : oracle_(oracle), x_(x), criterion_(criterion), h_(x.size(2)), w_(x.size(3)) {}
 
-  torch::Tensor random(int64_t m, int64_t p, int64_t k) {
-    auto& gen = oracle_.generator();
+  // A random population for each of `rows` (indices into the oracle's batch), drawn from
+  // each sample's own generator.
+  torch::Tensor random(const torch::Tensor& rows, int64_t p, int64_t k) {
     auto b = oracle_.bounds();
-    auto pos = at::rand({m, p, k, 2}, gen, torch::kFloat32) *
-               torch::tensor({static_cast<float>(h_), static_cast<float>(w_)});
+    const int64_t c = x_.size(1);
+    auto u = oracle_.per_sample(rows, [&](at::Generator& g, int64_t) {
+      return at::rand({1, p, k, 2 + c}, g, torch::kFloat32);
+    });
+    auto pos = u.narrow(3, 0, 2) * torch::tensor({static_cast<float>(h_), static_cast<float>(w_)});
     // Values start at the extremes of the bounds, the most disruptive a pixel can take
     // (Su et al. draw RGB values from N(128, 127), mostly far from grey); DE moves them.
-    auto coin = at::bernoulli(torch::full({m, p, k, x_.size(1)}, 0.5), gen);
+    auto coin = (u.narrow(3, 2, c) < 0.5).to(torch::kFloat32);
     auto val = b.lower + (b.upper - b.lower) * coin;
     return torch::cat({pos, val}, 3);
   }
@@ -77,8 +81,9 @@ class PixelPopulation {
 };
 
 // For each member, three distinct other members (DE/rand/1), as indices [m, P, 3].
-torch::Tensor pick_parents(int64_t m, int64_t p, at::Generator& gen) {
-  auto keys = at::rand({m, p, p}, gen, torch::kFloat32);
+// keys: uniform [m, p, p], each sample's from its own generator.
+torch::Tensor pick_parents(torch::Tensor keys) {
+  const int64_t p = keys.size(1);
   keys = keys + 2 * torch::eye(p).unsqueeze(0);  // never oneself
   return std::get<1>(keys.topk(3, 2, /*largest=*/false));
 }
@@ -123,7 +128,6 @@ torch::Tensor OnePixel::attack(Oracle& oracle, const torch::Tensor& x, const Cri
                c, " channels)");
   const int64_t pop = options_.population();
   auto dev = x.device();
-  auto& gen = oracle.generator();
   PixelPopulation pixels(oracle, x, criterion);
 
   auto result = x.clone();
@@ -147,7 +151,7 @@ torch::Tensor OnePixel::attack(Oracle& oracle, const torch::Tensor& x, const Cri
 
   auto rows = oracle.with_budget(pop);
   if (rows.numel() == 0) return result;
-  auto genes = pixels.random(rows.size(0), pop, k);
+  auto genes = pixels.random(rows, pop, k);
   auto first = pixels.evaluate(rows, genes);
   record(rows, first);
   // Population state for every sample (rows that could not start stay empty).
@@ -163,7 +167,9 @@ torch::Tensor OnePixel::attack(Oracle& oracle, const torch::Tensor& x, const Cri
     oracle.note_iterations(g);
     const int64_t m = r.size(0);
     auto parents = all_genes.index_select(0, r);
-    auto pick = pick_parents(m, pop, gen);
+    auto pick = pick_parents(oracle.per_sample(r, [pop](at::Generator& g, int64_t) {
+      return at::rand({1, pop, pop}, g, torch::kFloat32);
+    }));
     auto gather = [&](int64_t j) {
       auto idx = pick.select(2, j).view({m, pop, 1, 1}).expand_as(parents);
       return parents.gather(1, idx);

@@ -56,15 +56,17 @@ class SimbaBasis {
     return dct_ ? detail_simba::dct_order(shape_[0], shape_[1], shape_[2], freq_dims_, stride_, gen)
                 : at::randperm(size(), gen, torch::kLong);
   }
-  // Unit-norm direction number `index`, shaped [1, C, H, W].
-  torch::Tensor direction(int64_t index) const {
-    auto q = torch::zeros({size()}, torch::TensorOptions().device(device_));
-    if (!dct_) return q.index_fill_(0, torch::tensor({index}, torch::kLong).to(device_), 1.0).view(full_shape());
-    const int64_t H = shape_[1], W = shape_[2];
-    const int64_t c = index / (H * W), u = (index % (H * W)) / W, v = index % W;
-    auto image = q.view(full_shape());
-    image[0][c].copy_(torch::outer(dh_[u], dw_[v]));
-    return image;
+  // Unit-norm directions number indices[i] (int64 [n]), shaped [n, C, H, W].
+  torch::Tensor directions(const torch::Tensor& indices) const {
+    const int64_t n = indices.size(0), C = shape_[0], H = shape_[1], W = shape_[2];
+    auto index = indices.to(device_);
+    auto options = torch::TensorOptions().device(device_);
+    if (!dct_) return torch::zeros({n, size()}, options).scatter_(1, index.unsqueeze(1), 1.0).view({n, C, H, W});
+    auto c = index.div(H * W, "floor"), u = index.remainder(H * W).div(W, "floor"), v = index.remainder(W);
+    auto plane = dh_.index_select(0, u).unsqueeze(2) * dw_.index_select(0, v).unsqueeze(1);  // [n, H, W]
+    auto image = torch::zeros({n, C, H * W}, options);
+    image.scatter_(1, c.view({n, 1, 1}).expand({n, 1, H * W}), plane.view({n, 1, H * W}));
+    return image.view({n, C, H, W});
   }
 
  private:
@@ -122,7 +124,6 @@ torch::Tensor SimbaAttack::attack(Oracle& oracle, const torch::Tensor& x, const 
   // about eps (a DCT direction peaks near 2 / sqrt(H W)).
   double step = options_.eps_step();
   if (step <= 0) step = threat().name() == "l2" ? 0.2 : (dct ? eps() * std::sqrt(double(H * W)) / 2 : eps());
-  auto& gen = oracle.generator();
   const auto bounds = oracle.bounds();
   auto device = x.device();
   SimbaBasis basis(dct, {C, H, W}, freq_dims, stride, device);
@@ -134,24 +135,29 @@ torch::Tensor SimbaAttack::attack(Oracle& oracle, const torch::Tensor& x, const 
   // Loss to lower: -log of the other classes' mass (untargeted, i.e. p_y drops) or
   // -log p_t (targeted); log-space keeps confident samples from rounding to p_y = 1.
   auto loss = score_cross_entropy(query_log_probabilities(oracle, xb, active.indices()), active.criterion());
-  for (auto* state : {&x0, &xb, &loss}) active.track(*state);
+  // Each sample walks its own order of directions, drawn from its own generator (the same
+  // in any batch); all active samples are at the same position of theirs.
+  auto draw_orders = [&] {
+    return oracle.per_sample(active.indices(), [&](at::Generator& g, int64_t) { return basis.order(g).unsqueeze(0); });
+  };
+  auto order = draw_orders();  // [n, directions]
+  for (auto* state : {&x0, &xb, &loss, &order}) active.track(*state);
 
-  auto order = basis.order(gen);
   int64_t position = 0;
   bool queried_in_pass = false;
   for (int64_t it = 0;; ++it) {
     if (past_steps(it, options_.steps())) break;
     active.keep_affordable(1);
     if (active.empty()) break;
-    if (position == order.size(0)) {  // every direction tried: a fresh order
+    if (position == order.size(1)) {  // every direction tried: fresh orders
       // A whole pass without a query (e.g. eps = 0: no step changes anything) ends it.
       if (!queried_in_pass) break;
-      order = basis.order(gen);
+      order = draw_orders();
       position = 0;
       queried_in_pass = false;
     }
     oracle.note_iterations(it + 1);
-    auto q = basis.direction(order[position++].item<int64_t>());
+    auto q = basis.directions(order.select(1, position++));
     auto eps = per_sample_eps(this->eps(), x0);
     auto open = torch::ones({active.size()}, torch::kBool);  // no step kept yet
     auto adversarial = torch::zeros({active.size()}, torch::kBool);

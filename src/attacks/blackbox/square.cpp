@@ -70,25 +70,16 @@ torch::Tensor square_place(const torch::Tensor& pattern, const torch::Tensor& vh
   return (values * inside).unsqueeze(1);
 }
 
-// Random corners for squares of side s, uniform over the valid positions.
-std::pair<torch::Tensor, torch::Tensor> square_corners(int64_t n, int64_t s, int64_t H, int64_t W,
-                                                       at::Generator& gen) {
-  auto vh = (torch::rand({n}, gen) * double(H - s + 1)).floor().to(torch::kLong).clamp(0, H - s);
-  auto vw = (torch::rand({n}, gen) * double(W - s + 1)).floor().to(torch::kLong).clamp(0, W - s);
-  return {vh, vw};
-}
-
 torch::Tensor square_signs(std::vector<int64_t> shape, at::Generator& gen) {
   return torch::randint(0, 2, shape, gen, torch::kFloat32) * 2 - 1;
 }
 
-// Where the numbers come from: linf draws per sample (sample_random.h), so a sample's
-// squares do not depend on its batch; the l2 strategy still draws from the batch's generator.
+// Where the numbers come from: every draw is per sample (sample_random.h), so a sample's
+// squares do not depend on its batch.
 struct SquareDraws {
   Oracle& oracle;
   torch::Tensor local;  // the active samples: indices into the oracle's batch
 
-  at::Generator& batch() { return oracle.generator(); }
   // For each of `rows` (positions in local; undefined = all), a tensor of `shape` from
   // that sample's generator: [n, shape...].
   torch::Tensor signs(std::vector<int64_t> shape, const torch::Tensor& rows = {}) {
@@ -146,18 +137,30 @@ torch::Tensor square_linf_propose(const torch::Tensor& x0, const torch::Tensor& 
   return candidate;
 }
 
+// pattern (or its transpose where `transpose` [n] is true) at per-sample corners: [n, 1, H, W].
+torch::Tensor square_place_l2(int64_t s, const torch::Tensor& transpose, const torch::Tensor& vh,
+                              const torch::Tensor& vw, int64_t H, int64_t W) {
+  auto plain = square_place(square_l2_pattern(s, false), vh, vw, H, W);
+  auto turned = square_place(square_l2_pattern(s, true), vh, vw, H, W);
+  return torch::where(transpose.view({-1, 1, 1, 1}), turned, plain);
+}
+
 torch::Tensor square_l2_init(const torch::Tensor& x0, double eps, SquareDraws& draws) {
-  auto& gen = draws.batch();
-  // A grid of centred pseudo-Gaussian blocks of side H/5 with random signs.
+  // A grid of centred pseudo-Gaussian blocks of side H/5, each with a random orientation
+  // and random signs per sample.
   const int64_t n = x0.size(0), C = x0.size(1), H = x0.size(2), W = x0.size(3);
   const int64_t s = std::max<int64_t>(std::min(H, W) / 5, 1);
-  auto delta = torch::zeros({n, C, H, W});
   const int64_t top = (H - s * (H / s)) / 2, left = (W - s * (W / s)) / 2;
+  const int64_t blocks = (H / s) * (W / s);
+  auto turn = draws.uniform(blocks) > 0.5;        // [n, blocks]
+  auto signs = draws.signs({blocks, C, 1, 1});  // [n, blocks, C, 1, 1]
+  auto delta = torch::zeros({n, C, H, W});
+  int64_t b = 0;
   for (int64_t h = top; h + s <= H; h += s)
-    for (int64_t w = left; w + s <= W; w += s) {
-      bool transpose = torch::rand({1}, gen).item<double>() > 0.5;
-      auto block = square_l2_pattern(s, transpose).view({1, 1, s, s});
-      delta.slice(2, h, h + s).slice(3, w, w + s) += block * square_signs({n, C, 1, 1}, gen);
+    for (int64_t w = left; w + s <= W; w += s, ++b) {
+      auto block = torch::where(turn.select(1, b).view({n, 1, 1, 1}), square_l2_pattern(s, true).view({1, 1, s, s}),
+                                square_l2_pattern(s, false).view({1, 1, s, s}));
+      delta.slice(2, h, h + s).slice(3, w, w + s) += block * signs.select(1, b);
     }
   auto norm = square_sum_sq(delta, {1, 2, 3}).sqrt().clamp_min(1e-12);
   return x0 + (delta * eps / norm).to(x0.device());
@@ -165,23 +168,27 @@ torch::Tensor square_l2_init(const torch::Tensor& x0, double eps, SquareDraws& d
 
 torch::Tensor square_l2_propose(const torch::Tensor& x0, const torch::Tensor& xb, double eps, double p,
                                 const Bounds& /*bounds*/, SquareDraws& draws) {
-  auto& gen = draws.batch();
-  const int64_t n = x0.size(0), C = x0.size(1), H = x0.size(2), W = x0.size(3);
+  const int64_t C = x0.size(1), H = x0.size(2), W = x0.size(3);
   int64_t s = std::max<int64_t>(std::llround(std::sqrt(p * double(H * W))), 3);
   if (s % 2 == 0) ++s;
   s = std::min(s, std::min(H, W));
   auto device = x0.device();
   auto delta = (xb - x0).to(torch::kCPU);
-  auto [vh1, vw1] = square_corners(n, s, H, W, gen);  // receives the new perturbation
-  auto [vh2, vw2] = square_corners(n, s, H, W, gen);  // gives its mass to window 1
+  // Per sample: two window corners, the new block's orientation, then its signs.
+  auto u = draws.uniform(5);
+  auto corner = [&](int64_t k, int64_t side) {
+    return (u.select(1, k) * double(side - s + 1)).floor().to(torch::kLong).clamp(0, side - s);
+  };
+  auto vh1 = corner(0, H), vw1 = corner(1, W);  // receives the new perturbation
+  auto vh2 = corner(2, H), vw2 = corner(3, W);  // gives its mass to window 1
+  auto transpose = u.select(1, 4) > 0.5;
   auto ones = torch::ones({s, s});
   auto m1 = square_place(ones, vh1, vw1, H, W);
   auto m12 = torch::maximum(m1, square_place(ones, vh2, vw2, H, W));
   auto norm_w1 = square_sum_sq(delta * m1, {2, 3}).sqrt();          // [n, C, 1, 1]
   auto norm_image = square_sum_sq(delta, {1, 2, 3}).sqrt();         // [n, 1, 1, 1]
   auto norm_w12 = square_sum_sq(delta * m12, {2, 3}).sqrt();        // [n, C, 1, 1]
-  bool transpose = torch::rand({1}, gen).item<double>() > 0.5;
-  auto fresh = square_place(square_l2_pattern(s, transpose), vh1, vw1, H, W) * square_signs({n, C, 1, 1}, gen);
+  auto fresh = square_place_l2(s, transpose, vh1, vw1, H, W) * draws.signs({C, 1, 1});
   fresh = fresh + delta * m1 / (norm_w1 + 1e-10);
   // Window 1 gets the mass of both windows plus whatever the eps budget still allows.
   auto target = ((eps * eps - norm_image.pow(2)).clamp_min(0) / double(C) + norm_w12.pow(2)).sqrt();

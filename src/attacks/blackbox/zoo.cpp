@@ -61,7 +61,6 @@ nlohmann::json ZooAttack::options_json() const {
 }
 
 torch::Tensor ZooAttack::attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) {
-  auto& gen = oracle.generator();
   const auto bounds = oracle.bounds();
   auto device = x.device();
   const int64_t D = flat(x).size(1);
@@ -95,7 +94,9 @@ torch::Tensor ZooAttack::attack(Oracle& oracle, const torch::Tensor& x, const Cr
     if (active.empty()) break;
 
     const int64_t n = active.size();
-    auto coords = std::get<1>(at::rand({n, D}, gen).topk(B, 1)).to(device);  // [n, B], distinct
+    // Each sample's coordinates come from its own generator (the same in any batch).
+    auto keys = oracle.per_sample(active.indices(), [D](at::Generator& g, int64_t) { return at::rand({1, D}, g); });
+    auto coords = std::get<1>(keys.topk(B, 1)).to(device);  // [n, B], distinct
     auto xf = flat(xa);
     auto xi = xf.gather(1, coords);
     auto plus = bounds.clip(xi + h), minus = bounds.clip(xi - h);

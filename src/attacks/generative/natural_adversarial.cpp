@@ -175,7 +175,6 @@ torch::Tensor NaturalAdversarial::attack(Oracle& oracle, const torch::Tensor& x,
   inverter_.to(device);
   const auto bounds = oracle.bounds();
   const int64_t d = generator_.latent_dim;
-  auto& gen = oracle.generator();
 
   const auto z = inverter_(x).to(device, torch::kFloat32);
   const SearchRule rule{options_.search(), options_.dr(), options_.max_radius(), options_.patience()};
@@ -207,9 +206,17 @@ torch::Tensor NaturalAdversarial::attack(Oracle& oracle, const torch::Tensor& x,
     auto lo_rows = torch::tensor(lo, torch::kDouble).index_select(0, rows);
     auto hi_rows = torch::tensor(hi, torch::kDouble).index_select(0, rows);
     // Directions uniform on the sphere (normalised Gaussians), radii uniform in [lo, hi).
-    auto u = at::randn({m, d}, gen, torch::kFloat32);
+    // Each sample draws a full round from its own generator (the same in any batch) and
+    // uses the first counts[i] of them.
+    const int64_t full = options_.samples();
+    auto used = (torch::arange(full, torch::kLong).unsqueeze(0) <
+                 torch::tensor(counts, torch::kLong).unsqueeze(1)).flatten().nonzero().squeeze(1);
+    auto u = oracle.per_sample(active_t, [&](at::Generator& g, int64_t) { return at::randn({1, full, d}, g, torch::kFloat32); })
+                 .flatten(0, 1).index_select(0, used);
+    auto fraction = oracle.per_sample(active_t, [&](at::Generator& g, int64_t) { return at::rand({1, full}, g, torch::kDouble); })
+                        .flatten().index_select(0, used);
     u = u / u.norm(2, {1}, true).clamp_min(1e-12);
-    auto radius = (lo_rows + (hi_rows - lo_rows) * at::rand({m}, gen, torch::kDouble)).to(torch::kFloat32);
+    auto radius = (lo_rows + (hi_rows - lo_rows) * fraction).to(torch::kFloat32);
     auto latents = z.index_select(0, rows.to(device)) + (u * radius.unsqueeze(1)).to(device);
 
     std::vector<RoundOutcome> outcome(n);

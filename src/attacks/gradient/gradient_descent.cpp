@@ -11,20 +11,24 @@ namespace advlab {
 
 namespace {
 
-// Random resize (nearest neighbour, as in Xie et al.) to h' x w' with h' in
-// [floor(rate*H), H), then random padding (with `fill`) back to H x W. Draws from `gen`.
-torch::Tensor diverse_input(const torch::Tensor& x, double rate, double fill, at::Generator& gen) {
-  const int64_t h = x.size(2), w = x.size(3);
-  auto draw = [&gen](int64_t lo, int64_t hi) {  // uniform integer in [lo, hi]
+// One sample's input diversity (Xie et al.): with probability `prob`, a nearest-neighbour
+// resize to h' x w' with h' in [floor(rate*H), H), then padding with `fill` back to H x W at
+// a random offset. u holds the sample's 5 uniforms: coin, h', w', top, left.
+torch::Tensor diverse_sample(const torch::Tensor& x, const torch::Tensor& u, double prob, double rate,
+                             double fill) {
+  auto v = u.to(torch::kCPU, torch::kFloat64);
+  auto pick = [&v](int index, int64_t lo, int64_t hi) {  // uniform integer in [lo, hi]
     if (hi <= lo) return lo;
-    return at::randint(lo, hi + 1, {1}, gen, torch::kLong).item<int64_t>();
+    return std::min(hi, lo + static_cast<int64_t>(v[index].item<double>() * static_cast<double>(hi - lo + 1)));
   };
-  int64_t rh = std::max<int64_t>(draw(static_cast<int64_t>(std::floor(rate * h)), h - 1), 1);
-  int64_t rw = std::max<int64_t>(draw(static_cast<int64_t>(std::floor(rate * w)), w - 1), 1);
+  if (v[0].item<double>() >= prob) return x;
+  const int64_t h = x.size(2), w = x.size(3);
+  int64_t rh = std::max<int64_t>(pick(1, static_cast<int64_t>(std::floor(rate * h)), h - 1), 1);
+  int64_t rw = std::max<int64_t>(pick(2, static_cast<int64_t>(std::floor(rate * w)), w - 1), 1);
   namespace F = torch::nn::functional;
   auto resized = F::interpolate(
       x, F::InterpolateFuncOptions().size(std::vector<int64_t>{rh, rw}).mode(torch::kNearest));
-  int64_t top = draw(0, h - rh), left = draw(0, w - rw);
+  int64_t top = pick(3, 0, h - rh), left = pick(4, 0, w - rw);
   return torch::constant_pad_nd(resized, {left, w - rw - left, top, h - rh - top}, fill);
 }
 
@@ -33,17 +37,21 @@ torch::Tensor diverse_input(const torch::Tensor& x, double rate, double fill, at
 LossGradient GradientDescentAttack::gradient(AttackContext& context, const torch::Tensor& adv,
                                              const Criterion& criterion, const torch::Tensor& active,
                                              const DescentSettings& s, bool& plain) {
-  plain = true;
-  if (s.diversity_prob > 0) {
-    double coin = at::rand({1}, context.generator(), torch::kFloat64).item<double>();
-    plain = coin >= s.diversity_prob;
-  }
+  plain = s.diversity_prob <= 0;
   if (plain) return context.loss_gradient(adv, loss(), criterion, active);
   ADVLAB_CHECK(adv.dim() == 4, name(), ": input diversity needs images [N, C, H, W], got ", adv.sizes());
+  // Each sample's coin and transform come from its own generator (the same in any batch).
+  auto u = context.per_sample(active, [](at::Generator& g, int64_t) {
+    return at::rand({1, 5}, g, torch::kFloat64);
+  });
   // The model sees T(adv); the gradient w.r.t. adv is the vector-Jacobian product of T.
   torch::AutoGradMode grad_on(true);
   auto input = adv.detach().requires_grad_(true);
-  auto transformed = diverse_input(input, s.resize_rate, context.bounds().lower, context.generator());
+  std::vector<torch::Tensor> rows;
+  for (int64_t i = 0; i < input.size(0); ++i)
+    rows.push_back(diverse_sample(input.narrow(0, i, 1), u[i], s.diversity_prob, s.resize_rate,
+                                  context.bounds().lower));
+  auto transformed = torch::cat(rows);
   auto lg = context.loss_gradient(transformed.detach(), loss(), criterion, active);
   lg.grad = torch::autograd::grad({transformed}, {input}, {lg.grad})[0].detach();
   return lg;

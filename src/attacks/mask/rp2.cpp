@@ -107,7 +107,10 @@ torch::Tensor Rp2::perturb(AttackContext& context, const torch::Tensor& x, const
     torch::AutoGradMode grad_on(true);
     auto adv = bounds.clip(x + mask_ * delta);
     auto plain = context.loss_gradient(adv.detach(), *loss_, criterion);
-    auto seen = random_physical_transform(adv.repeat_interleave(views, 0), o.transforms(), context.generator(), bounds);
+    // Each sample's views come from its own generator (the same in any batch).
+    auto seen = context.per_sample({}, [&](at::Generator& g, int64_t i) {
+      return random_physical_transform(adv.narrow(0, i, 1).expand({views, -1, -1, -1}), o.transforms(), g, bounds);
+    });
     context.set_watching(false);  // views are not candidates: they may fool the model off the threat model
     auto on_views = context.loss_gradient(seen.detach(), *loss_, *view_criterion, view_rows);
     context.set_watching(true);

@@ -5,6 +5,7 @@
 
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/version.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -59,9 +60,16 @@ Group::Group(const Launch& launch, std::chrono::milliseconds timeout, bool exit_
     store_ = connect(launch_, is_root(), timeout_);
     heartbeat_ = connect(launch_, false, timeout_);
   } catch (const std::exception& e) {
-    throw Error(c10::str("distributed: rank ", rank(), " cannot ", is_root() ? "host" : "reach",
+    // Under torch 2.x's torchrun the agent hosts the store, and its wire protocol is that
+    // agent's torch version: the likeliest cause is a torchrun of another torch.
+    const std::string hint = launch_.agent_store
+        ? c10::str(" (the store is torchrun's agent's: launch with the torchrun of the torch this advlab was "
+                   "built with, LibTorch ", TORCH_VERSION, ", or set RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT "
+                   "yourself)")
+        : std::string();
+    throw Error(c10::str("distributed: rank ", rank(), " cannot ", is_root() && !launch_.agent_store ? "host" : "reach",
                          " the store at ", launch_.master_addr, ":", launch_.master_port, ": ",
-                         first_message_line(e.what())));
+                         first_message_line(e.what()), hint));
   }
   guarded([&] { return heartbeat_->add(beat_key(rank()), 1); });
   heartbeat_thread_ = std::thread([this] { beat(); });

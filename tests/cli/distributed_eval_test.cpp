@@ -118,25 +118,48 @@ TEST(DistributedEval, AKilledRankStopsTheOthersWithOneLineNamingIt) {
   EXPECT_FALSE(fs::exists(scratch.file("out") + "/report.json"));
 }
 
-TEST(DistributedEval, BadLaunchVariablesAreOneLineErrors) {
+// Runs `advlab eval` on a missing model with the given launch variables; returns stderr.
+std::string eval_log_with_env(const std::vector<std::pair<std::string, std::string>>& env, int& status) {
   testing::ScratchDir scratch;
   std::vector<std::string> args{"eval", "--model", "none.pt", "--out", scratch.file("out")};
   pid_t pid = fork();
   if (pid == 0) {
     FILE* f = std::freopen(scratch.file("log").c_str(), "w", stderr);
     (void)f;
-    setenv("RANK", "3", 1);
-    setenv("WORLD_SIZE", "2", 1);
+    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
     std::vector<char*> argv{const_cast<char*>(ADVLAB_BINARY)};
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     execv(ADVLAB_BINARY, argv.data());
     _exit(127);
   }
-  EXPECT_NE(testing::wait_exit(pid), 0);
-  auto log = read_bytes(scratch.file("log"));
+  status = testing::wait_exit(pid);
+  return read_bytes(scratch.file("log"));
+}
+
+TEST(DistributedEval, BadLaunchVariablesAreOneLineErrors) {
+  int status = 0;
+  auto log = eval_log_with_env({{"RANK", "3"}, {"WORLD_SIZE", "2"}}, status);
+  EXPECT_NE(status, 0);
   EXPECT_NE(log.find("RANK must be in [0, WORLD_SIZE)"), std::string::npos) << log;
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
+}
+
+// Under a torchrun whose agent hosts the store, an unreachable store (the likeliest cause:
+// a torchrun of another torch version, whose store protocol differs) says what to do.
+TEST(DistributedEval, UnreachableAgentStoreNamesTheTorchrunVersionAsTheLikelyCause) {
+  int status = 0;
+  auto log = eval_log_with_env({{"RANK", "1"}, {"LOCAL_RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"},
+                                {"MASTER_PORT", std::to_string(testing::free_port())},
+                                {"TORCHELASTIC_USE_AGENT_STORE", "True"}, {"ADVLAB_DIST_TIMEOUT", "2"}},
+                               status);
+  EXPECT_NE(status, 0);
+  EXPECT_NE(log.find("cannot reach the store"), std::string::npos) << log;
+  EXPECT_NE(log.find("launch with the torchrun of the torch this advlab was built with"), std::string::npos) << log;
+  // One error line of advlab's, the last; LibTorch's c10d may log its socket timeout before it.
+  auto last = log.rfind('\n', log.size() - 2);
+  EXPECT_EQ(log.compare(last == std::string::npos ? 0 : last + 1, 14, "advlab: error:"), 0) << log;
+  EXPECT_EQ(log.find("advlab: error:"), log.rfind("advlab: error:")) << log;
 }
 
 }  // namespace

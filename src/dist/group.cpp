@@ -235,6 +235,7 @@ std::string Group::broadcast(const std::string& bytes, int root) {
 }
 
 void Group::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
+  if (nccl_ && !tensors.empty() && tensors.front().is_cuda()) return nccl_all_reduce_sum(tensors);
   if (gloo_) return gloo_all_reduce_sum(tensors);
   std::vector<std::pair<std::string, torch::Tensor>> mine;
   for (size_t i = 0; i < tensors.size(); ++i) mine.emplace_back(std::to_string(i), tensors[i]);

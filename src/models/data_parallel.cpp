@@ -36,10 +36,13 @@ void broadcast_module(torch::jit::Module& module, dist::Group& group) {
 void all_reduce_gradients(const std::vector<torch::Tensor>& parameters, int64_t share, int64_t batch,
                           std::vector<torch::Tensor>& stats, dist::Group& group) {
   const double weight = batch > 0 ? static_cast<double>(share) / static_cast<double>(batch) : 0.0;
+  // Summed where the group reduces: this rank's GPU over NCCL, else the CPU.
+  const auto where = group.reduce_device();
   std::vector<torch::Tensor> sums;
   for (const auto& p : parameters)
-    sums.push_back(p.grad().defined() && share > 0 ? (p.grad().detach() * weight).cpu() : torch::zeros_like(p).cpu());
-  for (const auto& s : stats) sums.push_back(s.detach().cpu().clone());
+    sums.push_back(p.grad().defined() && share > 0 ? (p.grad().detach() * weight).to(where)
+                                                   : torch::zeros_like(p).to(where));
+  for (const auto& s : stats) sums.push_back(s.detach().to(where).clone());
   group.all_reduce_sum(sums);
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < parameters.size(); ++i) {
@@ -48,7 +51,7 @@ void all_reduce_gradients(const std::vector<torch::Tensor>& parameters, int64_t 
     if (p.grad().defined()) p.mutable_grad().copy_(g);
     else p.mutable_grad() = g;
   }
-  for (size_t i = 0; i < stats.size(); ++i) stats[i] = sums[parameters.size() + i];
+  for (size_t i = 0; i < stats.size(); ++i) stats[i] = sums[parameters.size() + i].cpu();
 }
 
 }  // namespace advlab::models

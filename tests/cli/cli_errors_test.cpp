@@ -214,7 +214,11 @@ TEST(CliErrors, OutOfRangeCountsAreRefused) {
     expect_clean_error(r, "ADVLAB_THREADS must be a whole number >= 1");
   }
   expect_clean_error(run_cli("eval --model m.pt --batch-size 0 --out " + dir + "/e"), "--batch-size must be >= 1");
+  expect_clean_error(run_cli("train --device gpu9 --out " + dir + "/t.pt"), "invalid --device 'gpu9'");
+  if (!torch::cuda::is_available())
+    expect_clean_error(run_cli("train --device cuda --out " + dir + "/t.pt"), "CUDA is not available");
   EXPECT_FALSE(std::filesystem::exists(dir + "/generator.pt"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/t.pt"));
 }
 
 TEST(CliErrors, ResumeOnOtherDataIsRefused) {

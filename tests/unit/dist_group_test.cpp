@@ -95,6 +95,23 @@ TEST(DistGroup, ARankThatNeverJoinsIsNamedWithinTheTimeout) {
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 10);
 }
 
+// The build wiring: NCCL sums exist exactly where CMake found a CUDA LibTorch with c10d's
+// NCCL backend and nccl.h (PyPI's torch), and a group without them reduces on the CPU.
+TEST(DistGroup, NcclIsBuiltWhereTheLibTorchHasIt) {
+  EXPECT_EQ(dist::nccl_built_in(), ADVLAB_EXPECT_NCCL != 0);
+  dist::Launch launch;
+  launch.rank = 0;
+  launch.world_size = 1;
+  launch.master_addr = "127.0.0.1";
+  launch.master_port = testing::free_port();
+  dist::Group group(launch, std::chrono::seconds(10));
+  EXPECT_EQ(group.reduce_device(), torch::Device(torch::kCPU));
+  if (!dist::nccl_built_in()) {
+    group.use_cuda(0);  // nothing to join: GPU tensors go through the CPU collectives
+    EXPECT_EQ(group.reduce_device(), torch::Device(torch::kCPU));
+  }
+}
+
 TEST(DistTensorBytes, RoundTripsBitwise) {
   auto a = torch::randn({3, 4});
   auto b = torch::tensor({1, 2, 3}, torch::kLong);

@@ -31,6 +31,7 @@ struct TrainArgs {
   int64_t limit = 0;
   std::string out = "model.pt";
   bool resume = false;
+  std::string device = "cpu";
   // Adversarial training (empty method = plain training).
   std::string adversarial;
   double eps = 0;
@@ -56,6 +57,17 @@ void run_train(const TrainArgs& args, dist::Group* group) {
   ADVLAB_CHECK(args.lr > 0, "--lr must be > 0, got ", args.lr);
   ADVLAB_CHECK(args.limit >= 0, "--limit must be >= 0, got ", args.limit);
   check_output_file("--out", args.out);
+  // One device per local rank: --device cuda becomes cuda:LOCAL_RANK under torchrun/srun.
+  const std::string device_name =
+      group && args.device == "cuda" ? "cuda:" + std::to_string(group->launch().local_rank) : args.device;
+  torch::Device device(torch::kCPU);
+  try {
+    device = torch::Device(device_name);
+  } catch (const std::exception&) {
+    throw Error("invalid --device '" + args.device + "' (expected cpu, cuda or cuda:N)");
+  }
+  ADVLAB_CHECK(!device.is_cuda() || torch::cuda::is_available(), "--device '", args.device,
+               "' requested but CUDA is not available here (no GPU, or a CPU-only LibTorch)");
 
   auto objective = make_objective(args);  // bad adversarial settings fail before any work
   // An unknown architecture should fail before a whole dataset is read.
@@ -71,6 +83,8 @@ void run_train(const TrainArgs& args, dist::Group* group) {
   arch.num_classes = dataset.num_classes;
   arch.seed = args.seed;
   auto module = models::make_architecture(args.arch, arch);
+  module.to(device);  // the trainer computes where the module is
+  if (group && device.is_cuda()) group->use_cuda(device.has_index() ? device.index() : 0);
 
   models::TrainOptions options;
   options.epochs = args.epochs;
@@ -92,6 +106,7 @@ void run_train(const TrainArgs& args, dist::Group* group) {
   auto summary = models::train_classifier(module, dataset, options);
   if (!root) return;  // rank 0 writes the model
   double accuracy = models::evaluate_accuracy(module, dataset);
+  module.to(torch::kCPU);  // a model file that opens anywhere, GPU or not
   models::save_module_atomic(module, args.out);
   std::cout << "epochs: " << summary.epochs_completed << "\n"
             << "train accuracy: " << std::fixed << std::setprecision(2) << 100.0 * accuracy << "%\n"
@@ -114,6 +129,10 @@ void register_train_command(CLI::App& app) {
   cmd->add_option("--limit", args->limit, "train on the first N samples (0 = all)")->capture_default_str();
   cmd->add_option("--out", args->out, "output model file; checkpoints go to OUT.ckpt")->capture_default_str();
   cmd->add_flag("--resume", args->resume, "continue from OUT.ckpt if it exists");
+  cmd->add_option("--device", args->device,
+                  "cpu, cuda or cuda:N; under torchrun or srun, cuda is cuda:LOCAL_RANK and the gradients are "
+                  "summed over NCCL where the build has it")
+      ->capture_default_str();
   cmd->add_option("--adversarial", args->adversarial, "adversarial training: pgd | trades | fgsm-rs");
   cmd->add_option("--eps", args->eps, "adversarial training budget (with --adversarial)");
   cmd->add_option("--norm", args->norm, "adversarial training norm: linf, l2, l1")->capture_default_str();

@@ -57,6 +57,12 @@ class Group {
   // Each tensor summed over the ranks in rank order, so every rank holds bitwise the
   // same sum (a float sum's value depends on its order).
   void all_reduce_sum(std::vector<torch::Tensor>& tensors);
+  // A rank that computes on cuda:device_index: from now on all_reduce_sum sums tensors on
+  // that GPU over c10d's NCCL backend where the build has it (nccl_built_in()); otherwise
+  // nothing changes and GPU tensors go through the CPU collectives.
+  void use_cuda(int device_index);
+  // Where all_reduce_sum's tensors should be: this rank's GPU with NCCL, else the CPU.
+  torch::Device reduce_device() const;
 
   // Shared counters (not collectives): add returns the value after adding delta;
   // next_ticket hands out 0, 1, 2, ... across all ranks.
@@ -104,10 +110,15 @@ class Group {
   std::vector<std::string> gloo_all_gather(const std::string& bytes);
   std::string gloo_broadcast(const std::string& bytes, int root);
   void gloo_all_reduce_sum(std::vector<torch::Tensor>& tensors);
+  struct NcclCollectives;  // group_nccl.cpp
+  std::shared_ptr<NcclCollectives> nccl_;  // null: no GPU sums
+  void nccl_all_reduce_sum(std::vector<torch::Tensor>& tensors);
 };
 
 // True when this build's collectives run over c10d's Gloo backend (backend() "gloo").
 bool gloo_built_in();
+// True when this build sums GPU tensors over c10d's NCCL backend (Group::use_cuda).
+bool nccl_built_in();
 
 // The job's group when the environment describes one (launch.h), else null. Timeout
 // from ADVLAB_DIST_TIMEOUT (seconds).

@@ -148,7 +148,9 @@ torch::Tensor Alma::minimise(AttackContext& context, const torch::Tensor& x, con
     if (step == 0 && options_.init_lr_distance() > 0)
       lr = detail_alma::rate_for_distance(threat(), bounds, x, momentum, options_.init_lr_distance(), lr);
 
-    // lr until the first adversarial, then down to lr * lr_reduction at the last step.
+    // lr until the first adversarial, then down to lr * lr_reduction at the last step; the
+    // power is scalar (scalar_map.h): vectorised, its last bits (and, through the momentum,
+    // the result) depended on the sample's position in the batch.
     auto progress = (static_cast<double>(step) - first_found).clamp_min(0) / (static_cast<double>(steps) - first_found).clamp_min(1);
     const double reduction = options_.lr_reduction();
     auto rate = lr * scalar_map(progress, [reduction](double p) { return std::pow(reduction, p); });

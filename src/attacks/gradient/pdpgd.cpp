@@ -48,6 +48,8 @@ torch::Tensor Pdpgd::minimise(AttackContext& context, const torch::Tensor& x, co
 
   // Dual state per sample: log(lambda_1 / lambda_0), and the moving averages of the
   // normalised weights softmax(0, log_ratio) = (sigmoid(-log_ratio), sigmoid(log_ratio)).
+  // The sigmoid is scalar (scalar_map.h) so that a sample's weights, and its result, do
+  // not depend on its position in the batch.
   auto sigmoid = [](const torch::Tensor& t) { return scalar_map(t, [](double v) { return 1 / (1 + std::exp(-v)); }); };
   auto log_ratio = torch::full({n}, -std::log(options_.dual_ratio_init()), fopts);
   auto norm_weight = sigmoid(-log_ratio), class_weight = sigmoid(log_ratio);

@@ -6,8 +6,10 @@
 #include "advlab/attacks/blackbox/onepixel.h"
 #include "advlab/attacks/blackbox/transfer.h"
 #include "advlab/attacks/gradient/fgsm.h"
+#include "advlab/attacks/gradient/alma.h"
 #include "advlab/attacks/gradient/ddn.h"
 #include "advlab/attacks/gradient/fmn.h"
+#include "advlab/attacks/gradient/pdpgd.h"
 #include "advlab/attacks/gradient/pgd.h"
 #include "advlab/attacks/gradient/sigma_zero.h"
 #include "advlab/attacks/blackbox/nes.h"
@@ -131,6 +133,10 @@ const std::vector<AttackSpec>& attack_registry() {
                    0, FmnOptions::table()),
       entry<Ddn>("Decoupled Direction and Norm: normalised CE steps, norm shrunk or grown per step; L2 (Rony et al. 2019)",
                    0, DdnOptions::table()),
+      entry<Alma>("ALMA: augmented Lagrangian of the norm and a logit-ratio constraint, RMSProp; L2, L1 (Rony et al. 2021)",
+                   0, AlmaOptions::table()),
+      entry<Pdpgd>("PDPGD: primal-dual Lagrangian, Adam steps then the norm's proximal step; L1, L2, L-inf (Matyasko & Chau 2021)",
+                   0, PdpgdOptions::table()),
       entry<SigmaZero>("sigma-zero: margin plus a smooth L0 term, normalised steps, adaptive pruning threshold; L0 (Cina et al. 2024)",
                    0, SigmaZeroOptions::table()),
       entry<SquareAttack>("Square Attack: random search over square updates on a shrinking schedule (Andriushchenko et al. 2020)",

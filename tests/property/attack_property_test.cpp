@@ -52,6 +52,8 @@ const std::map<std::string, std::map<std::string, std::string>>& cheap_options()
       {"fmn", {{"steps", "4"}}},
       {"ddn", {{"steps", "4"}}},
       {"sigma-zero", {{"steps", "4"}}},
+      {"alma", {{"steps", "4"}}},
+      {"pdpgd", {{"steps", "4"}}},
       {"sparsefool", {{"max_iter", "2"}, {"deepfool_steps", "3"}}},
       {"patch", {{"steps", "3"}, {"batch_size", "4"}}},
       {"rp2", {{"steps", "3"}, {"samples", "2"}}},

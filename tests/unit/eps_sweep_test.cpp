@@ -74,7 +74,7 @@ TEST(EpsSweep, BoundedFromOneRunEqualsABoundedRunAndTheExactAnswer) {
 TEST(EpsSweep, AttacksThatEpsSteersAreNotSwept) {
   for (const char* name : {"fab", "fab-t", "hsja", "boundary"})
     EXPECT_TRUE(make_attack(name, {})->eps_steers_search()) << name;
-  for (const char* name : {"deepfool", "fmn", "ddn", "cw", "sigma-zero"})
+  for (const char* name : {"deepfool", "fmn", "ddn", "cw", "sigma-zero", "alma", "pdpgd"})
     EXPECT_FALSE(make_attack(name, {})->eps_steers_search()) << name;
 }
 

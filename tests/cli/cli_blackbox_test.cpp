@@ -34,7 +34,8 @@ TEST(CliBlackBox, SquareRunWritesTheQueryCurveAndChartsIt) {
   // Every counted success happened within the budget: the curve ends at the success rate.
   EXPECT_DOUBLE_EQ(rate.back(), m["success_rate"].get<double>());
   EXPECT_EQ(curve["attacked"], m["n_correct"]);
-  EXPECT_GT(rate.back(), 0.5);
+  // Test-model seeds 1/2/3: 0.58, 0.56, 0.79; margin 0.16 (four images) below the lowest.
+  EXPECT_GT(rate.back(), 0.4);
 
   std::ifstream html(out + "/report.html");
   std::stringstream page;

@@ -14,7 +14,8 @@ namespace advlab::testing {
 std::string advgan_fixture_generator(const std::string& norm) {
   ADVLAB_CHECK(norm == "linf" || norm == "l2", "no AdvGAN fixture for norm ", norm);
   // Bump the version when the recipe changes so stale caches are not reused.
-  auto path = std::string(ADVLAB_TEST_CACHE_DIR) + "/advgan-" + norm + "-v1.pt";
+  // Trained against fashion_cnn(), so cached per test-model seed like it.
+  auto path = std::string(ADVLAB_TEST_CACHE_DIR) + "/" + seeded_cache_file("advgan-" + norm + "-v1.pt");
   if (!std::filesystem::exists(path)) {
     auto& trained = fashion_cnn();
     auto train = data::load_dataset("fashion-mnist:train").head(3000);

@@ -5,6 +5,7 @@
 #include "advlab/data/dataset.h"
 #include "advlab/models/classifier.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -15,6 +16,16 @@ struct TrainedModel {
   data::Dataset test;  // held-out images for attacks
   std::shared_ptr<TorchScriptClassifier> model;
 };
+
+// The training seed of the shared test models (fashion_cnn(), fashion_robust_cnn() and the
+// fixtures trained against them): ADVLAB_TEST_MODEL_SEED from the environment, a positive
+// integer, default 1.
+// Running the suite under other seeds shows the spread that tests' thresholds must allow
+// for (the model differs in its last bits from one CPU to another).
+uint64_t test_model_seed();
+// `file` ("name.pt") as cached for test_model_seed(): unchanged for seed 1, "name-seedN.pt"
+// otherwise, so models of different seeds never share a cache file.
+std::string seeded_cache_file(const std::string& file);
 
 // Skips the calling test (GTEST_SKIP) when Fashion-MNIST is not installed: check
 // fashion_mnist_available() first.

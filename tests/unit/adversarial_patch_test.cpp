@@ -85,7 +85,8 @@ TEST(AdversarialPatch, AttackChangesOnlyThePatchRegionAndRespectsAnL0Cap) {
   auto mask = attack->mask();
   EXPECT_TRUE(torch::equal(mask, make_mask("rect:0.107,0.107,0.286,0.286", 28, 28)));  // 8x8 at (3, 3)
   EXPECT_TRUE(unchanged_outside(x, result.adversarials, mask).all().item<bool>());
-  EXPECT_GT(result.success.to(torch::kFloat32).mean().item<double>(), 0.15);
+  // Test-model seeds 1/2/3: 5, 4, 3 of the 16; margin: one image below the lowest.
+  EXPECT_GE(result.success.sum().item<int64_t>(), 2);
 
   auto capped = make_attack("patch", {{"steps", "20"}, {"eps", "20"}});
   auto small = capped->run(*trained.model, x, criterion, 2);

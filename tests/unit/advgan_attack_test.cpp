@@ -55,7 +55,9 @@ TEST(AdvGanAttack, BeatsRandomNoiseOfTheSameSize) {
   for (auto [norm, eps] : {std::pair<std::string, double>{"linf", 0.1}, {"l2", 1.5}}) {
     auto run = advgan_run(norm, {});
     double noise = advgan_noise_success(norm, eps);
-    EXPECT_GT(run.success, noise + 0.3) << norm << ": advgan " << run.success << ", noise " << noise;
+    // advgan - noise for test-model seeds 1/2/3 (each with its own 2-epoch generator, the
+    // most variable part): L-inf 0.58/0.26/0.65, L2 0.56/0.22/0.48; margin 0.12 below the lowest.
+    EXPECT_GT(run.success, noise + 0.1) << norm << ": advgan " << run.success << ", noise " << noise;
     auto distance = make_threat_model(norm)->distance(x, run.result.adversarials);
     EXPECT_LE(distance.max().item<double>(), eps * (1 + 1e-5)) << norm;
     EXPECT_GE(run.result.adversarials.min().item<double>(), 0.0);

@@ -43,7 +43,9 @@ TEST_P(ApgdVersusPgd, LeavesNoMoreSamplesRobustAtTheSameGradientCount) {
               << ", apgd-ce " << apgd << "\n";
     EXPECT_GT(pgd, 0.0) << "budget too large to compare";
     EXPECT_GT(apgd, 0.0) << "budget too large to compare";
-    EXPECT_LE(apgd, pgd) << b.norm << " " << iterations;
+    // pgd - apgd for test-model seeds 1/2/3 at 20 and 40 iterations: L-inf 0 and 0.02, 0.03
+    // and 0.03, 0 and 0.01 (ties are common; L2 and L1 >= 0.01); margin: two of the 100 samples.
+    EXPECT_LE(apgd, pgd + 0.02) << b.norm << " " << iterations;
   }
 }
 
@@ -58,7 +60,9 @@ TEST(Apgd, TargetedVariantIsAsStrongAsCrossEntropy) {
   double t = apgd_robust_accuracy("apgd-t", {{"eps", "0.05"}, {"n_iter", "40"}, {"target_classes", "3"}});
   std::cout << "linf 0.05, 40 iterations: robust accuracy apgd-ce " << ce << ", apgd-dlr " << dlr
             << ", apgd-t " << t << "\n";
-  EXPECT_LE(t, ce + 0.02);
+  // t - ce for test-model seeds 1/2/3: +0.01, -0.01, 0; dlr - ce: +0.02, 0, +0.01. Margin:
+  // three of the 100 samples over the highest.
+  EXPECT_LE(t, ce + 0.04);
   EXPECT_LE(dlr, ce + 0.05);
 }
 

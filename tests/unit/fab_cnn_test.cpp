@@ -52,11 +52,10 @@ TEST_P(FabCnn, UnboundedFabBreaksEverySampleAndFabTKeepsUp) {
   const auto& fab = fab_result(norm);
   int64_t fab_success = fab.success.sum().item<int64_t>();
   // Unbounded, every sample has an adversarial, but FAB's linearised steps miss a few
-  // whose boundary is only reachable through the box's corners. Measured on this
-  // recipe at L1: 98/100 on one machine (the same for attack seeds 0 and 1: FAB with one
-  // restart draws nothing) and 97/100 on another CPU, whose fixture model differs in its
-  // last bits. The bound keeps a margin of 2 below the lowest.
-  EXPECT_GE(fab_success, kSamples - 5) << norm;
+  // whose boundary is only reachable through the box's corners (FAB with one restart
+  // draws nothing, so only the model matters). L1, test-model seeds 1/2/3: 97/94/100 (98
+  // and 97 for seed 1 on two other CPUs); L-inf and L2: 100 for all. Margin: 2 below the lowest.
+  EXPECT_GE(fab_success, kSamples - 8) << norm;
   EXPECT_TRUE(torch::equal(fab.success, torch::isfinite(fab.minimum_distance)));
   EXPECT_TRUE((fab.minimum_distance.masked_select(fab.success) >= 0).all().item<bool>());
 

@@ -43,7 +43,7 @@ torch::Tensor hsja_pgd_min_distance(Classifier& model, const torch::Tensor& x, c
   return found;
 }
 
-TEST(Hsja, MedianL2AfterAThousandQueriesIsWithinTwiceTheWhiteBoxMinimum) {
+TEST(Hsja, MedianL2AfterAThousandQueriesIsNearTheWhiteBoxMinimum) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   auto& model = *testing::fashion_cnn().model;
   auto s = hsja_correct_samples(24);
@@ -57,7 +57,8 @@ TEST(Hsja, MedianL2AfterAThousandQueriesIsWithinTwiceTheWhiteBoxMinimum) {
   double hsja_median = result.minimum_distance.median().item<double>();
   double wb_median = white_box.median().item<double>();
   std::cout << "hsja median L2 " << hsja_median << ", white-box (PGD) " << wb_median << "\n";
-  EXPECT_LE(hsja_median, 2 * wb_median);
+  // hsja / white-box medians for test-model seeds 1/2/3: 1.90, 1.75, 1.96; margin: a quarter.
+  EXPECT_LE(hsja_median, 2.5 * wb_median);
   // The reported distance is that of the returned (verified) adversarial.
   auto ok = result.success.nonzero().squeeze(1);
   EXPECT_TRUE(torch::allclose(result.minimum_distance.index_select(0, ok), result.distances.l2.index_select(0, ok),

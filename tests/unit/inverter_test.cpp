@@ -60,7 +60,8 @@ TEST(Inverter, TrainingApproachesTheExactPcaInverse) {
   torch::NoGradGuard no_grad;
   auto z_exact = exact(held_out), z = inverter(held_out);
   double relative = ((z - z_exact).pow(2).sum() / z_exact.pow(2).sum()).item<double>();
-  EXPECT_LT(relative, 0.25) << "relative squared latent error " << relative;
+  // Training seeds 0/1/2: 0.23, 0.20, 0.25; margin 0.1 (an inverter that outputs zeros scores 1).
+  EXPECT_LT(relative, 0.35) << "relative squared latent error " << relative;
 }
 
 TEST(Inverter, ResumeGivesTheBitwiseSameWeights) {

@@ -85,10 +85,17 @@ TEST(IterativeFgsmCnn, AtLeastAsStrongAsFgsmAtLinf01) {
   for (const char* name : {"bim", "mifgsm", "difgsm"}) {
     auto r = make_attack(name, {{"eps", "0.1"}})->run(*trained.model, x, criterion, 0);
     int64_t successes = r.success.sum().item<int64_t>();
-    EXPECT_GE(successes, fgsm_successes) << name;
-    // PGD-like attacks break nearly all of this model. DI-FGSM's random transforms make it
-    // weaker in white-box use and seed-dependent: 77 to 86 of 100 over seeds 0-9.
-    EXPECT_GE(successes, std::string(name) == "difgsm" ? 74 : 85) << name;
+    // PGD-like attacks break nearly all of this model: bim/mifgsm broke 94/90, 93/89, 96/93
+    // of 100 for test-model seeds 1/2/3 (margin: 9 below the lowest), and at least what FGSM
+    // breaks (80 with seed 1). DI-FGSM's random transforms make it a transfer attack, weaker
+    // in white-box use and dependent on its draws: 77 to 86 over draw seeds 0-9 (model seed
+    // 1), about 3 fewer on model seed 2; it must stay well above the 14 clean errors.
+    if (std::string(name) == "difgsm") {
+      EXPECT_GE(successes, 70) << name;
+    } else {
+      EXPECT_GE(successes, fgsm_successes) << name;
+      EXPECT_GE(successes, 80) << name;
+    }
     EXPECT_LE(r.distances.linf.max().item<double>(), 0.1 + 1e-6) << name;
   }
 }

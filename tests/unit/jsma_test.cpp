@@ -210,7 +210,8 @@ TEST(Jsma, TrainedCnnReachesTargetsWithinTheBudgetFarMoreOftenThanRandomPixels) 
             << "\n";
   // Measured: 0.55 targeted (random 78 pixels set to 1: 0.07). Fashion-MNIST is harder for
   // JSMA than MNIST (paper: 97% at 14.5% of the pixels): objects are large and mid-grey.
-  EXPECT_GE(rate, 0.45);
+  // Test-model seeds 1/2/3: 0.60, 0.50, 0.55; margin: 4 of the 40 samples below the lowest.
+  EXPECT_GE(rate, 0.4);
   EXPECT_GT(rate, random_rate + 0.3);
 }
 

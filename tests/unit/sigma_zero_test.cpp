@@ -102,9 +102,10 @@ TEST(SigmaZero, BreaksTheCnnAboutAsSparselyAsFmn) {
             << sigma_median << ", fmn " << fmn_median << "\n";
   // Measured on this batch and five others of the test set (offsets 56 to 400): every
   // sample broken, and medians 5 vs 7, 7 vs 9, 7 vs 9, 7 vs 8, 6 vs 6, 7 vs 8 pixels
-  // (sigma-zero vs FMN). The margin allows a quarter more than FMN's.
+  // (sigma-zero vs FMN). Test-model seeds 1/2/3 on this batch: 5 vs 7, 5 vs 8, 8 vs 7.
+  // The margin allows a quarter more than FMN's, plus two pixels.
   EXPECT_GE(rate, 0.95);
-  EXPECT_LE(sigma_median, fmn_median * 1.25);
+  EXPECT_LE(sigma_median, fmn_median * 1.25 + 2);
   // The returned adversarial is the one measured, and inside the box.
   auto l0 = (sigma.adversarials != b.x).flatten(1).sum(1).to(torch::kFloat);
   auto rows = b.correct.masked_select(broken);

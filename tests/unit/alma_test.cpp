@@ -84,9 +84,11 @@ TEST(Alma, BreaksTheCnnAsCloseAsDdnAndFmn) {
   EXPECT_TRUE(alma.success.all().item<bool>());
   auto median = [&](const AttackResult& r) { return r.minimum_distance.index_select(0, correct).median().item<double>(); };
   std::cout << "median L2: alma " << median(alma) << ", ddn " << median(ddn) << ", fmn " << median(fmn) << "\n";
-  // Measured on these 100 images: median L2 alma 0.678, ddn 0.673, fmn 0.676. ALMA's
-  // median moves by about 1% with the last bits of its arithmetic (0.671 when its rate
-  // decay was vectorised, scalar_map.h), so the margin allows 3% over either.
+  // Median L2 on these 100 images for test-model seeds 1/2/3 (ADVLAB_TEST_MODEL_SEED):
+  // alma 0.678/0.749/0.669, ddn 0.673/0.773/0.682, fmn 0.676/0.780/0.674 (alma over the
+  // better of the two at most 1.007x). ALMA's median also moves by about 1% with the last
+  // bits of its arithmetic (0.671 when its rate decay was vectorised, scalar_map.h), so the
+  // margin allows 3% over either.
   EXPECT_LE(median(alma), median(ddn) * 1.03);
   EXPECT_LE(median(alma), median(fmn) * 1.03);
   // The returned adversarial is the one measured (unprojected, no eps).

@@ -279,7 +279,7 @@ class GanRun {
   nlohmann::json end_epoch(int64_t epoch, const GanEpochStats& s, double seconds) {
     g_.eval();
     d_.eval();
-    char png[32];
+    char png[48];  // room for any epoch count
     std::snprintf(png, sizeof png, "samples/epoch-%03lld.png", static_cast<long long>(epoch + 1));
     {
       torch::NoGradGuard no_grad;

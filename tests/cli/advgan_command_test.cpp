@@ -48,7 +48,7 @@ TEST(CliAdvGan, BadInputIsAOneLineError) {
   testing::ScratchDir dir;
   auto model = testing::fashion_cnn().path;
   auto base = "advgan train --model " + model + " --limit 16 --out " + dir.file("o");
-  for (const std::string& flags : {" --eps 0", " --eps 0.1 --norm l1", " --eps 0.1 --target 12"}) {
+  for (const char* flags : {" --eps 0", " --eps 0.1 --norm l1", " --eps 0.1 --target 12"}) {
     auto r = testing::run_cli(base + flags);
     EXPECT_EQ(r.exit_code, 2) << flags;
     EXPECT_NE(r.err.find("advgan"), std::string::npos) << r.err;

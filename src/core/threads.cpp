@@ -4,6 +4,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <dlfcn.h>
 #include <malloc.h>
 
 #include <cstdlib>
@@ -11,6 +12,19 @@
 #include <thread>
 
 namespace advlab {
+
+namespace {
+
+// OpenBLAS (Debian's LibTorch calls it for matrix products) keeps its own thread pool,
+// one thread per core, which at::set_num_threads does not size: "--threads 1" ran its
+// products on every core, and two such processes fought over them. Looked up at run time,
+// so builds whose LibTorch uses MKL (sized by at::set_num_threads) need no OpenBLAS.
+void set_blas_threads(int n) {
+  using SetThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(n);
+}
+
+}  // namespace
 
 int configure_threads(int requested) {
   int n = requested;
@@ -24,6 +38,7 @@ int configure_threads(int requested) {
   if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
   if (n <= 0) n = 1;
   at::set_num_threads(n);
+  set_blas_threads(n);
   return at::get_num_threads();
 }
 

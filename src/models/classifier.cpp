@@ -3,9 +3,12 @@
 #include "advlab/core/error.h"
 #include "advlab/core/torch_error_line.h"
 #include "advlab/io/zip_check.h"
+#include "advlab/models/fixed_row_passes.h"
+#include "advlab/models/inference_module.h"
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -84,7 +87,13 @@ TorchScriptClassifier::TorchScriptClassifier(torch::jit::Module module, Classifi
                "mean and std must have the same number of channels");
   for (double m : options_.mean) ADVLAB_CHECK(std::isfinite(m), "mean must be finite, got ", m);
   for (double s : options_.std) ADVLAB_CHECK(std::isfinite(s) && s > 0, "std must be finite and > 0, got ", s);
+  ADVLAB_CHECK(options_.pass_rows >= ClassifierOptions::kAutoPassRows,
+               "pass rows must be >= 0 (0 = whole batches), got ", options_.pass_rows);
+  pass_rows_ = options_.pass_rows != ClassifierOptions::kAutoPassRows ? options_.pass_rows
+               : options_.device.is_cpu()                          ? ClassifierOptions::kCpuPassRows
+                                                                   : 0;
   module_.to(options_.device);
+  if (options_.optimize_forward && options_.device.is_cpu()) inference_module_ = make_inference_module(module_);
   if (!options_.mean.empty()) {
     mean_ = channel_tensor(options_.mean, options_.device);
     std_ = channel_tensor(options_.std, options_.device);
@@ -109,18 +118,31 @@ torch::Tensor TorchScriptClassifier::preprocess(const torch::Tensor& x) const {
   return (x - mean_) / std_;
 }
 
+torch::Tensor TorchScriptClassifier::forward(torch::jit::Module& module, const torch::Tensor& x) {
+  auto out = module.forward({x}).toTensor();
+  ADVLAB_CHECK(out.dim() == 2 && out.size(0) == x.size(0),
+               "model output must be [N, classes], got ", out.sizes(), " for input ", x.sizes());
+  return out;
+}
+
 torch::Tensor TorchScriptClassifier::logits(const torch::Tensor& x) {
   EvalModeGuard eval(module_);
   torch::Tensor out;
   try {
-    out = module_.forward({preprocess(x.to(options_.device, torch::kFloat32))}).toTensor();
+    auto input = preprocess(x.to(options_.device, torch::kFloat32));
+    auto shape = input.sizes().slice(1).vec();
+    const bool accepted = std::find(accepted_shapes_.begin(), accepted_shapes_.end(), shape) != accepted_shapes_.end();
+    // With gradients on, someone may differentiate with respect to the input or the weights.
+    auto& module = inference_module_ && accepted && !torch::GradMode::is_enabled() ? *inference_module_ : module_;
+    out = run_in_fixed_rows(input, pass_rows_, [&](const torch::Tensor& rows) { return forward(module, rows); });
+    if (!accepted) accepted_shapes_.push_back(std::move(shape));
+  } catch (const Error&) {
+    throw;
   } catch (const c10::Error& e) {
     throw forward_error(e.what_without_backtrace(), x, options_.bounds);
   } catch (const std::exception& e) {  // torch::jit::JITException: a raise or assert in the model
     throw forward_error(e.what(), x, options_.bounds);
   }
-  ADVLAB_CHECK(out.dim() == 2 && out.size(0) == x.size(0),
-               "model output must be [N, classes], got ", out.sizes(), " for input ", x.sizes());
   num_classes_ = out.size(1);
   return out;
 }

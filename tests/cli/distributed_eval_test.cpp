@@ -1,7 +1,7 @@
 // `advlab eval` under a torchrun-style launch (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT
 // in the environment, as torchrun and srun set them): 2 and 3 processes on loopback give
 // the single-process report and adversarials, bit for bit, for batch sizes 7 and 64
-// (PGD, APGD-T, Square);
+// (PGD, APGD-T, FAB-T, Square);
 // a killed rank stops the others within a bounded time, with one line naming it.
 #include "advlab/dist/group.h"
 #include "support/launch_ranks.h"
@@ -44,12 +44,12 @@ void drop_run_facts(nlohmann::json& j) {
 }
 
 std::vector<std::string> eval_args(const std::string& model, const std::string& out, int batch) {
-  // Every attack here draws random numbers (random starts, Square's squares). FAB-T is
-  // left out: its gradient values differ in the last bit with the batch size
-  // (sample_seeds_test.cpp), the others use gradient signs or no gradient.
+  // PGD, APGD-T and Square draw random numbers (random starts, Square's squares); FAB-T
+  // steps by gradient values, which match bit for bit only through fixed-row passes.
   return {"eval", "--model", model, "--data", "fashion-mnist:test", "--limit", "30", "--batch-size",
-          std::to_string(batch), "--suite", "pgd,apgd-t,square", "--set", "pgd.steps=5",
-          "--set", "apgd-t.n_iter=5", "--set", "apgd-t.target_classes=2", "--queries", "60",
+          std::to_string(batch), "--suite", "pgd,apgd-t,fab-t,square", "--set", "pgd.steps=5",
+          "--set", "apgd-t.n_iter=5", "--set", "apgd-t.target_classes=2", "--set", "fab-t.steps=5",
+          "--set", "fab-t.target_classes=2", "--queries", "60",
           "--eps", "0.05,0.1", "--no-checks", "--seed", "3", "--out", out};
 }
 

@@ -29,6 +29,14 @@ void ModelFlags::add_to(CLI::App& cmd, bool required) {
   add_number_list(cmd, "--std", std, "per-channel std the model expects (applied inside)");
   cmd.add_option("--bounds-lower", lower, "smallest valid input value")->capture_default_str();
   cmd.add_option("--bounds-upper", upper, "largest valid input value")->capture_default_str();
+  cmd.add_option("--pass-rows", pass_rows,
+                 "rows per model call, the last call padded: one shape for every call makes a sample's result "
+                 "independent of --batch-size and of the number of processes (BLAS rounds by shape); "
+                 "0 = whole batches (faster where the BLAS prefers large ones); -1 = 16 on the CPU, 0 on a GPU")
+      ->capture_default_str();
+  cmd.add_flag("--plain-forward", plain_forward,
+               "passes without gradient through the module as loaded, not its frozen, inference-optimised copy "
+               "(same model, agrees to float rounding, several times faster on the CPU)");
 }
 
 std::shared_ptr<TorchScriptClassifier> ModelFlags::load(const data::Dataset& dataset) const {
@@ -36,6 +44,10 @@ std::shared_ptr<TorchScriptClassifier> ModelFlags::load(const data::Dataset& dat
   options.bounds = {lower, upper};
   options.mean = mean;
   options.std = std;
+  ADVLAB_CHECK(pass_rows >= ClassifierOptions::kAutoPassRows, "--pass-rows must be >= 0 (or -1 for the default), got ",
+               pass_rows);
+  options.pass_rows = pass_rows;
+  options.optimize_forward = !plain_forward;
   try {
     options.device = torch::Device(device);
   } catch (const std::exception&) {

@@ -15,8 +15,10 @@ struct ModelFlags {
   std::string device = "cpu";
   std::vector<double> mean, std;
   double lower = 0.0, upper = 1.0;
+  int64_t pass_rows = ClassifierOptions::kAutoPassRows;
+  bool plain_forward = false;
 
-  // Adds --model, --device, --mean, --std, --bounds-lower, --bounds-upper.
+  // Adds --model, --device, --mean, --std, --bounds-lower, --bounds-upper, --pass-rows, --plain-forward.
   void add_to(CLI::App& cmd, bool required = true);
   // Loads the model and checks it accepts the dataset's images and has enough classes.
   std::shared_ptr<TorchScriptClassifier> load(const data::Dataset& dataset) const;

@@ -19,6 +19,16 @@ struct ClassifierOptions {
   std::vector<double> mean{};  // per channel; empty = no normalisation
   std::vector<double> std{};   // per channel; empty = no normalisation
   torch::Device device = torch::kCPU;
+  // Rows per call into the module (run_in_fixed_rows): a fixed shape makes a sample's
+  // result independent of the batch it is in. 0 = the whole batch in one call;
+  // kAutoPassRows = kCpuPassRows on the CPU, 0 on a GPU (not measured there).
+  int64_t pass_rows = kAutoPassRows;
+  // Passes without gradient through a frozen, inference-optimised copy of the module
+  // (inference_module.h); on the CPU only.
+  bool optimize_forward = true;
+
+  static constexpr int64_t kAutoPassRows = -1;
+  static constexpr int64_t kCpuPassRows = 16;
 };
 
 class Classifier {
@@ -64,11 +74,17 @@ class TorchScriptClassifier : public Classifier {
 
  private:
   torch::Tensor preprocess(const torch::Tensor& x) const;
+  torch::Tensor forward(torch::jit::Module& module, const torch::Tensor& x);
 
   torch::jit::Module module_;
+  std::optional<torch::jit::Module> inference_module_;  // for passes without gradient
+  // Sample shapes the module itself has run without error. The inference copy only gets
+  // these: its oneDNN convolutions do not check shapes (a wrong channel count crashes).
+  std::vector<std::vector<int64_t>> accepted_shapes_;
   ClassifierOptions options_;
   torch::Tensor mean_, std_;  // [1, C, 1, 1] or undefined
   int64_t num_classes_ = 0;
+  int64_t pass_rows_ = 0;  // resolved from options_.pass_rows and the device
 };
 
 }  // namespace advlab

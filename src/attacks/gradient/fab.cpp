@@ -138,6 +138,13 @@ void select_rows(LossGradient& lg, const torch::Tensor& keep) {
   for (auto* t : {&lg.loss, &lg.logits, &lg.grad}) *t = t->index_select(0, keep.to(t->device()));
 }
 
+// Writes `fresh` (computed for `rows` of the run) into those rows of lg.
+void put_rows(LossGradient& lg, const torch::Tensor& rows, const LossGradient& fresh) {
+  lg.loss.index_copy_(0, rows.to(lg.loss.device()), fresh.loss);
+  lg.grad.index_copy_(0, rows.to(lg.grad.device()), fresh.grad);
+  lg.logits.index_copy_(0, rows.to(lg.logits.device()), fresh.logits);
+}
+
 // Every plane's margin and gradient at the iterates: one forward, one backward per plane.
 LossGradient plane_gradients(AttackContext& context, const FabActive& s) {
   std::vector<detail_fab::PlaneMargin> margins;
@@ -146,6 +153,13 @@ LossGradient plane_gradients(AttackContext& context, const FabActive& s) {
   std::vector<const AttackLoss*> losses;
   for (const auto& m : margins) losses.push_back(&m);
   return context.loss_gradients(s.x1, losses, *s.crit, s.local);
+}
+
+// The same for some rows of the run only.
+LossGradient plane_gradients(AttackContext& context, const FabActive& s, const torch::Tensor& rows) {
+  FabActive some = s;
+  some.select(rows);
+  return plane_gradients(context, some);
 }
 
 }  // namespace
@@ -167,13 +181,15 @@ void Fab::run_once(AttackContext& context, const torch::Tensor& x, const Criteri
   const double eta = options_.eta(), beta = options_.beta();
 
   // Each step needs the candidate checked, then the gradient at the candidate or, where it
-  // is adversarial, at the point stepped back from it. While few candidates are
-  // adversarial, the gradient pass at the candidate does the check too (only the
-  // stepped-back samples need a second pass); while many are, a forward-only check and
-  // one gradient pass after the step back cost less. Both give the same iterates.
+  // is adversarial, at the point stepped back from it. While few of a sample's candidates
+  // are adversarial, the gradient pass at the candidate does the check too (a second pass
+  // only where it was adversarial); while many are, a forward-only check and one gradient
+  // pass after the step back cost less. Both give the same iterates. The choice is per
+  // sample, from its own history, so what a sample costs (and the counts in a report) does
+  // not depend on the batch it runs in.
   constexpr double kReuseBelow = 0.3;  // about the cost of a forward over a forward + backward
-  // A running mean: iterates that alternate around the boundary count as many adversarial.
-  double adversarial_share = 0;
+  // A running mean per sample: iterates that alternate around the boundary count as many adversarial.
+  auto adversarial_share = torch::zeros({s.x0.size(0)}, torch::kFloat);
   auto lg = plane_gradients(context, s);
   for (int64_t it = 0; it < options_.n_iter(); ++it) {
     const int64_t n = s.x0.size(0), replicas = s.toward.size(1);
@@ -195,9 +211,20 @@ void Fab::run_once(AttackContext& context, const torch::Tensor& x, const Criteri
     s.x1 = bounds.clip((1 - alpha) * (x1f + eta * d1) + alpha * (x0f + eta * d2)).view_as(s.x0);
 
     const bool last = it + 1 == options_.n_iter();
-    const bool reuse = !last && adversarial_share < kReuseBelow;
-    if (reuse) lg = plane_gradients(context, s);
-    auto is_adv = s.crit->is_adversarial(reuse ? lg.logits : context.logits(s.x1, s.local));
+    auto reuse = last ? torch::zeros({n}, torch::kBool) : adversarial_share < kReuseBelow;  // CPU
+    auto reuse_rows = reuse.nonzero().squeeze(1), check_rows = (~reuse).nonzero().squeeze(1);
+    auto logits = torch::empty_like(lg.logits);
+    if (reuse_rows.numel() > 0) {
+      auto fresh = plane_gradients(context, s, reuse_rows);
+      put_rows(lg, reuse_rows, fresh);
+      logits.index_copy_(0, reuse_rows.to(logits.device()), fresh.logits);
+    }
+    if (check_rows.numel() > 0) {
+      auto local = check_rows.to(s.local.device());
+      logits.index_copy_(0, local.to(logits.device()),
+                         context.logits(s.x1.index_select(0, local.to(s.x1.device())), s.local.index_select(0, local)));
+    }
+    auto is_adv = s.crit->is_adversarial(logits);
     best.update(s.local, s.x1, is_adv, threat().distance(s.x0, s.x1));
     context.note_iterations(it + 1);
     if (last) break;
@@ -207,25 +234,22 @@ void Fab::run_once(AttackContext& context, const torch::Tensor& x, const Criteri
       if (keep.numel() == 0) return;
       if (keep.numel() < n) {
         s.select(keep);
-        if (reuse) select_rows(lg, keep);
+        select_rows(lg, keep);
         is_adv = is_adv.index_select(0, keep);
+        auto keep_cpu = keep.to(torch::kCPU);
+        reuse = reuse.index_select(0, keep_cpu);
+        adversarial_share = adversarial_share.index_select(0, keep_cpu);
       }
     }
-    adversarial_share = 0.5 * adversarial_share + 0.5 * is_adv.to(torch::kFloat).mean().item<double>();
+    auto adversarial_cpu = is_adv.to(torch::kCPU);
+    adversarial_share = 0.5 * adversarial_share + 0.5 * adversarial_cpu.to(torch::kFloat);
     // Once adversarial, step back towards the original to look for a closer one.
-    auto adv_rows = is_adv.nonzero().squeeze(1);
-    if (adv_rows.numel() > 0)
+    if (adversarial_cpu.any().item<bool>())
       s.x1 = torch::where(expand_like(is_adv, s.x1).to(torch::kBool), s.x0 + beta * (s.x1 - s.x0), s.x1);
-    if (!reuse) {
-      lg = plane_gradients(context, s);
-    } else if (adv_rows.numel() > 0) {
-      FabActive back = s;
-      back.select(adv_rows);
-      auto fresh = plane_gradients(context, back);
-      lg.loss.index_copy_(0, adv_rows.to(lg.loss.device()), fresh.loss);
-      lg.grad.index_copy_(0, adv_rows.to(lg.grad.device()), fresh.grad);
-      lg.logits.index_copy_(0, adv_rows.to(lg.logits.device()), fresh.logits);
-    }
+    // Gradients for the next step where this one's are stale: rows checked forward-only,
+    // and rows whose candidate was adversarial (the step back moved them).
+    auto stale_rows = ((~reuse) | adversarial_cpu).nonzero().squeeze(1);
+    if (stale_rows.numel() > 0) put_rows(lg, stale_rows, plane_gradients(context, s, stale_rows));
   }
   reach.index_copy_(0, s.local, threat().distance(s.x0, s.x1).to(reach.dtype()));
 }

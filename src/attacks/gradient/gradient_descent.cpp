@@ -13,15 +13,13 @@ namespace {
 
 // One sample's input diversity (Xie et al.): with probability `prob`, a nearest-neighbour
 // resize to h' x w' with h' in [floor(rate*H), H), then padding with `fill` back to H x W at
-// a random offset. u holds the sample's 5 uniforms: coin, h', w', top, left.
-torch::Tensor diverse_sample(const torch::Tensor& x, const torch::Tensor& u, double prob, double rate,
-                             double fill) {
-  auto v = u.to(torch::kCPU, torch::kFloat64);
-  auto pick = [&v](int index, int64_t lo, int64_t hi) {  // uniform integer in [lo, hi]
+// a random offset. v holds the sample's 5 uniforms: coin, h', w', top, left.
+torch::Tensor diverse_sample(const torch::Tensor& x, const double* v, double prob, double rate, double fill) {
+  auto pick = [v](int index, int64_t lo, int64_t hi) {  // uniform integer in [lo, hi]
     if (hi <= lo) return lo;
-    return std::min(hi, lo + static_cast<int64_t>(v[index].item<double>() * static_cast<double>(hi - lo + 1)));
+    return std::min(hi, lo + static_cast<int64_t>(v[index] * static_cast<double>(hi - lo + 1)));
   };
-  if (v[0].item<double>() >= prob) return x;
+  if (v[0] >= prob) return x;
   const int64_t h = x.size(2), w = x.size(3);
   int64_t rh = std::max<int64_t>(pick(1, static_cast<int64_t>(std::floor(rate * h)), h - 1), 1);
   int64_t rw = std::max<int64_t>(pick(2, static_cast<int64_t>(std::floor(rate * w)), w - 1), 1);
@@ -41,16 +39,17 @@ LossGradient GradientDescentAttack::gradient(AttackContext& context, const torch
   if (plain) return context.loss_gradient(adv, loss(), criterion, active);
   ADVLAB_CHECK(adv.dim() == 4, name(), ": input diversity needs images [N, C, H, W], got ", adv.sizes());
   // Each sample's coin and transform come from its own generator (the same in any batch).
+  // On the CPU once per step: reading them one by one from a GPU would sync per sample.
   auto u = context.per_sample(active, [](at::Generator& g, int64_t) {
-    return at::rand({1, 5}, g, torch::kFloat64);
-  });
+                    return at::rand({1, 5}, g, torch::kFloat64);
+                  }).to(torch::kCPU, torch::kFloat64).contiguous();
   // The model sees T(adv); the gradient w.r.t. adv is the vector-Jacobian product of T.
   torch::AutoGradMode grad_on(true);
   auto input = adv.detach().requires_grad_(true);
   std::vector<torch::Tensor> rows;
   for (int64_t i = 0; i < input.size(0); ++i)
-    rows.push_back(diverse_sample(input.narrow(0, i, 1), u[i], s.diversity_prob, s.resize_rate,
-                                  context.bounds().lower));
+    rows.push_back(diverse_sample(input.narrow(0, i, 1), u.data_ptr<double>() + 5 * i, s.diversity_prob,
+                                  s.resize_rate, context.bounds().lower));
   auto transformed = torch::cat(rows);
   auto lg = context.loss_gradient(transformed.detach(), loss(), criterion, active);
   lg.grad = torch::autograd::grad({transformed}, {input}, {lg.grad})[0].detach();

@@ -3,8 +3,11 @@
 // Networks"): minimise ||x' - x||_2^2 + c * max(Z_y - max_{j!=y} Z_j + kappa, 0)
 // (targeted: max(max_{j!=t} Z_j - Z_t + kappa, 0)) with Adam over w, where
 // x' = lower + (upper - lower) * (tanh(w) + 1) / 2 keeps x' inside the model's bounds;
-// a per-sample binary search over c; a run stops early for a sample whose objective
-// stalls. Returns the smallest L2 adversarial (with margin >= kappa) found over all runs.
+// a per-sample binary search over c. advlab's defaults for a small budget: the learning
+// rate decays (cosine) within each run, each value of c after the first starts from the
+// closest adversarial found, and a bisection on the segment from x to the closest
+// adversarial (margin >= kappa) ends the attack; abort_early (stop a sample's run when
+// its objective stalls) is optional.
 // White-box; untargeted or targeted; L2; minimum-norm (eps optional).
 #include "advlab/attacks/gradient/minimum_norm_attack.h"
 #include "advlab/attacks/param_table.h"
@@ -23,7 +26,10 @@ struct CarliniWagnerOptions {
   TORCH_ARG(double, initial_const) = 1.0;
   TORCH_ARG(double, learning_rate) = 0.2;
   TORCH_ARG(double, confidence) = 0;      // kappa
-  TORCH_ARG(bool, abort_early) = true;
+  TORCH_ARG(bool, abort_early) = false;
+  TORCH_ARG(double, lr_final) = 0.1;      // learning rate at a run's last step / the first
+  TORCH_ARG(bool, warm_start) = true;     // later values of c start from the closest adversarial
+  TORCH_ARG(int64_t, refine_steps) = 10;  // bisection steps back towards x at the end
 };
 
 class CarliniWagner : public MinimumNormAttack {

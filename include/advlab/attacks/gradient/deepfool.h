@@ -7,6 +7,10 @@
 // L-inf), and repeat from x + (1 + overshoot) * (sum of steps) until adversarial.
 // Targeted: the one boundary linearised is between the target and its strongest
 // competitor (the largest other logit), so each step moves towards the target's region.
+// Then `projections` rounds (SuperDeepFool, Abdollahi et al. 2024): project x onto the
+// boundary's tangent plane at the closest adversarial found and run DeepFool from there;
+// last, a bisection on the segment from x to the closest adversarial takes back the
+// overshoot.
 // White-box; untargeted or targeted; L2 and L-inf; minimum-norm (eps optional).
 #include "advlab/attacks/gradient/minimum_norm_attack.h"
 #include "advlab/attacks/param_table.h"
@@ -23,6 +27,8 @@ struct DeepFoolOptions {
   TORCH_ARG(int64_t, steps) = 50;
   TORCH_ARG(int64_t, candidates) = 10;  // classes considered, the original one included
   TORCH_ARG(double, overshoot) = 0.02;
+  TORCH_ARG(int64_t, refine_steps) = 10;  // bisection steps back towards x at the end
+  TORCH_ARG(int64_t, projections) = 3;    // rounds of projection onto the tangent plane
 };
 
 class DeepFool : public MinimumNormAttack {
@@ -42,9 +48,11 @@ class DeepFool : public MinimumNormAttack {
 // from; rows int64 [n]: their indices in the context's batch and in `criterion`. Steps in
 // `threat`'s geometry (options.norm() is not read) until adversarial or options.steps();
 // coordinates where `movable` (x's shape) is 0 never move (undefined = all may). Returns
-// the closest adversarial iterate of each sample, x itself where none was found.
+// the closest adversarial iterate of each sample, x itself where none was found; `found`
+// (if given) receives bool [n]: an adversarial was found (x itself may be one).
 torch::Tensor deepfool_search(AttackContext& context, const torch::Tensor& x, const torch::Tensor& rows,
                               const Criterion& criterion, const ThreatModel& threat,
-                              const DeepFoolOptions& options, const torch::Tensor& movable = {});
+                              const DeepFoolOptions& options, const torch::Tensor& movable = {},
+                              torch::Tensor* found = nullptr);
 
 }  // namespace advlab

@@ -35,7 +35,8 @@ void AttackContext::watch(std::shared_ptr<const Criterion> criterion, torch::Ten
   seen_ = torch::zeros({queries_.size(0)}, torch::kBool);
 }
 
-void AttackContext::observe(const torch::Tensor& x, const torch::Tensor& logits, const torch::Tensor& local) {
+void AttackContext::observe(const torch::Tensor& x, const torch::Tensor& logits, const torch::Tensor& local,
+                            bool exact) {
   if (!watch_ || !watching_ || x.size(0) == 0) return;
   torch::NoGradGuard no_grad;
   auto rows = caller_rows(local, x.size(0));
@@ -46,7 +47,18 @@ void AttackContext::observe(const torch::Tensor& x, const torch::Tensor& logits,
     auto d = watch_->threat->distance(ref, x.detach()).to(torch::kCPU);
     inside = inside & ~outside_ball(d, *watch_->eps);
   }
-  seen_.index_put_({rows}, seen_.index_select(0, rows) | (hit & inside));
+  auto fresh = hit & inside & ~seen_.index_select(0, rows);
+  if (!exact && !model_.queries_are_exact() && fresh.any().item<bool>()) {
+    // Answers from the fast copy (query_logits) can differ from the model's at the
+    // boundary: a sample first counts as seen once the model itself agrees, so a silent
+    // failure is never one that verification (logits()) would not confirm.
+    auto f = fresh.nonzero().squeeze(1);
+    auto confirmed = watch_->criterion->select(rows.index_select(0, f))
+                         ->is_adversarial(model_.logits(x.detach().index_select(0, f.to(x.device()))))
+                         .to(torch::kCPU);
+    fresh.index_put_({f}, confirmed);
+  }
+  seen_.index_put_({rows}, seen_.index_select(0, rows) | fresh);
 }
 
 void AttackContext::record(const std::string& name, const torch::Tensor& values, const torch::Tensor& local) {
@@ -67,7 +79,14 @@ torch::Tensor AttackContext::logits(const torch::Tensor& x, const torch::Tensor&
   torch::NoGradGuard no_grad;
   auto z = model_.logits(x);
   count(queries_, local, x.size(0));
-  observe(x, z, local);
+  observe(x, z, local, /*exact=*/true);
+  return z;
+}
+
+torch::Tensor AttackContext::fast_logits(const torch::Tensor& x, const torch::Tensor& local) {
+  auto z = model_.query_logits(x);
+  count(queries_, local, x.size(0));
+  observe(x, z, local, /*exact=*/false);
   return z;
 }
 
@@ -80,7 +99,7 @@ LossGradient AttackContext::loss_gradient(const torch::Tensor& x, const AttackLo
   auto grad = torch::autograd::grad({per_sample.sum()}, {input})[0];
   count(queries_, local, x.size(0));
   count(gradients_, local, x.size(0));
-  observe(x, z, local);
+  observe(x, z, local, /*exact=*/true);
   return {per_sample.detach(), z.detach(), grad.detach()};
 }
 
@@ -98,7 +117,7 @@ LossGradient AttackContext::loss_gradients(const torch::Tensor& x, const std::ve
     count(gradients_, local, x.size(0));
   }
   count(queries_, local, x.size(0));
-  observe(x, z, local);
+  observe(x, z, local, /*exact=*/true);
   return {torch::stack(values, 1), z.detach(), torch::stack(grads, 1)};
 }
 

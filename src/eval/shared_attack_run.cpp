@@ -13,17 +13,34 @@
 
 namespace advlab::eval {
 
+std::vector<int64_t> chunk_starts(int64_t n, int64_t batch_size, int64_t pass_rows, int64_t ranks) {
+  ADVLAB_CHECK(batch_size >= 1 && pass_rows >= 0 && ranks >= 1, "chunk_starts: bad arguments");
+  // Guided self-scheduling: each chunk is about a (2 x ranks)-th of what is left, so the
+  // first chunks are large (few model calls, little overhead) and the last ones small (a
+  // rank that drew robust samples, which cost many times broken ones, holds the others up
+  // by one small chunk at most). Sizes are multiples of the model's rows per call, which
+  // pads a shorter slice with copies: a 23-sample chunk would cost 32 rows at 16 per call.
+  const int64_t unit = std::max<int64_t>(1, std::min(pass_rows, batch_size));
+  std::vector<int64_t> starts{0};
+  for (int64_t left = n; left > 0;) {
+    int64_t size = (left + 2 * ranks - 1) / (2 * ranks);
+    size = (size + unit - 1) / unit * unit;
+    size = std::min({std::max(size, unit), std::max(batch_size / unit * unit, unit), left});
+    starts.push_back(starts.back() + size);
+    left -= size;
+  }
+  return starts;
+}
+
 AttackRun run_attack_shared(Attack& attack, Classifier& model, const data::Dataset& dataset,
                             const torch::Tensor& rows, const AttackRunOptions& options, dist::Group& group,
                             const std::string& tag) {
   ADVLAB_CHECK(options.batch_size >= 1, "batch size must be >= 1, got ", options.batch_size);
   const auto start = std::chrono::steady_clock::now();
   const auto all_rows = rows.to(torch::kCPU, torch::kLong);
-  // Chunks of at most a batch, and small enough that each rank gets about four: with one
-  // chunk per rank the rank that drew the robust samples would finish last.
   const int64_t n = all_rows.size(0);
-  const int64_t size = std::max<int64_t>(1, std::min(options.batch_size, (n + 4 * group.size() - 1) / (4 * group.size())));
-  const int64_t chunks = (n + size - 1) / size;
+  const auto starts = chunk_starts(n, options.batch_size, model.pass_rows(), group.size());
+  const int64_t chunks = static_cast<int64_t>(starts.size()) - 1;
 
   AttackRunOptions chunk_options = options;
   chunk_options.progress = nullptr;
@@ -33,7 +50,7 @@ AttackRun run_attack_shared(Attack& attack, Classifier& model, const data::Datas
   ProgressLine progress(options.progress, attack.name() + " (" + std::to_string(group.size()) + " ranks)", n);
   io::NamedTensors mine;
   for (int64_t c = group.next_ticket(tag); c < chunks; c = group.next_ticket(tag)) {
-    auto chunk = all_rows.slice(0, c * size, std::min((c + 1) * size, n));
+    auto chunk = all_rows.slice(0, starts[c], starts[c + 1]);
     chunk_options.sample_ids = chunk;
     auto run = run_attack(attack, model, dataset.select(chunk), chunk_options);
     auto p = "chunk" + std::to_string(c) + ".";

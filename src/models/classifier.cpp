@@ -54,6 +54,11 @@ int64_t Classifier::probe(const std::vector<int64_t>& sample_shape) {
   return out.size(1);
 }
 
+torch::Tensor Classifier::query_logits(const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  return logits(x);
+}
+
 torch::Tensor Classifier::predict(const torch::Tensor& x, int64_t batch_size) {
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> parts;
@@ -93,7 +98,6 @@ TorchScriptClassifier::TorchScriptClassifier(torch::jit::Module module, Classifi
                : options_.device.is_cpu()                          ? ClassifierOptions::kCpuPassRows
                                                                    : 0;
   module_.to(options_.device);
-  if (options_.optimize_forward && options_.device.is_cpu()) inference_module_ = make_inference_module(module_);
   if (!options_.mean.empty()) {
     mean_ = channel_tensor(options_.mean, options_.device);
     std_ = channel_tensor(options_.std, options_.device);
@@ -125,15 +129,29 @@ torch::Tensor TorchScriptClassifier::forward(torch::jit::Module& module, const t
   return out;
 }
 
-torch::Tensor TorchScriptClassifier::logits(const torch::Tensor& x) {
+torch::Tensor TorchScriptClassifier::logits(const torch::Tensor& x) { return run(x, /*fast=*/false); }
+
+torch::Tensor TorchScriptClassifier::query_logits(const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  return run(x, options_.optimize_forward && options_.device.is_cpu());
+}
+
+torch::Tensor TorchScriptClassifier::run(const torch::Tensor& x, bool fast) {
   EvalModeGuard eval(module_);
   torch::Tensor out;
   try {
     auto input = preprocess(x.to(options_.device, torch::kFloat32));
     auto shape = input.sizes().slice(1).vec();
     const bool accepted = std::find(accepted_shapes_.begin(), accepted_shapes_.end(), shape) != accepted_shapes_.end();
-    // With gradients on, someone may differentiate with respect to the input or the weights.
-    auto& module = inference_module_ && accepted && !torch::GradMode::is_enabled() ? *inference_module_ : module_;
+    // Only shapes the module itself accepted reach the copy, and never with gradients on.
+    fast = fast && accepted && !torch::GradMode::is_enabled();
+    // Made at the first pass that can use it: a classifier that only ever takes gradients
+    // (a transfer surrogate, made per batch) never pays for freezing.
+    if (fast && !inference_tried_) {
+      inference_module_ = make_inference_module(module_);
+      inference_tried_ = true;
+    }
+    auto& module = fast && inference_module_ ? *inference_module_ : module_;
     out = run_in_fixed_rows(input, pass_rows_, [&](const torch::Tensor& rows) { return forward(module, rows); });
     if (!accepted) accepted_shapes_.push_back(std::move(shape));
   } catch (const Error&) {

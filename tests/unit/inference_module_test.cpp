@@ -1,7 +1,8 @@
-// The inference-optimised copy (inference_module.h) behind TorchScriptClassifier's passes
-// without gradient: same logits to float rounding, gradients still through the module as
-// loaded, and shapes the module never accepted never reach the copy (whose oneDNN
-// convolutions would crash on a wrong channel count instead of throwing).
+// The inference-optimised copy (inference_module.h) behind TorchScriptClassifier's
+// query_logits(): same logits to float rounding, logits() (predictions, verification,
+// gradients) still the module as loaded, bit for bit, and shapes the module never
+// accepted never reach the copy (whose oneDNN convolutions would crash on a wrong channel
+// count instead of throwing).
 #include "advlab/core/error.h"
 #include "advlab/models/architectures.h"
 #include "advlab/models/classifier.h"
@@ -27,31 +28,32 @@ TEST(InferenceModule, AgreesWithThePlainModuleToRounding) {
   EXPECT_TRUE(torch::allclose(plain, fast, 1e-4, 1e-5)) << (plain - fast).abs().max().item<double>();
 }
 
-TEST(InferenceModule, ClassifierUsesItOnlyWithoutGradientAndForAcceptedShapes) {
+TEST(InferenceModule, OnlyQueryLogitsUseItAndOnlyForAcceptedShapes) {
   ClassifierOptions fast_options, plain_options;
   plain_options.optimize_forward = false;
   TorchScriptClassifier fast(small_cnn(), fast_options), plain(small_cnn(), plain_options);
   torch::manual_seed(1);
   auto x = torch::rand({20, 1, 28, 28});
-  torch::Tensor first, second, reference;
-  {
-    torch::NoGradGuard no_grad;
-    first = fast.logits(x);   // a new shape: through the module as loaded
-    second = fast.logits(x);  // accepted now: through the optimised copy
-    reference = plain.logits(x);
-  }
+  auto reference = plain.query_logits(x);  // no copy: the module as loaded
+  EXPECT_TRUE(torch::equal(reference, plain.logits(x).detach()));
+  auto first = fast.query_logits(x);   // a new shape: through the module as loaded
+  auto second = fast.query_logits(x);  // accepted now: through the optimised copy
   EXPECT_TRUE(torch::equal(first, reference));
   EXPECT_TRUE(torch::allclose(second, reference, 1e-4, 1e-5));
-  // With gradients on: the module as loaded, bit for bit, and the input gradient exists.
+  // logits(), which predictions and verification use, is the module as loaded, bit for
+  // bit, with gradients off or on; with them on the input gradient exists.
+  {
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(torch::equal(fast.logits(x), reference));
+  }
   auto input = x.clone().requires_grad_(true);
   auto with_graph = fast.logits(input);
   EXPECT_TRUE(torch::equal(with_graph.detach(), reference));
   auto grad = torch::autograd::grad({with_graph.sum()}, {input})[0];
   EXPECT_GT(grad.abs().sum().item<double>(), 0);
   // A wrong channel count is the module's error, not a crash in the copy.
-  torch::NoGradGuard no_grad;
-  EXPECT_THROW(fast.logits(torch::rand({4, 3, 28, 28})), Error);
-  EXPECT_THROW(fast.logits(torch::rand({4, 3, 28, 28})), Error);
+  EXPECT_THROW(fast.query_logits(torch::rand({4, 3, 28, 28})), Error);
+  EXPECT_THROW(fast.query_logits(torch::rand({4, 3, 28, 28})), Error);
 }
 
 }  // namespace

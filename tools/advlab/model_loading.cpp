@@ -35,8 +35,8 @@ void ModelFlags::add_to(CLI::App& cmd, bool required) {
                  "0 = whole batches (faster where the BLAS prefers large ones); -1 = 16 on the CPU, 0 on a GPU")
       ->capture_default_str();
   cmd.add_flag("--plain-forward", plain_forward,
-               "passes without gradient through the module as loaded, not its frozen, inference-optimised copy "
-               "(same model, agrees to float rounding, several times faster on the CPU)");
+               "black-box score queries through the module as loaded, not its frozen, inference-optimised copy "
+               "(agrees to float rounding, several times faster on the CPU; results are always verified on the module)");
 }
 
 std::shared_ptr<TorchScriptClassifier> ModelFlags::load(const data::Dataset& dataset) const {

@@ -5,6 +5,7 @@
 #include "advlab/dist/group.h"
 #include "advlab/defenses/adversarial_training.h"
 #include "advlab/models/architectures.h"
+#include "advlab/models/data_parallel.h"
 #include "advlab/models/module_file.h"
 #include "advlab/models/trainer.h"
 #include "commands.h"
@@ -13,6 +14,7 @@
 #include <c10/util/StringUtil.h>
 
 #include <algorithm>
+#include <cmath>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -48,6 +50,20 @@ std::shared_ptr<models::TrainObjective> make_objective(const TrainArgs& args) {
                                                   .steps(args.attack_steps)
                                                   .step_size(args.attack_step_size)
                                                   .beta(args.trades_beta));
+}
+
+// Accuracy of the trained model on its training set. Distributed, each rank counts its
+// share and the counts are summed (every rank holds the same weights): a pass over all
+// 60,000 images on rank 0 alone was seconds the others spent waiting.
+double training_accuracy(torch::jit::Module& module, const data::Dataset& dataset, dist::Group* group) {
+  if (!group) return models::evaluate_accuracy(module, dataset);
+  auto share = models::local_share(torch::arange(dataset.size(), torch::kLong), *group);
+  const double correct = share.size(0) > 0
+                             ? std::round(models::evaluate_accuracy(module, dataset.select(share)) * static_cast<double>(share.size(0)))
+                             : 0.0;
+  std::vector<torch::Tensor> sums{torch::tensor({correct}, torch::kDouble)};
+  group->all_reduce_sum(sums);
+  return sums[0].item<double>() / static_cast<double>(dataset.size());
 }
 
 void run_train(const TrainArgs& args, dist::Group* group) {
@@ -104,8 +120,8 @@ void run_train(const TrainArgs& args, dist::Group* group) {
             << (objective ? ", objective " + objective->describe() : std::string())
             << (group ? c10::str(", ", group->size(), " processes") : std::string()) << "\n";
   auto summary = models::train_classifier(module, dataset, options);
+  const double accuracy = training_accuracy(module, dataset, group);
   if (!root) return;  // rank 0 writes the model
-  double accuracy = models::evaluate_accuracy(module, dataset);
   module.to(torch::kCPU);  // a model file that opens anywhere, GPU or not
   models::save_module_atomic(module, args.out);
   std::cout << "epochs: " << summary.epochs_completed << "\n"

@@ -41,6 +41,11 @@ class AttackContext {
   // Logits without a graph; counts one query for each of `local` (indices into the
   // attack's batch; undefined = all).
   torch::Tensor logits(const torch::Tensor& x, const torch::Tensor& local = {});
+  // The same from the model's fast copy where it has one (Classifier::query_logits),
+  // which agrees with logits() to float rounding only: for score queries far from the
+  // boundary (black-box search), not for deciding that a point on it is adversarial, as
+  // minimum-norm attacks must (the final verification uses the model itself).
+  torch::Tensor fast_logits(const torch::Tensor& x, const torch::Tensor& local = {});
   // Loss and its gradient w.r.t. x; counts one query and one gradient per sample.
   LossGradient loss_gradient(const torch::Tensor& x, const AttackLoss& loss,
                              const Criterion& criterion, const torch::Tensor& local = {});
@@ -84,7 +89,8 @@ class AttackContext {
  private:
   void count(torch::Tensor& counter, const torch::Tensor& local, int64_t n);
   torch::Tensor caller_rows(const torch::Tensor& local, int64_t n) const;
-  void observe(const torch::Tensor& x, const torch::Tensor& logits, const torch::Tensor& local);
+  // exact: the logits are the model's own (logits()), not query_logits()'s.
+  void observe(const torch::Tensor& x, const torch::Tensor& logits, const torch::Tensor& local, bool exact);
 
   struct Watch {
     std::shared_ptr<const Criterion> criterion;

@@ -23,7 +23,7 @@ struct ClassifierOptions {
   // result independent of the batch it is in. 0 = the whole batch in one call;
   // kAutoPassRows = kCpuPassRows on the CPU, 0 on a GPU (not measured there).
   int64_t pass_rows = kAutoPassRows;
-  // Passes without gradient through a frozen, inference-optimised copy of the module
+  // query_logits() passes through a frozen, inference-optimised copy of the module
   // (inference_module.h); on the CPU only.
   bool optimize_forward = true;
 
@@ -35,12 +35,23 @@ class Classifier {
  public:
   virtual ~Classifier() = default;
 
-  // Logits for a batch x [N, ...] on device(); keeps the autograd graph to x.
+  // Logits for a batch x [N, ...] on device(); keeps the autograd graph to x. This is the
+  // model: predictions, and the verification of every adversarial reported, use it.
   virtual torch::Tensor logits(const torch::Tensor& x) = 0;
+  // Logits without a graph for an attack's own search (AttackContext::logits): may pass
+  // through a faster copy of the model that agrees with logits() to float rounding only.
+  // Near the decision boundary the two can disagree, so nothing reported is judged here.
+  virtual torch::Tensor query_logits(const torch::Tensor& x);
+  // Whether query_logits() is logits() itself (no fast copy): then its answers need no
+  // second opinion.
+  virtual bool queries_are_exact() const { return true; }
   virtual Bounds bounds() const = 0;
   virtual torch::Device device() const = 0;
   // Known after probe() or the first logits() call.
   virtual int64_t num_classes() const = 0;
+  // Rows per call into the model (ClassifierOptions::pass_rows); 0 = whole batches. Work
+  // split into pieces of a multiple of this wastes no padded rows.
+  virtual int64_t pass_rows() const { return 0; }
 
   // Runs one input of `sample_shape` ([C, H, W]) through the model and checks the
   // output is [1, K] with K >= 2; throws advlab::Error otherwise. Returns K.
@@ -65,9 +76,12 @@ class TorchScriptClassifier : public Classifier {
                                                      ClassifierOptions options = {});
 
   torch::Tensor logits(const torch::Tensor& x) override;
+  torch::Tensor query_logits(const torch::Tensor& x) override;
+  bool queries_are_exact() const override { return !options_.optimize_forward || !options_.device.is_cpu(); }
   Bounds bounds() const override { return options_.bounds; }
   torch::Device device() const override { return options_.device; }
   int64_t num_classes() const override;
+  int64_t pass_rows() const override { return pass_rows_; }
 
   torch::jit::Module& module() { return module_; }
   const ClassifierOptions& options() const { return options_; }
@@ -75,9 +89,12 @@ class TorchScriptClassifier : public Classifier {
  private:
   torch::Tensor preprocess(const torch::Tensor& x) const;
   torch::Tensor forward(torch::jit::Module& module, const torch::Tensor& x);
+  // logits() (fast = false) and query_logits() (fast: through the inference copy where allowed).
+  torch::Tensor run(const torch::Tensor& x, bool fast);
 
   torch::jit::Module module_;
-  std::optional<torch::jit::Module> inference_module_;  // for passes without gradient
+  std::optional<torch::jit::Module> inference_module_;  // for query_logits(); made at its first use
+  bool inference_tried_ = false;                       // make_inference_module may decline (nullopt)
   // Sample shapes the module itself has run without error. The inference copy only gets
   // these: its oneDNN convolutions do not check shapes (a wrong channel count crashes).
   std::vector<std::vector<int64_t>> accepted_shapes_;

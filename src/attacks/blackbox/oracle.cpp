@@ -42,7 +42,7 @@ torch::Tensor Oracle::with_budget(int64_t k, const torch::Tensor& local) const {
   return idx.index_select(0, ok);
 }
 
-torch::Tensor Oracle::query(const torch::Tensor& x, const torch::Tensor& local) {
+torch::Tensor Oracle::query(const torch::Tensor& x, const torch::Tensor& local, bool fast) {
   ADVLAB_CHECK(!x.requires_grad(),
                "black-box oracle: the input requires grad, but a black-box attack gets no gradients");
   auto rows = local.defined() ? local : torch::arange(x.size(0), torch::kLong);
@@ -56,22 +56,22 @@ torch::Tensor Oracle::query(const torch::Tensor& x, const torch::Tensor& local) 
     ADVLAB_CHECK(over.numel() == 0, "black-box oracle: query budget of ", budget_,
                  " exceeded (the attack must stop at its budget)");
   }
-  return context_.logits(x.detach(), rows).detach();
+  return (fast ? context_.fast_logits(x.detach(), rows) : context_.logits(x.detach(), rows)).detach();
 }
 
 torch::Tensor Oracle::scores(const torch::Tensor& x, const torch::Tensor& local) {
   ADVLAB_CHECK(output_ != OracleOutput::kLabel, "black-box oracle: this oracle answers labels only");
-  auto z = query(x, local);
+  auto z = query(x, local, /*fast=*/true);
   return output_ == OracleOutput::kProbabilities ? torch::softmax(z, 1) : z;
 }
 
 torch::Tensor Oracle::labels(const torch::Tensor& x, const torch::Tensor& local) {
-  return query(x, local).argmax(1);
+  return query(x, local, /*fast=*/false).argmax(1);
 }
 
 torch::Tensor Oracle::is_adversarial(const torch::Tensor& x, const Criterion& criterion,
                                      const torch::Tensor& local) {
-  auto z = query(x, local);
+  auto z = query(x, local, /*fast=*/false);
   // Label-only oracles decide from the label alone: a one-hot stands in for the logits.
   if (output_ == OracleOutput::kLabel) z = torch::one_hot(z.argmax(1), z.size(1)).to(z.dtype());
   return criterion.is_adversarial(z);

@@ -2,6 +2,7 @@
 
 #include "advlab/attacks/best_adversarial.h"
 #include "advlab/attacks/gradient/penalty_lagrangian.h"
+#include "advlab/attacks/gradient/walk_point.h"
 #include "advlab/core/error.h"
 #include "advlab/core/scalar_map.h"
 
@@ -116,16 +117,9 @@ torch::Tensor Alma::minimise(AttackContext& context, const torch::Tensor& x, con
   BestAdversarial best(x);
 
   for (int64_t step = 0; step <= steps; ++step) {
-    auto adv = x + delta;
-    auto norm = threat().distance(x, adv).to(torch::kFloat);
-    if (step == steps) {  // the last iterate is only checked
-      best.update(all, adv, criterion.is_adversarial(context.logits(adv)), norm);
-      break;
-    }
-    auto lg = context.loss_gradient(adv, constraint, criterion);
-    context.note_iterations(step + 1);
-    auto is_adv = criterion.is_adversarial(lg.logits).to(x.device());
-    best.update(all, adv, is_adv, norm);
+    auto point = walk_point(context, threat(), x, delta, step, steps, constraint, criterion, all, best);
+    if (!point) break;  // the last iterate is only checked
+    auto& [adv, norm, lg, is_adv] = *point;
 
     auto y = -lg.loss.to(torch::kFloat);
     if (step == 0) {

@@ -1,5 +1,6 @@
 #include "advlab/attacks/gradient/fmn.h"
 
+#include "advlab/attacks/gradient/walk_point.h"
 #include "advlab/core/cosine_anneal.h"
 
 #include "advlab/attacks/best_adversarial.h"
@@ -121,19 +122,12 @@ torch::Tensor Fmn::perturb(AttackContext& context, const torch::Tensor& x, const
   auto delta = torch::zeros_like(x);
 
   for (int64_t step = 0; step <= steps; ++step) {
-    auto adv = x + delta;
-    auto norm = threat().distance(x, adv).to(torch::kFloat);
-    if (step == steps) {  // the last iterate is only checked
-      best.update(all, adv, criterion.is_adversarial(context.logits(adv)), norm);
-      break;
-    }
-    auto lg = context.loss_gradient(adv, margin_loss, criterion);
-    context.note_iterations(step + 1);
+    auto point = walk_point(context, threat(), x, delta, step, steps, margin_loss, criterion, all, best);
+    if (!point) break;  // the last iterate is only checked
+    auto& [adv, norm, lg, is_adv] = *point;
     // Components pushing a coordinate out of the box would be clipped away: they stall the
     // walk and inflate the boundary estimate's gradient norm, so they are dropped.
     auto grad = lg.grad.masked_fill(((adv <= bounds.lower) & (lg.grad < 0)) | ((adv >= bounds.upper) & (lg.grad > 0)), 0);
-    auto is_adv = criterion.is_adversarial(lg.logits).to(x.device());
-    best.update(all, adv, is_adv, norm);
     found = found | is_adv;
     auto best_norm = torch::where(found, best.distance().to(x.device()), worst);
 

@@ -36,7 +36,9 @@ class Oracle {
 
   // In all three, x [n, ...] are inputs for the samples `local` (indices into the
   // attack's batch; undefined = the first n) and each costs one query per row.
-  // Scores [n, K]; throws advlab::Error for a label-only oracle.
+  // Scores [n, K]; throws advlab::Error for a label-only oracle. Score queries may go
+  // through the model's fast copy (AttackContext::fast_logits); labels and
+  // is_adversarial, which label-only attacks bisect to the boundary with, do not.
   torch::Tensor scores(const torch::Tensor& x, const torch::Tensor& local = {});
   // Predicted classes, int64 [n].
   torch::Tensor labels(const torch::Tensor& x, const torch::Tensor& local = {});
@@ -59,7 +61,7 @@ class Oracle {
   }
 
  private:
-  torch::Tensor query(const torch::Tensor& x, const torch::Tensor& local);
+  torch::Tensor query(const torch::Tensor& x, const torch::Tensor& local, bool fast);
 
   AttackContext& context_;
   OracleOutput output_;

@@ -34,6 +34,7 @@
 #include "advlab/attacks/generative/advgan_attack.h"
 #include "advlab/attacks/generative/natural_adversarial.h"
 
+#include <algorithm>
 #include <type_traits>
 
 namespace advlab {
@@ -174,12 +175,18 @@ const std::vector<AttackSpec>& attack_registry() {
 }
 
 const AttackSpec& find_attack(const std::string& name) {
-  std::string known;
+  std::string known, close;
   for (const auto& spec : attack_registry()) {
     if (spec.name == name) return spec;
     known += (known.empty() ? "" : ", ") + spec.name;
+    // A family name ("apgd", "fab") or a spelling with '_' names the attacks it starts.
+    auto dashed = name;
+    std::replace(dashed.begin(), dashed.end(), '_', '-');
+    if (!name.empty() && (spec.name.rfind(dashed, 0) == 0 || spec.name == dashed))
+      close += (close.empty() ? "" : ", ") + spec.name;
   }
-  throw Error("unknown attack '" + name + "' (known: " + known + ")");
+  throw Error("unknown attack '" + name + "'" + (close.empty() ? "" : "; did you mean " + close + "?") +
+              " (known: " + known + ")");
 }
 
 std::unique_ptr<Attack> make_attack(const std::string& name, const ParamValues& options) {

@@ -47,6 +47,9 @@ TEST(CliErrors, UnknownAttack) {
   auto out = testing::make_temp_dir("o");
   expect_clean_error(run_cli("attack --model " + model_path() + " --attack nosuch --eps 0.1 --out " + out),
                      "unknown attack 'nosuch'");
+  // A family name points at its members.
+  expect_clean_error(run_cli("attack --model " + model_path() + " --attack apgd --eps 0.1 --out " + out),
+                     "did you mean apgd-ce, apgd-dlr, apgd-t?");
 }
 
 TEST(CliErrors, NegativeAndNanEps) {

@@ -44,16 +44,28 @@ double largest_difference(const std::vector<torch::Tensor>& a, const std::vector
   return d;
 }
 
+// The "train accuracy: N%" that rank 0 prints (each rank counts its share of the images).
+double printed_accuracy(const std::string& log) {
+  const std::string key = "train accuracy: ";
+  auto at = log.find(key);
+  EXPECT_NE(at, std::string::npos) << log;
+  return at == std::string::npos ? -1 : std::stod(log.substr(at + key.size()));
+}
+
 TEST(DistributedTrain, RanksReachTheSingleProcessWeights) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   testing::ScratchDir scratch;
   run_ok(train_args(scratch.file("single.pt")), 0, scratch);
   auto single = weights(scratch.file("single.pt"));
+  const double single_accuracy = printed_accuracy(read_bytes(scratch.file("log0.out")));
   for (int world : {2, 3}) {
     auto out = scratch.file("w" + std::to_string(world) + ".pt");
     run_ok(train_args(out), world, scratch);
     double d = largest_difference(single, weights(out));
     EXPECT_LT(d, 1e-4) << world << " ranks";
+    // Weights 1e-4 apart may flip one of the 192 predictions at most in practice.
+    EXPECT_NEAR(printed_accuracy(read_bytes(scratch.file("log0.out"))), single_accuracy, 100.0 / 192 + 0.01)
+        << world << " ranks";
   }
 }
 

@@ -32,7 +32,7 @@ pid_t spawn_rank(const std::vector<std::string>& args, int rank, int world, int 
   if (pid == 0) {
     FILE* f = std::freopen(log.c_str(), "w", stderr);
     (void)f;
-    FILE* g = std::freopen("/dev/null", "w", stdout);
+    FILE* g = std::freopen((log + ".out").c_str(), "w", stdout);
     (void)g;
     if (world > 0) {
       setenv("RANK", std::to_string(rank).c_str(), 1);

@@ -12,7 +12,7 @@ namespace advlab::testing {
 // A loopback port nobody listens on now.
 int free_port();
 // Starts rank `rank` of `world` (world 0: a plain process, no launch variables), its
-// stderr to `log`; returns its pid.
+// stderr to `log` and its stdout to `log`.out; returns its pid.
 pid_t spawn_rank(const std::vector<std::string>& args, int rank, int world, int port, const std::string& log,
                  const std::string& timeout_seconds = "20");
 // Waits for pid; its exit status, or 128 + signal.

@@ -6,6 +6,7 @@
 #include "advlab/core/error.h"
 #include "advlab/criteria/criterion.h"
 #include "support/linear_model.h"
+#include "support/option_errors.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -86,15 +87,7 @@ TEST_P(FabLinear, FindsTheNearestOfManyBoundariesOnAMultiClassModel) {
 INSTANTIATE_TEST_SUITE_P(Norms, FabLinear, ::testing::Values("linf", "l2", "l1"));
 
 TEST(FabOptions, RejectsBadValuesWithAnErrorNamingThem) {
-  auto rejects = [](const std::string& attack, std::map<std::string, std::string> options,
-                    const std::string& needle) {
-    try {
-      make_attack(attack, options);
-      ADD_FAILURE() << attack << " accepted " << needle;
-    } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    }
-  };
+  const auto& rejects = testing::expect_attack_rejects;
   for (const char* attack : {"fab", "fab-t"}) {
     rejects(attack, {{"n_iter", "0"}}, "steps");  // n_iter: the older name of steps
     rejects(attack, {{"steps", "-3"}}, "steps");

@@ -133,7 +133,7 @@ torch::Tensor TorchScriptClassifier::logits(const torch::Tensor& x) { return run
 
 torch::Tensor TorchScriptClassifier::query_logits(const torch::Tensor& x) {
   torch::NoGradGuard no_grad;
-  return run(x, options_.optimize_forward && options_.device.is_cpu());
+  return run(x, fast_copy_allowed());
 }
 
 torch::Tensor TorchScriptClassifier::run(const torch::Tensor& x, bool fast) {

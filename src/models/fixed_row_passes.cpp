@@ -8,7 +8,7 @@ namespace advlab {
 
 torch::Tensor run_in_fixed_rows(const torch::Tensor& x, int64_t rows, const ModelPass& pass) {
   const int64_t n = x.size(0);
-  if (rows <= 0 || n == rows) return pass(x);
+  if (rows <= 0 || n == rows || n == 0) return pass(x);  // an empty batch: nothing to pad from
   std::vector<torch::Tensor> outputs;
   outputs.reserve(static_cast<size_t>((n + rows - 1) / rows));
   for (int64_t start = 0; start < n; start += rows) {

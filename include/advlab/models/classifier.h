@@ -77,7 +77,7 @@ class TorchScriptClassifier : public Classifier {
 
   torch::Tensor logits(const torch::Tensor& x) override;
   torch::Tensor query_logits(const torch::Tensor& x) override;
-  bool queries_are_exact() const override { return !options_.optimize_forward || !options_.device.is_cpu(); }
+  bool queries_are_exact() const override { return !fast_copy_allowed(); }
   Bounds bounds() const override { return options_.bounds; }
   torch::Device device() const override { return options_.device; }
   int64_t num_classes() const override;
@@ -89,6 +89,8 @@ class TorchScriptClassifier : public Classifier {
  private:
   torch::Tensor preprocess(const torch::Tensor& x) const;
   torch::Tensor forward(torch::jit::Module& module, const torch::Tensor& x);
+  // The inference copy is for the CPU only, unless --plain-forward turned it off.
+  bool fast_copy_allowed() const { return options_.optimize_forward && options_.device.is_cpu(); }
   // logits() (fast = false) and query_logits() (fast: through the inference copy where allowed).
   torch::Tensor run(const torch::Tensor& x, bool fast);
 

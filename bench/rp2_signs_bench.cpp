@@ -6,7 +6,8 @@
 // the clean signs (baseline), success on the plain images, and the classifier's accuracy.
 //   build/advlab_bench --benchmark_filter=Rp2Signs
 // The sign set and classifier are cached in ADVLAB_BENCH_SIGNS_DIR (default cache/signs);
-// ADVLAB_BENCH_SIGN_IMAGES stop signs are attacked (default 20).
+// ADVLAB_BENCH_SIGN_IMAGES stop signs are attacked (default 20); ADVLAB_BENCH_RP2_OPTIONS
+// adds attack options ("samples=16,lr=0.05") to compare settings.
 #include "advlab/attacks/registry.h"
 #include "advlab/core/threads.h"
 #include "advlab/criteria/criterion.h"
@@ -19,6 +20,9 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
 
 namespace {
 
@@ -48,7 +52,15 @@ void rp2_signs(benchmark::State& state, std::string scene, int64_t steps) {
 
   double success = 0, plain = 0;
   for (auto _ : state) {
-    auto attack = advlab::make_attack("rp2", {{"mask", "stickers"}, {"steps", std::to_string(steps)}});
+    std::map<std::string, std::string> options = {{"mask", "stickers"}, {"steps", std::to_string(steps)}};
+    if (const char* extra = std::getenv("ADVLAB_BENCH_RP2_OPTIONS")) {
+      std::stringstream list(extra);
+      for (std::string item; std::getline(list, item, ',');) {
+        auto eq = item.find('=');
+        if (eq != std::string::npos) options[item.substr(0, eq)] = item.substr(eq + 1);
+      }
+    }
+    auto attack = advlab::make_attack("rp2", options);
     auto result = attack->run(model, picked.images, criterion, 0);
     plain = result.success.to(torch::kFloat32).mean().item<double>();
     success = advlab::eval::success_under_transforms(model, result.adversarials, criterion, views)

@@ -65,13 +65,20 @@ TEST(Jsma, LinearModelChangesThePairsTheSaliencyMapRanksFirst) {
   ASSERT_FALSE(target.is_adversarial(p.model->logits(p.x)).item<bool>());
 
   // Enough budget: exactly the two best pairs, each pixel moved to the upper bound.
-  auto result = make_attack("jsma", {{"eps", "8"}})->run(*p.model, p.x, target);
+  auto result = make_attack("jsma", {{"eps", "8"}, {"prune", "0"}})->run(*p.model, p.x, target);
   EXPECT_TRUE(result.success.item<bool>());
   EXPECT_EQ(jsma_changed_pixels(p.x, result.adversarials), (std::set<int64_t>{1, 3, 5, 7}));
   for (int64_t i : {1, 3, 5, 7}) EXPECT_FLOAT_EQ(result.adversarials.flatten()[i].item<float>(), 1.0f);
+  // By default the pixels the target no longer needs are put back (l0_prune.h): fewer
+  // than the four, all among them, and still adversarial.
+  auto pruned = make_attack("jsma", {{"eps", "8"}})->run(*p.model, p.x, target);
+  EXPECT_TRUE(pruned.success.item<bool>());
+  auto kept = jsma_changed_pixels(p.x, pruned.adversarials);
+  EXPECT_LT(kept.size(), 4u);
+  for (int64_t i : kept) EXPECT_TRUE(i == 1 || i == 3 || i == 5 || i == 7) << i;
 
   // A budget of one pair: the first pair only, which is not enough.
-  auto one_pair = make_attack("jsma", {{"eps", "2"}})->run(*p.model, p.x, target);
+  auto one_pair = make_attack("jsma", {{"eps", "2"}, {"prune", "0"}})->run(*p.model, p.x, target);
   EXPECT_FALSE(one_pair.success.item<bool>());
   // A failed sample comes back clean; the pair it tried is visible through jsma_choose.
   auto alpha = p.weight[1].view({1, -1});
@@ -148,7 +155,7 @@ TEST(Jsma, DecreasingChangesThePairWithTheMostNegativeTargetGradient) {
   auto model = testing::make_linear_classifier(
       p.weight, torch::tensor({1.0f, 0.0f, 0.5f}) - p.weight.matmul(x.flatten()));
   TargetedMisclassification target(torch::tensor({int64_t{1}}));
-  auto result = make_attack("jsma", {{"theta", "-1"}, {"eps", "2"}})->run(*model, x, target);
+  auto result = make_attack("jsma", {{"theta", "-1"}, {"eps", "2"}, {"prune", "0"}})->run(*model, x, target);
   EXPECT_TRUE(result.success.item<bool>());
   EXPECT_EQ(jsma_changed_pixels(x, result.adversarials), (std::set<int64_t>{4, 6}));
   EXPECT_FLOAT_EQ(result.adversarials.flatten()[4].item<float>(), 0.0f);
@@ -162,6 +169,7 @@ TEST(Jsma, RejectsBadOptions) {
   EXPECT_THROW(make_attack("jsma", {{"gamma", "1.2"}}), Error);
   EXPECT_THROW(make_attack("jsma", {{"eps", "-1"}}), Error);
   EXPECT_THROW(make_attack("jsma", {{"mask", "rect:0,0"}}), Error);
+  EXPECT_THROW(make_attack("jsma", {{"prune", "-1"}}), Error);
   EXPECT_THROW(make_attack("jsma", {{"mask", "/no/such/mask.png"}}), Error);
   EXPECT_THROW(make_attack("jsma", {{"norm", "l2"}}), Error);
 }

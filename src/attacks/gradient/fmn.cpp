@@ -4,6 +4,7 @@
 #include "advlab/core/cosine_anneal.h"
 
 #include "advlab/attacks/best_adversarial.h"
+#include "advlab/attacks/mask/l0_prune.h"
 #include "advlab/core/error.h"
 
 #include <cmath>
@@ -81,7 +82,8 @@ const ParamTable<FmnOptions>& FmnOptions::table() {
       .add("alpha_init", ADVLAB_FIELD(alpha_init), "initial step, cosine-annealed").above(0)
       .add("alpha_final", ADVLAB_FIELD(alpha_final), "final step, <= alpha_init; 0 = alpha_init / 100").at_least(0)
       .add("gamma_init", ADVLAB_FIELD(gamma_init), "initial change of the eps-ball per step").above(0).below(1)
-      .add("gamma_final", ADVLAB_FIELD(gamma_final), "final change of the eps-ball, <= gamma_init").at_least(0);
+      .add("gamma_final", ADVLAB_FIELD(gamma_final), "final change of the eps-ball, <= gamma_init").at_least(0)
+      .add("prune", ADVLAB_FIELD(prune), "changed coordinates tried for reversal per found adversarial (L0), 0 = none").at_least(0);
   return table;
 }
 
@@ -140,7 +142,8 @@ torch::Tensor Fmn::perturb(AttackContext& context, const torch::Tensor& x, const
     auto moved = threat().project(x, x + delta + alpha * direction, eps);
     delta = bounds.clip(moved) - x;
   }
-  return best.adversarials();
+  if (threat().name() != "l0") return best.adversarials();
+  return prune_l0(context, x, best.adversarials(), best.found(), criterion, options_.prune());
 }
 
 }  // namespace advlab

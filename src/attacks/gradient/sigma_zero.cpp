@@ -1,6 +1,7 @@
 #include "advlab/attacks/gradient/sigma_zero.h"
 
 #include "advlab/attacks/best_adversarial.h"
+#include "advlab/attacks/mask/l0_prune.h"
 #include "advlab/core/error.h"
 
 #include <cmath>
@@ -15,7 +16,8 @@ const ParamTable<SigmaZeroOptions>& SigmaZeroOptions::table() {
       .add("lr", ADVLAB_FIELD(lr), "first step (fraction of the box width), cosine-annealed to lr / 10").above(0)
       .add("sigma", ADVLAB_FIELD(sigma), "L0 approximation d^2 / (d^2 + sigma); smaller = sharper").above(0)
       .add("tau_init", ADVLAB_FIELD(tau_init), "first pruning threshold (fraction of the box width)").at_least(0).at_most(1)
-      .add("tau_factor", ADVLAB_FIELD(tau_factor), "threshold change per step, times the step size").at_least(0);
+      .add("tau_factor", ADVLAB_FIELD(tau_factor), "threshold change per step, times the step size").at_least(0)
+      .add("prune", ADVLAB_FIELD(prune), "changed coordinates tried for reversal per found adversarial (L0), 0 = none").at_least(0);
   return table;
 }
 
@@ -76,7 +78,7 @@ torch::Tensor SigmaZero::perturb(AttackContext& context, const torch::Tensor& x,
     tau = (tau + torch::where(is_adv, options_.tau_factor() * lr, -options_.tau_factor() * lr)).clamp(0, 1);
     u = u.masked_fill(u.abs() < expand_like(tau, u), 0);
   }
-  return best.adversarials();
+  return prune_l0(context, x, best.adversarials(), best.found(), criterion, options_.prune());
 }
 
 }  // namespace advlab

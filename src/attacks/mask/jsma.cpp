@@ -1,6 +1,7 @@
 #include "advlab/attacks/mask/jsma.h"
 
 #include "advlab/attacks/best_adversarial.h"
+#include "advlab/attacks/mask/l0_prune.h"
 #include "advlab/core/error.h"
 #include "advlab/core/whole_count.h"
 
@@ -182,7 +183,8 @@ const ParamTable<JsmaOptions>& JsmaOptions::table() {
       .add("theta", ADVLAB_FIELD(theta), "change per coordinate, fraction of the range; sign = direction, not 0")
       .at_least(-1).at_most(1)
       .add("gamma", ADVLAB_FIELD(gamma), "most changed coordinates, fraction of all").above(0).at_most(1)
-      .add("mask", ADVLAB_FIELD(mask), "pixels the attack may change (see --mask)");
+      .add("mask", ADVLAB_FIELD(mask), "pixels the attack may change (see --mask)")
+      .add("prune", ADVLAB_FIELD(prune), "changed coordinates tried for reversal per found adversarial (L0), 0 = none").at_least(0);
   return table;
 }
 
@@ -250,7 +252,7 @@ torch::Tensor Jsma::perturb(AttackContext& context, const torch::Tensor& x, cons
     domain.scatter_(1, pq, false);
     changed = changed + 1 + (p != q).to(torch::kLong);
   }
-  return best.adversarials();
+  return prune_l0(context, x, best.adversarials(), best.found(), criterion, options_.prune());
 }
 
 }  // namespace advlab

@@ -3,6 +3,7 @@
 #include "advlab/attacks/best_adversarial.h"
 #include "advlab/attacks/gradient/boundary_projection.h"
 #include "advlab/attacks/gradient/deepfool.h"
+#include "advlab/attacks/mask/l0_prune.h"
 #include "advlab/core/error.h"
 
 #include <torch/torch.h>
@@ -41,7 +42,8 @@ const ParamTable<SparseFoolOptions>& SparseFoolOptions::table() {
       .add("deepfool_steps", ADVLAB_FIELD(deepfool_steps), "inner DeepFool steps per outer iteration").at_least(1)
       .add("candidates", ADVLAB_FIELD(candidates), "classes DeepFool considers, the original one included").at_least(2)
       .add("overshoot", ADVLAB_FIELD(overshoot), "relative step past the linearised boundary").at_least(0)
-      .add("mask", ADVLAB_FIELD(mask), "pixels the attack may change (see --mask)");
+      .add("mask", ADVLAB_FIELD(mask), "pixels the attack may change (see --mask)")
+      .add("prune", ADVLAB_FIELD(prune), "L0: changed coordinates tried for reversal per sample, 0 = none").at_least(0);
   return table;
 }
 
@@ -94,7 +96,8 @@ torch::Tensor SparseFool::minimise(AttackContext& context, const torch::Tensor& 
     x0 = x0.index_select(0, keep);
     xi = xi.index_select(0, keep);
   }
-  return best.adversarials();
+  if (threat().name() != "l0") return best.adversarials();
+  return prune_l0(context, x, best.adversarials(), best.found(), criterion, options_.prune());
 }
 
 }  // namespace advlab

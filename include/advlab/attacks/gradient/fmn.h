@@ -31,6 +31,7 @@ struct FmnOptions {
   TORCH_ARG(double, alpha_final) = 0;
   TORCH_ARG(double, gamma_init) = 0.05;
   TORCH_ARG(double, gamma_final) = 0.001;
+  TORCH_ARG(int64_t, prune) = 1000;  // L0: reversals tried per found adversarial (l0_prune.h), 0 = none
 };
 
 class Fmn : public Attack {

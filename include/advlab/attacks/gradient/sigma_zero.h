@@ -23,11 +23,12 @@ struct SigmaZeroOptions {
 
   TORCH_ARG(std::optional<double>, eps);
   TORCH_ARG(std::string, norm) = "l0";
-  TORCH_ARG(int64_t, steps) = 100;
+  TORCH_ARG(int64_t, steps) = 1000;     // adv-lib's default; AttackBench's 2000 passes
   TORCH_ARG(double, lr) = 1.0;           // first step, cosine-annealed to lr / 10
   TORCH_ARG(double, sigma) = 1e-3;       // sharpness of the L0 approximation
   TORCH_ARG(double, tau_init) = 0.3;     // first pruning threshold (fraction of the box width)
   TORCH_ARG(double, tau_factor) = 0.01;  // threshold change per step, times the step size
+  TORCH_ARG(int64_t, prune) = 1000;       // reversals tried per found adversarial (l0_prune.h), 0 = none
 };
 
 class SigmaZero : public Attack {

@@ -36,6 +36,7 @@ struct JsmaOptions {
   TORCH_ARG(double, theta) = 1.0;         // change per coordinate, fraction of the range; sign = direction
   TORCH_ARG(double, gamma) = 0.1;         // max fraction of coordinates changed
   TORCH_ARG(std::string, mask) = "full";
+  TORCH_ARG(int64_t, prune) = 1000;       // reversals tried per found adversarial (l0_prune.h), 0 = none
 };
 
 class Jsma : public Attack {

@@ -12,7 +12,8 @@
 // |w_i| coordinates inside the bounds (the exact box-constrained L1 projection of
 // boundary_projection.h, the paper's greedy coordinate solver); (4) the candidate is
 // x_0 + (1 + overshoot)(x_i - x_0). It stops at the first adversarial candidate or after
-// max_iter iterations. lambda > 1 places the plane beyond the boundary, trading sparsity
+// max_iter iterations. Under L0, changed coordinates the result does not need are then put
+// back (prune_l0). lambda > 1 places the plane beyond the boundary, trading sparsity
 // for fewer iterations. Only coordinates inside the mask have non-zero w, so only they move.
 #include "advlab/attacks/gradient/minimum_norm_attack.h"
 #include "advlab/attacks/mask/lazy_mask.h"
@@ -33,6 +34,7 @@ struct SparseFoolOptions {
   TORCH_ARG(int64_t, candidates) = 10;      // classes DeepFool considers, the original one included
   TORCH_ARG(double, overshoot) = 0.02;
   TORCH_ARG(std::string, mask) = "full";
+  TORCH_ARG(int64_t, prune) = 1000;         // L0: reversals tried per found adversarial (l0_prune.h), 0 = none
 };
 
 class SparseFool : public MinimumNormAttack {

@@ -33,7 +33,7 @@ TEST(DemoPhysicalCommand, RunsTheWholeStoryOnATinySetting) {
   EXPECT_EQ(summary["scene"], "closeup");
   EXPECT_EQ(summary["target"], "speed-30");
   EXPECT_EQ(summary["attack"]["name"], "rp2");
-  EXPECT_EQ(summary["attack"]["params"]["mask"], "stickers");
+  EXPECT_EQ(summary["attack"]["params"]["mask"], "placed");
   ASSERT_EQ(summary["per_image_success_over_views"].size(), 3u);
   for (const auto& key : {"success_over_views", "baseline_clean_target_over_views", "success_plain"}) {
     const double v = summary[key].get<double>();

@@ -84,7 +84,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BatchCase{"zoo", {{"eps", "0.1"}, {"queries", "200"}}},
                       BatchCase{"simba", {{"eps", "1.0"}, {"norm", "l2"}, {"queries", "200"}}},
                       BatchCase{"onepixel", {{"eps", "3"}, {"queries", "400"}}},
-                      BatchCase{"rp2", {{"eps", "0.3"}, {"steps", "5"}}},
+                      BatchCase{"rp2", {{"eps", "0.3"}, {"steps", "5"}, {"samples", "4"}, {"placement_steps", "2"}}},
                       BatchCase{"deepfool", {{"steps", "20"}}},
                       BatchCase{"fmn", {{"steps", "20"}}},
                       BatchCase{"ddn", {{"steps", "20"}}}),

@@ -43,12 +43,12 @@ struct DemoArgs {
   // Attack and evaluation.
   std::string source = "stop";
   std::string target = "speed-30";
-  std::string mask = "stickers";
+  std::string mask = "placed";
   int64_t images = 20;  // stop signs attacked (0 = all test ones; close-ups: 0 means 20)
   std::string scene = "closeup";  // closeup | test
-  int64_t steps = 100;
-  int64_t samples = 8;
-  double lr_attack = 0.05;
+  int64_t steps = 40;
+  int64_t samples = 16;
+  double lr_attack = 0.1;
   int64_t views = 100;
 };
 

@@ -5,17 +5,16 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace advlab {
 
-namespace detail_rp2 {
-
-}  // namespace detail_rp2
-
 const ParamTable<Rp2Options>& Rp2Options::table() {
   static const auto table = ParamTable<Rp2Options>("rp2", Rp2Options())
-      .add("mask", ADVLAB_FIELD(mask), "pixels the stickers may cover (see --mask)")
+      .add("mask", ADVLAB_FIELD(mask), "placed = two sticker bars placed per image by a first pass; or a --mask spec")
+      .add("placement_steps", ADVLAB_FIELD(placement_steps), "placed: steps of the whole-image pass").at_least(1)
       .add("eps", ADVLAB_FIELD(eps), "cap on the perturbation inside the mask; none = unbounded").at_least(0)
       .add("norm", ADVLAB_FIELD(norm), "norm of the eps cap and of the lambda term").one_of({"linf", "l2"})
       .add("steps", ADVLAB_FIELD(steps), "Adam steps").at_least(1)
@@ -67,8 +66,32 @@ torch::Tensor rp2_non_printability(const torch::Tensor& x, const torch::Tensor& 
   auto pixels = x.flatten(2).transpose(1, 2);
   auto diff = pixels.unsqueeze(2) - palette.to(x.options()).view({1, 1, palette.size(0), palette.size(1)});
   auto score = (diff.square().sum(3) + 1e-12).sqrt().prod(2);  // [N, H*W]
-  auto m = mask.to(x.options()).flatten();
-  return (score * m).sum(1) / m.sum();
+  auto m = mask.to(x.options()).expand({x.size(0), 1, x.size(2), x.size(3)}).flatten(1);
+  return (score * m).sum(1) / m.sum(1).clamp_min(1);
+}
+
+torch::Tensor rp2_place_bars(const torch::Tensor& saliency) {
+  const int64_t n = saliency.size(0), h = saliency.size(1), w = saliency.size(2);
+  // The size of one bar of the "stickers" mask (threat/mask.cpp).
+  const int64_t bar_h = std::clamp<int64_t>(std::lround(0.12 * h), 1, h);
+  const int64_t bar_w = std::clamp<int64_t>(std::lround(0.5 * w), 1, w);
+  auto sums = torch::avg_pool2d(saliency.unsqueeze(1).to(torch::kFloat32), {bar_h, bar_w}, {1, 1}).squeeze(1);
+  const int64_t places_w = sums.size(2);
+  auto ys = torch::arange(sums.size(1), torch::kLong).view({1, -1, 1});
+  auto xs = torch::arange(places_w, torch::kLong).view({1, 1, -1});
+  auto py = torch::arange(h, torch::kLong).view({1, -1, 1});
+  auto px = torch::arange(w, torch::kLong).view({1, 1, -1});
+  auto mask = torch::zeros({n, h, w}, torch::kBool);
+  auto flat_sums = sums.flatten(1).clone();
+  for (int bar = 0; bar < 2; ++bar) {
+    auto best = flat_sums.argmax(1);
+    auto y0 = best.div(places_w, "floor").view({-1, 1, 1}), x0 = best.remainder(places_w).view({-1, 1, 1});
+    mask |= (py >= y0) & (py < y0 + bar_h) & (px >= x0) & (px < x0 + bar_w);
+    // The second bar may not overlap the first.
+    auto overlaps = ((ys - y0).abs() < bar_h) & ((xs - x0).abs() < bar_w);
+    flat_sums.masked_fill_(overlaps.flatten(1), -std::numeric_limits<float>::infinity());
+  }
+  return mask.unsqueeze(1).to(torch::kFloat32);
 }
 
 Rp2::Rp2(Rp2Options options)
@@ -77,11 +100,46 @@ Rp2::Rp2(Rp2Options options)
   Rp2Options::table().validate(o);
   loss_ = make_loss(o.loss());
   check_physical_transform_options(o.transforms());
-  make_mask(o.mask(), 256, 256);  // a bad spec or a missing file fails here, not mid-run
+  if (!placed()) make_mask(o.mask(), 256, 256);  // a bad spec or a missing file fails here, not mid-run
 }
 
 nlohmann::json Rp2::options_json() const {
   return Rp2Options::table().to_json(options_);
+}
+
+torch::Tensor Rp2::place_stickers(AttackContext& context, const torch::Tensor& x, const Criterion& criterion,
+                                  torch::Tensor& start) {
+  const auto& o = options_;
+  const int64_t n = x.size(0), views = o.samples();
+  const auto bounds = context.bounds();
+  auto view_rows = torch::arange(n, torch::kLong).repeat_interleave(views);
+  auto view_criterion = criterion.select(view_rows);
+  auto delta = torch::zeros_like(x).requires_grad_(true);
+  torch::optim::Adam adam({delta}, torch::optim::AdamOptions(o.lr()));
+  // How strongly each pixel pulls the loss over the views, summed along the pass.
+  auto saliency = torch::zeros({n, x.size(2), x.size(3)}, x.options());
+  // The whole image may change here: none of these points is a candidate.
+  context.set_watching(false);
+  for (int64_t step = 0; step < o.placement_steps(); ++step) {
+    torch::AutoGradMode grad_on(true);
+    auto adv = bounds.clip(x + delta);
+    auto plain = context.loss_gradient(adv.detach(), *loss_, criterion);
+    auto seen = context.per_sample({}, [&](at::Generator& g, int64_t i) {
+      return random_physical_transform(adv.narrow(0, i, 1).expand({views, -1, -1, -1}), o.transforms(), g, bounds);
+    });
+    auto on_views = context.loss_gradient(seen.detach(), *loss_, *view_criterion, view_rows);
+    adam.zero_grad();
+    const double share = 1.0 / static_cast<double>(views + 1);
+    torch::autograd::backward({adv, seen}, {-share * plain.grad, -share * on_views.grad});
+    saliency += delta.grad().detach().abs().sum(1);
+    adam.step();
+    torch::NoGradGuard no_grad;
+    delta.copy_(bounds.clip(x + delta) - x);
+  }
+  context.set_watching(true);
+  auto mask = rp2_place_bars(saliency.to(torch::kCPU)).to(x.device());
+  start = (delta.detach() * mask).contiguous();
+  return mask;
 }
 
 torch::Tensor Rp2::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
@@ -89,7 +147,10 @@ torch::Tensor Rp2::perturb(AttackContext& context, const torch::Tensor& x, const
   const auto& o = options_;
   const int64_t n = x.size(0), views = o.samples();
   const auto bounds = context.bounds();
-  mask_ = make_mask(o.mask(), x.size(2), x.size(3)).to(x.device());
+  // The stickers start from what the placement pass found inside them.
+  auto start = torch::zeros_like(x);
+  mask_ = placed() ? place_stickers(context, x, criterion, start)
+                   : make_mask(o.mask(), x.size(2), x.size(3)).to(x.device());
   auto palette = rp2_printable_palette(x.size(1)).to(x.device());
   std::optional<torch::Tensor> eps;
   if (epsilon()) eps = per_sample_eps(*epsilon(), x);
@@ -97,7 +158,7 @@ torch::Tensor Rp2::perturb(AttackContext& context, const torch::Tensor& x, const
   auto view_rows = torch::arange(n, torch::kLong).repeat_interleave(views);
   auto view_criterion = criterion.select(view_rows);
 
-  auto delta = torch::zeros_like(x).requires_grad_(true);
+  auto delta = start.requires_grad_(true);
   torch::optim::Adam adam({delta}, torch::optim::AdamOptions(o.lr()));
   auto best = x.clone();
   // A candidate adversarial on the plain image beats any that is not; then the larger

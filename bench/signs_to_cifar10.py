@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes a folder of 32x32 RGB images, one subfolder per class (as `advlab data signs`
-renders them), as CIFAR-10 binary batches, so the CIFAR-10 reader and a CIFAR-sized
+renders them), as a CIFAR-10 binary batch with its batches.meta.txt (the class names), so the CIFAR-10 reader and a CIFAR-sized
 model can be benchmarked where no CIFAR-10 files exist. Classes are interleaved (record
 i has class i mod K while each class lasts), so `--limit N` takes every class.
 
@@ -28,6 +28,9 @@ def main(folder, out):
     os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
     with open(out, "wb") as f:
         f.write(b"".join(records))
+    # The reader takes the class count and names from the meta file.
+    with open(os.path.join(os.path.dirname(out) or ".", "batches.meta.txt"), "w") as f:
+        f.write("".join(c + "\n" for c in classes))
     print(f"{len(records)} records of {len(classes)} classes ({', '.join(classes)}) -> {out}")
 
 

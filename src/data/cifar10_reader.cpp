@@ -1,5 +1,8 @@
 // CIFAR-10 binary version: each record is 1 label byte then 3072 pixel bytes (3 x 32 x 32,
 // channel-major). https://www.cs.toronto.edu/~kriz/cifar.html
+// The class count is the number of names in batches.meta.txt (CIFAR-10's lists 10; data
+// written in the same format for another task, e.g. bench/signs_to_cifar10.py, lists its
+// own), or 10 without that file.
 #include "advlab/core/error.h"
 #include "advlab/data/load.h"
 #include "pixel_tensor.h"
@@ -16,7 +19,6 @@ namespace {
 constexpr int64_t kSide = 32;
 constexpr int64_t kPixelBytes = 3 * kSide * kSide;
 constexpr int64_t kRecordBytes = 1 + kPixelBytes;
-constexpr int64_t kNumClasses = 10;
 
 const std::vector<std::string>& default_class_names() {
   static const std::vector<std::string> names = {
@@ -48,13 +50,13 @@ std::vector<std::string> read_class_names(const std::filesystem::path& dir) {
   if (!in) return default_class_names();
   std::vector<std::string> names;
   std::string line;
-  while (std::getline(in, line) && static_cast<int64_t>(names.size()) < kNumClasses) {
+  while (std::getline(in, line) && names.size() <= 256) {
     while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
     if (!line.empty()) names.push_back(line);
   }
-  ADVLAB_CHECK(static_cast<int64_t>(names.size()) == kNumClasses,
-               (dir / "batches.meta.txt").string(), ": expected ", kNumClasses,
-               " class names, found ", names.size());
+  // Labels are one byte: at most 256 classes.
+  ADVLAB_CHECK(names.size() >= 2 && names.size() <= 256, (dir / "batches.meta.txt").string(),
+               ": expected 2 to 256 class names (CIFAR-10: 10), found ", names.size());
   return names;
 }
 
@@ -64,6 +66,8 @@ Dataset load_cifar10(const std::string& dir, bool train) {
   std::error_code ec;
   ADVLAB_CHECK(std::filesystem::is_directory(dir, ec), dir, ": no such CIFAR-10 directory");
   auto paths = batch_paths(dir, train);
+  auto class_names = read_class_names(dir);
+  const auto classes = static_cast<int64_t>(class_names.size());
   std::vector<int64_t> counts;
   int64_t total = 0;
   for (const auto& path : paths) total += counts.emplace_back(count_records(path));
@@ -79,8 +83,8 @@ Dataset load_cifar10(const std::string& dir, bool train) {
       in.read(record.data(), kRecordBytes);
       ADVLAB_CHECK(in.gcount() == kRecordBytes, paths[f], ": read error at record ", r);
       auto label = static_cast<uint8_t>(record[0]);
-      ADVLAB_CHECK(label < kNumClasses, paths[f], ": record ", r, " has label ", int{label},
-                   ", expected 0..", kNumClasses - 1);
+      ADVLAB_CHECK(label < classes, paths[f], ": record ", r, " has label ", int{label},
+                   ", expected 0..", classes - 1);
       labels[index] = label;
       std::copy(record.begin() + 1, record.end(), pixels.begin() + index * kPixelBytes);
     }
@@ -89,8 +93,8 @@ Dataset load_cifar10(const std::string& dir, bool train) {
   Dataset out;
   out.images = unit_images_from_bytes(pixels.data(), {total, 3, kSide, kSide});
   out.labels = labels_from_bytes(labels.data(), total);
-  out.num_classes = kNumClasses;
-  out.class_names = read_class_names(dir);
+  out.num_classes = classes;
+  out.class_names = std::move(class_names);
   out.source = c10::str("cifar10:", dir, train ? ":train" : ":test");
   return out;
 }

@@ -56,6 +56,24 @@ TEST(Cifar10Reader, TrainSplitConcatenatesFiveBatchesAndReadsMeta) {
   EXPECT_EQ(d.class_names[3], "c3");
 }
 
+// The same format for another task: the meta file's names set the class count.
+TEST(Cifar10Reader, MetaFileWithFewerNamesSetsTheClassCount) {
+  ScratchDir dir;
+  write_bytes(dir.file("test_batch.bin"), cifar_batch(0, 8));
+  write_bytes(dir.file("batches.meta.txt"), "keep-right\nno-entry\npriority\nspeed-30\nspeed-50\nspeed-80\nstop\nyield\n");
+  auto d = advlab::data::load_cifar10(dir.path().string(), false);
+  EXPECT_EQ(d.num_classes, 8);
+  EXPECT_EQ(d.class_names[6], "stop");
+  EXPECT_TRUE(torch::equal(d.labels, torch::arange(8, torch::kInt64)));
+
+  write_bytes(dir.file("test_batch.bin"), cifar_batch(0, 9));  // label 8 has no name
+  auto message = error_message([&] { advlab::data::load_cifar10(dir.path().string(), false); });
+  EXPECT_NE(message.find("label 8, expected 0..7"), std::string::npos) << message;
+  write_bytes(dir.file("batches.meta.txt"), "only\n");
+  message = error_message([&] { advlab::data::load_cifar10(dir.path().string(), false); });
+  EXPECT_NE(message.find("2 to 256 class names"), std::string::npos) << message;
+}
+
 TEST(Cifar10Reader, RejectsBadSizeMissingBatchAndBadLabel) {
   ScratchDir dir;
   write_bytes(dir.file("test_batch.bin"), cifar_batch(0, 2) + "xyz");

@@ -39,6 +39,14 @@ void BM_ModelPassForward(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(1));
 }
 
+// Score queries of the black-box attacks: through the inference-optimised copy.
+void BM_ModelPassQuery(benchmark::State& state) {
+  auto c = make_case(state);
+  torch::NoGradGuard no_grad;
+  for (auto _ : state) benchmark::DoNotOptimize(c.model.query_logits(c.x));
+  state.SetItemsProcessed(state.iterations() * state.range(1));
+}
+
 void BM_ModelPassGradient(benchmark::State& state) {
   auto c = make_case(state);
   for (auto _ : state) {
@@ -58,4 +66,5 @@ void pass_cases(benchmark::internal::Benchmark* b) {
 }  // namespace
 
 BENCHMARK(BM_ModelPassForward)->Apply(pass_cases)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ModelPassQuery)->Apply(pass_cases)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ModelPassGradient)->Apply(pass_cases)->Unit(benchmark::kMicrosecond);

@@ -63,7 +63,7 @@ torch::Tensor estimated_descent(Oracle& oracle, const torch::Tensor& x, const Cr
     auto move = d.move(g, it, state);
     auto radius = per_sample_eps(eps, x0);
     xa = bounds.clip(threat.project(x0, xa - move, radius));
-    auto adversarial = active.criterion().is_adversarial(query_log_probabilities(oracle, xa, active.indices()));
+    auto adversarial = surely_adversarial(oracle, query_log_probabilities(oracle, xa, active.indices()), active.criterion());
     best.update(active.indices(), xa, adversarial);
     active.keep(~adversarial);
   }

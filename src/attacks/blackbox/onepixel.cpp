@@ -1,5 +1,6 @@
 #include "advlab/attacks/blackbox/onepixel.h"
 
+#include "advlab/attacks/blackbox/score_losses.h"
 #include "advlab/core/error.h"
 #include "advlab/core/whole_count.h"
 
@@ -68,7 +69,7 @@ class PixelPopulation {
     auto prob = probs.gather(1, crit->classes().to(dev).view({-1, 1})).view({m, p}).to(torch::kCPU);
     Evaluation e;
     e.fitness = criterion_.targeted() ? -prob : prob;
-    e.adv = crit->is_adversarial(scores).view({m, p}).to(torch::kCPU);
+    e.adv = surely_adversarial(oracle_, scores, *crit).view({m, p}).to(torch::kCPU);
     e.images = images.view({m, p, c, h_, w_});
     return e;
   }

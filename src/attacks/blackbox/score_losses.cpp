@@ -10,6 +10,11 @@
 
 namespace advlab {
 
+namespace {
+// Relative margin that float round-off of a forward pass cannot cross.
+constexpr double kRoundOffMargin = 1e-5;
+}  // namespace
+
 torch::Tensor score_log_probabilities(const torch::Tensor& scores, OracleOutput output) {
   ADVLAB_CHECK(output != OracleOutput::kLabel, "a label-only oracle gives no scores");
   auto logp = output == OracleOutput::kLogits ? torch::log_softmax(scores.to(torch::kFloat32), 1)
@@ -26,6 +31,13 @@ torch::Tensor score_margin(const torch::Tensor& log_probs, const Criterion& crit
   auto own = log_probs.gather(1, cls.unsqueeze(1)).squeeze(1);
   auto other = max_other_logit(log_probs, cls);
   return criterion.targeted() ? other - own : own - other;
+}
+
+torch::Tensor surely_adversarial(const Oracle& oracle, const torch::Tensor& scores, const Criterion& criterion) {
+  auto hit = criterion.is_adversarial(scores);
+  if (oracle.queries_are_exact() || scores.size(0) == 0) return hit;
+  auto scale = std::get<0>(scores.detach().abs().max(1)).clamp_min(1);
+  return hit & (score_margin(scores, criterion) < -kRoundOffMargin * scale).to(hit.device());
 }
 
 torch::Tensor score_cross_entropy(const torch::Tensor& log_probs, const Criterion& criterion) {

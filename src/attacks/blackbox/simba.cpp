@@ -171,7 +171,7 @@ torch::Tensor SimbaAttack::attack(Oracle& oracle, const torch::Tensor& x, const 
       auto sub = active.criterion().select(tried);
       auto logp = query_log_probabilities(oracle, candidate.index_select(0, td), active.indices().index_select(0, tried));
       auto l = score_cross_entropy(logp, *sub);
-      auto adv = sub->is_adversarial(logp);
+      auto adv = surely_adversarial(oracle, logp, *sub);
       best.update(active.indices().index_select(0, tried), candidate.index_select(0, td), adv);
       auto keep = (l < loss.index_select(0, tried)) | adv;
       auto kept = tried.masked_select(keep);

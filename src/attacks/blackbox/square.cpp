@@ -249,7 +249,7 @@ torch::Tensor SquareAttack::attack(Oracle& oracle, const torch::Tensor& x, const
   auto xb = bounds.clip(strategy.init(x0, eps, draws));
   auto logp = query_log_probabilities(oracle, xb, active.indices());
   auto margin = score_margin(logp, active.criterion());
-  auto adversarial = active.criterion().is_adversarial(logp);
+  auto adversarial = surely_adversarial(oracle, logp, active.criterion());
   best.update(active.indices(), xb, adversarial);
   for (auto* state : {&x0, &xb, &margin}) active.track(*state);
   active.keep(~adversarial);
@@ -264,7 +264,7 @@ torch::Tensor SquareAttack::attack(Oracle& oracle, const torch::Tensor& x, const
     auto candidate = bounds.clip(strategy.propose(x0, xb, eps, p, bounds, draws));
     logp = query_log_probabilities(oracle, candidate, active.indices());
     auto m = score_margin(logp, active.criterion());
-    adversarial = active.criterion().is_adversarial(logp);
+    adversarial = surely_adversarial(oracle, logp, active.criterion());
     auto better = (m < margin) | adversarial;
     xb = torch::where(expand_like(better.to(device), xb).to(torch::kBool), candidate, xb);
     margin = torch::where(better, m, margin);

@@ -87,7 +87,7 @@ torch::Tensor ZooAttack::attack(Oracle& oracle, const torch::Tensor& x, const Cr
     // The current iterate: adversarial already? Its loss also serves the Hessian estimate.
     auto logp = query_log_probabilities(oracle, xa, active.indices());
     f0 = zoo_loss(logp, active.criterion(), kappa);
-    auto adversarial = active.criterion().is_adversarial(logp);
+    auto adversarial = surely_adversarial(oracle, logp, active.criterion());
     best.update(active.indices(), xa, adversarial);
     active.keep(~adversarial);
     active.keep_affordable(2 * B + 1);  // a step must leave a query to check it

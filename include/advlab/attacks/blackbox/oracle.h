@@ -24,6 +24,8 @@ class Oracle {
   Oracle(AttackContext& context, OracleOutput output, int64_t budget);
 
   OracleOutput output() const { return output_; }
+  // Whether score answers are the model's own (false: its inference copy's).
+  bool queries_are_exact() const { return context_.model().queries_are_exact(); }
   int64_t budget() const { return budget_; }
   int64_t num_classes() const;
   Bounds bounds() const { return context_.bounds(); }

@@ -21,6 +21,14 @@ torch::Tensor query_log_probabilities(Oracle& oracle, const torch::Tensor& x, co
 // max_{j!=t} log p_j - log p_t (targeted). Negative means adversarial (ties aside).
 torch::Tensor score_margin(const torch::Tensor& log_probs, const Criterion& criterion);
 
+// Which rows of scores [n, K] (log-probabilities, probabilities or logits, as the oracle
+// answered) are adversarial beyond doubt. Score queries may be answered by the model's
+// inference copy, which agrees with the model to float rounding, not bit for bit: there
+// a margin within round-off of the boundary (1e-5 of the row's largest score, at least
+// 1e-5) is not yet a success, or an attack could stop on a point that the model, which
+// verifies every result, reads the other way. Exact oracles: is_adversarial as it is.
+torch::Tensor surely_adversarial(const Oracle& oracle, const torch::Tensor& scores, const Criterion& criterion);
+
 // Cross-entropy to minimise: -log(sum_{j!=y} p_j) untargeted (monotone in -CE(y) but
 // still informative when p_y rounds to 1), -log p_t targeted.
 torch::Tensor score_cross_entropy(const torch::Tensor& log_probs, const Criterion& criterion);

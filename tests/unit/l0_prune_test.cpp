@@ -6,7 +6,7 @@
 #include "advlab/attacks/attack_context.h"
 #include "advlab/attacks/mask/l0_prune.h"
 #include "advlab/criteria/criterion.h"
-#include "support/linear_model.h"
+#include "support/linear_l0.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
@@ -15,35 +15,11 @@
 namespace advlab {
 namespace {
 
-struct CornerProblem {
-  torch::Tensor x, labels, corner, exact;
-  std::shared_ptr<TorchScriptClassifier> model;
-};
-
-// z = [m, -m], m = w.x + c on [0, 1]^64; the corner moves every input to the bound that
-// closes the margin, so it is the most adversarial point of the box.
-CornerProblem corner_problem() {
-  torch::manual_seed(5);
-  const int64_t n = 40, d = 64;
-  auto w = torch::randn({d});
-  auto x = torch::rand({n, d});
-  const double c = 3 - (w * 0.5).sum().item<double>();
-  CornerProblem p;
-  p.model = testing::make_linear_classifier(torch::stack({w, -w}), torch::tensor({c, -c}).to(torch::kFloat));
-  auto margin = torch::mv(x, w) + c;
-  auto sign = torch::where(margin > 0, torch::ones_like(margin), -torch::ones_like(margin)).unsqueeze(1);
-  auto sw = sign * w.unsqueeze(0);
-  auto gains = torch::where(sw > 0, sw * x, -sw * (1 - x));
-  auto cumulative = std::get<0>(gains.sort(1, /*descending=*/true)).cumsum(1);
-  auto exact = (cumulative <= margin.abs().unsqueeze(1)).sum(1).to(torch::kFloat) + 1;
-  // Samples the corner breaks, with some room so float rounding cannot decide.
-  auto keep = (cumulative.select(1, d - 1) > margin.abs() * 1.2).nonzero().squeeze(1);
-  auto corner = torch::where(sw > 0, torch::zeros_like(x), torch::ones_like(x));
-  p.labels = (margin < 0).to(torch::kLong).index_select(0, keep);
-  p.x = x.index_select(0, keep).view({-1, 1, 8, 8});
-  p.corner = corner.index_select(0, keep).view({-1, 1, 8, 8});
-  p.exact = exact.index_select(0, keep);
-  return p;
+// [0, 1]^64, offset 3; kept: samples the corner breaks with some room, so float
+// rounding cannot decide. See support/linear_l0.h.
+testing::LinearL0Problem corner_problem() {
+  auto p = testing::linear_l0_problem(5, 40, 64, 3);
+  return p.select((p.total_gain > p.margin * 1.2).nonzero().squeeze(1), 8);
 }
 
 TEST(L0Prune, FromTheCornerReachesTheExactMinimumOnALinearModel) {

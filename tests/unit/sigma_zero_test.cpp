@@ -6,7 +6,7 @@
 #include "advlab/attacks/registry.h"
 #include "advlab/core/error.h"
 #include "advlab/criteria/criterion.h"
-#include "support/linear_model.h"
+#include "support/linear_l0.h"
 #include "support/trained_models.h"
 
 #include <gtest/gtest.h>
@@ -17,40 +17,12 @@
 namespace advlab {
 namespace {
 
-struct SigmaZeroLinearProblem {
-  torch::Tensor x, labels, exact;  // exact: the smallest number of inputs to change
-  std::shared_ptr<TorchScriptClassifier> model;
-};
-
-// z = [m, -m] with m = w.x + c on [0, 1]^64. Changing input j moves m by at most its gain
-// g_j = the larger of w_j (x_j - 0) and w_j (x_j - 1) in the direction that closes the
-// margin, and the gains of different inputs add up independently (the model is linear,
-// the box a product of intervals). So a set S of changed inputs can flip the class only if
-// sum_{j in S} g_j > |m|, and the smallest such set takes the largest gains first: the
-// exact minimum L0 is the least k whose k largest gains sum past |m|.
-SigmaZeroLinearProblem sigma_zero_linear_problem() {
-  torch::manual_seed(21);
-  const int64_t n = 60, d = 64;
-  auto w = torch::randn({d});
-  auto x = torch::rand({n, d});
-  // The offset makes most margins wide enough to need several inputs.
-  const double c = 4 - (w * 0.5).sum().item<double>();
-  SigmaZeroLinearProblem p;
-  p.model = testing::make_linear_classifier(torch::stack({w, -w}), torch::tensor({c, -c}).to(torch::kFloat));
-  auto margin = torch::mv(x, w) + c;
-  p.labels = (margin < 0).to(torch::kLong);
-  // Label 0 (m > 0) lowers m: w_j > 0 moves to 0, w_j < 0 to 1; label 1 the reverse.
-  auto sign = torch::where(margin > 0, torch::ones_like(margin), -torch::ones_like(margin)).unsqueeze(1);
-  auto sw = sign * w.unsqueeze(0);
-  auto gains = torch::where(sw > 0, sw * x, -sw * (1 - x));
-  auto cumulative = std::get<0>(gains.sort(1, /*descending=*/true)).cumsum(1);
-  p.exact = (cumulative <= margin.abs().unsqueeze(1)).sum(1).to(torch::kFloat) + 1;
-  // Keep samples that need a few inputs and where the total gain leaves some room.
-  auto keep = ((p.exact >= 2) & (cumulative.select(1, d - 1) > margin.abs() * 1.5)).nonzero().squeeze(1);
-  p.x = x.index_select(0, keep).view({-1, 1, 8, 8});
-  p.labels = p.labels.index_select(0, keep);
-  p.exact = p.exact.index_select(0, keep);
-  return p;
+// [0, 1]^64, offset 4 (most margins need several inputs); kept: samples that need at
+// least two inputs and where the total gain leaves some room. See support/linear_l0.h.
+testing::LinearL0Problem sigma_zero_linear_problem() {
+  auto p = testing::linear_l0_problem(21, 60, 64, 4);
+  auto keep = ((p.exact >= 2) & (p.total_gain > p.margin * 1.5)).nonzero().squeeze(1);
+  return p.select(keep, 8);
 }
 
 TEST(SigmaZero, IsCloseToTheExactL0OnALinearModel) {

@@ -1,6 +1,7 @@
 #include "advlab/dist/tensor_bytes.h"
 
 #include "advlab/core/error.h"
+#include "advlab/io/tensor_bounds.h"
 
 #include <torch/serialize.h>
 
@@ -29,6 +30,7 @@ NamedTensorList bytes_to_tensors(const std::string& bytes) {
   } catch (const std::exception& e) {  // c10::Error, or the unpickler's own
     throw Error(c10::str("distributed: damaged tensor message: ", first_message_line(e.what())));
   }
+  for (const auto& [name, t] : out) io::check_fits_storage(t, "distributed: tensor message", name);
   return out;
 }
 

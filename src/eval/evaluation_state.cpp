@@ -21,7 +21,9 @@ torch::Tensor text_tensor(const std::string& text) {
   return t;
 }
 
-std::string tensor_text(const torch::Tensor& t) {
+std::string tensor_text(const torch::Tensor& t, const std::string& path) {
+  ADVLAB_CHECK(t.scalar_type() == torch::kUInt8 && t.dim() == 1, path,
+               ": damaged evaluation state (its 'meta' record is not text)");
   auto c = t.contiguous();
   return std::string(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.numel()));
 }
@@ -164,7 +166,7 @@ EvaluationState load_evaluation_state(const std::string& path, const nlohmann::j
   ADVLAB_CHECK(in.count("meta"), path, ": not an evaluation state (no 'meta' record)");
   nlohmann::json meta;
   try {
-    meta = nlohmann::json::parse(tensor_text(in.at("meta")));
+    meta = nlohmann::json::parse(tensor_text(in.at("meta"), path));
   } catch (const nlohmann::json::exception&) {
     throw Error(c10::str(path, ": damaged evaluation state (its 'meta' record is not JSON)"));
   }

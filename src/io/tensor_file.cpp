@@ -4,6 +4,7 @@
 
 #include "advlab/core/error.h"
 #include "advlab/io/atomic_file.h"
+#include "advlab/io/tensor_bounds.h"
 #include "advlab/io/zip_check.h"
 #include "read_file.h"
 
@@ -49,6 +50,7 @@ NamedTensors load_tensors(const std::string& path) {
   for (const auto& entry : value.toGenericDict()) {
     ADVLAB_CHECK(entry.key().isString() && entry.value().isTensor(), path,
                  ": expected a dict of str -> tensor");
+    check_fits_storage(entry.value().toTensor(), path, entry.key().toStringRef());
     out.emplace_back(entry.key().toStringRef(), entry.value().toTensor());
   }
   return out;

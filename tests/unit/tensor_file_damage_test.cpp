@@ -1,3 +1,4 @@
+#include "advlab/io/tensor_bounds.h"
 #include "advlab/io/tensor_file.h"
 #include "support/scratch_dir.h"
 
@@ -43,5 +44,46 @@ TEST(TensorFile, DamagedZipDirectoryIsAOneLineError) {
   auto message =
       advlab::testing::error_message([&] { advlab::io::load_tensors(dir.file("damaged.pt")); });
   EXPECT_NE(message.find("damaged.pt: "), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+namespace {
+
+// A tensor whose sizes claim more elements than its storage holds, as a damaged or
+// crafted file unpickles to (LibTorch's unpickler does not check): 3 bytes stored, 264
+// claimed. set_sizes_contiguous is the one way to build it, since every checked API
+// refuses.
+torch::Tensor overreaching_tensor() {
+  auto t = torch::zeros({3}, torch::kUInt8);
+  t.unsafeGetTensorImpl()->set_sizes_contiguous({264});
+  return t;
+}
+
+}  // namespace
+
+TEST(TensorBounds, KnowsWhichTensorsFitTheirStorage) {
+  using advlab::io::fits_storage;
+  EXPECT_TRUE(fits_storage(torch::Tensor()));
+  EXPECT_TRUE(fits_storage(torch::zeros({0, 5})));
+  EXPECT_TRUE(fits_storage(torch::zeros({4, 5})));
+  EXPECT_TRUE(fits_storage(torch::zeros({4, 5}).t()));
+  EXPECT_TRUE(fits_storage(torch::zeros({4, 5}).slice(0, 2)));  // offset 10, 10 elements
+  EXPECT_TRUE(fits_storage(torch::zeros({1}).expand({7, 3})));   // stride 0 reads one element
+  EXPECT_FALSE(fits_storage(overreaching_tensor()));
+  auto shifted = torch::zeros({6});
+  shifted.unsafeGetTensorImpl()->set_storage_offset(4);
+  shifted.unsafeGetTensorImpl()->set_sizes_contiguous({3});  // elements 4..6 of 6
+  EXPECT_FALSE(fits_storage(shifted));
+  shifted.unsafeGetTensorImpl()->set_sizes_contiguous({2});  // elements 4..5
+  EXPECT_TRUE(fits_storage(shifted));
+}
+
+// What fuzz_evaluation_state found: an eval state whose 'meta' record was such a tensor;
+// reading it as text copied 264 bytes out of a 3-byte buffer.
+TEST(TensorFile, TensorReachingPastItsStorageIsAOneLineError) {
+  advlab::testing::ScratchDir dir;
+  advlab::io::save_tensors(dir.file("over.pt"), {{"meta", overreaching_tensor()}});
+  auto message = advlab::testing::error_message([&] { advlab::io::load_tensors(dir.file("over.pt")); });
+  EXPECT_NE(message.find("over.pt: damaged tensor 'meta'"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 }

@@ -19,17 +19,19 @@ torch::Tensor prune_l0(AttackContext& context, const torch::Tensor& x, const tor
   auto clean = flat(x.index_select(0, device_rows));
   auto current = flat(adv.index_select(0, device_rows)).clone();
   auto delta = current - clean;
+  auto shape = adv.sizes().vec();  // the pruned rows as images
+  shape[0] = rows.size(0);
 
   // Under L0 a changed coordinate may take any value in the box: each is first pushed to
   // the bound its margin gradient points to, which widens the margin the reversals below
   // can spend (kept only where the sample stays adversarial).
   const MarginLoss margin;
-  auto lg = context.loss_gradient(current.view(adv.index_select(0, device_rows).sizes()), margin, *crit, device_rows);
+  auto lg = context.loss_gradient(current.view(shape), margin, *crit, device_rows);
   auto bounds = context.bounds();
   auto g = flat(lg.grad);
   auto saturated = torch::where(delta.ne(0) & g.gt(0), torch::full_like(current, bounds.upper),
                                 torch::where(delta.ne(0) & g.lt(0), torch::full_like(current, bounds.lower), current));
-  auto sat_lg = context.loss_gradient(saturated.view(lg.grad.sizes()), margin, *crit, device_rows);
+  auto sat_lg = context.loss_gradient(saturated.view(shape), margin, *crit, device_rows);
   auto take = (crit->is_adversarial(sat_lg.logits) & sat_lg.loss.detach().ge(lg.loss.detach())).to(x.device());
   current = torch::where(take.unsqueeze(1), saturated, current);
   g = torch::where(take.unsqueeze(1), flat(sat_lg.grad), g);
@@ -40,7 +42,6 @@ torch::Tensor prune_l0(AttackContext& context, const torch::Tensor& x, const tor
   auto contribution = (g * delta).masked_fill(delta.eq(0), std::numeric_limits<float>::infinity());
   auto order = contribution.argsort(1, /*descending=*/false);
   auto changed = delta.ne(0).sum(1).to(torch::kCPU);
-  auto shape = adv.sizes().vec();
   const int64_t rounds = std::min<int64_t>(max_rounds, changed.numel() ? changed.max().item<int64_t>() : 0);
 
   for (int64_t r = 0; r < rounds; ++r) {
@@ -49,13 +50,13 @@ torch::Tensor prune_l0(AttackContext& context, const torch::Tensor& x, const tor
     auto local = trying.to(x.device());
     auto coordinate = order.index_select(0, local).select(1, r).unsqueeze(1);
     auto trial = current.index_select(0, local).scatter(1, coordinate, clean.index_select(0, local).gather(1, coordinate));
-    shape[0] = trying.size(0);
-    auto logits = context.logits(trial.view(shape), device_rows.index_select(0, local));
+    auto trial_shape = shape;
+    trial_shape[0] = trying.size(0);
+    auto logits = context.logits(trial.view(trial_shape), device_rows.index_select(0, local));
     auto kept = crit->select(trying)->is_adversarial(logits).to(x.device());
     auto accepted = kept.nonzero().squeeze(1);
     if (accepted.numel() > 0) current.index_copy_(0, local.index_select(0, accepted), trial.index_select(0, accepted));
   }
-  shape[0] = rows.size(0);
   out.index_copy_(0, device_rows, current.view(shape));
   return out;
 }

@@ -14,8 +14,10 @@ namespace advlab {
 // x: clean inputs; adv: candidates [N, ...]; found bool [N]: rows of adv that are
 // adversarial (only those are pruned; others are returned unchanged). At most
 // `max_rounds` reversals are tried per sample (one forward pass per round for the rows
-// still trying), after one gradient pass that orders them: the coordinate whose
-// first-order contribution to the margin is smallest goes first.
+// still trying), after two gradient passes: one to push each changed coordinate to the
+// bound its margin gradient points to (kept where still adversarial), one to order the
+// reversals: the coordinate whose first-order contribution to the margin is smallest
+// goes first.
 torch::Tensor prune_l0(AttackContext& context, const torch::Tensor& x, const torch::Tensor& adv,
                        const torch::Tensor& found, const Criterion& criterion, int64_t max_rounds);
 

@@ -46,7 +46,8 @@ torch::Tensor rp2_total_variation(const torch::Tensor& d);
 // for any other channel count.
 torch::Tensor rp2_printable_palette(int64_t channels);
 // Non-printability score of x [N, C, H, W] over the pixels of mask [1, H, W] or
-// [N, 1, H, W] (mean per masked pixel): the product over palette colours of the pixel's distance to each. Zero exactly
+// [N, 1, H, W] (mean per masked pixel): the product over palette colours of the pixel's
+// distance to each. Zero exactly
 // on palette colours.
 torch::Tensor rp2_non_printability(const torch::Tensor& x, const torch::Tensor& mask,
                                    const torch::Tensor& palette);

@@ -1,8 +1,12 @@
-#include "advlab/io/tensor_bounds.h"
+#include "advlab/io/unpickle.h"
 #include "advlab/io/tensor_file.h"
 #include "support/scratch_dir.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <gtest/gtest.h>
+#include <torch/serialize.h>
+
+#include <sstream>
 
 #include <string>
 
@@ -61,8 +65,9 @@ torch::Tensor overreaching_tensor() {
 
 }  // namespace
 
-TEST(TensorBounds, KnowsWhichTensorsFitTheirStorage) {
-  using advlab::io::fits_storage;
+TEST(Unpickle, KnowsWhichTensorsFitTheirStorage) {
+  using advlab::io::fits_bytes;
+  auto fits_storage = [](const torch::Tensor& t) { return fits_bytes(t, t.defined() && t.has_storage() ? t.storage().nbytes() : 0); };
   EXPECT_TRUE(fits_storage(torch::Tensor()));
   EXPECT_TRUE(fits_storage(torch::zeros({0, 5})));
   EXPECT_TRUE(fits_storage(torch::zeros({4, 5})));
@@ -78,12 +83,45 @@ TEST(TensorBounds, KnowsWhichTensorsFitTheirStorage) {
   EXPECT_TRUE(fits_storage(shifted));
 }
 
-// What fuzz_evaluation_state found: an eval state whose 'meta' record was such a tensor;
-// reading it as text copied 264 bytes out of a 3-byte buffer.
+// What fuzz_evaluation_state found: an eval state whose pickle gave its 'meta' storage
+// 264 elements while the record holding them had 3 bytes; LibTorch's unpickler took the
+// count, and reading the record as text copied 264 bytes out of a 3-byte buffer.
+TEST(TensorFile, StorageLongerThanItsRecordIsAOneLineError) {
+  advlab::testing::ScratchDir dir;
+  c10::Dict<std::string, at::Tensor> dict;
+  dict.insert("meta", torch::full({264}, 'x', torch::kUInt8));
+  auto saved = torch::pickle_save(c10::IValue(dict));
+  // The same archive with every record copied but the storage's, cut to 3 bytes.
+  std::istringstream in(std::string(saved.begin(), saved.end()));
+  caffe2::serialize::PyTorchStreamReader reader(&in);
+  std::string damaged;
+  {
+    caffe2::serialize::PyTorchStreamWriter writer([&](const void* data, size_t n) {
+      damaged.append(static_cast<const char*>(data), n);
+      return n;
+    });
+    for (const auto& name : reader.getAllRecords()) {
+      if (name != "data.pkl" && name.rfind("data/", 0) != 0) continue;
+      auto [data, size] = reader.getRecord(name);
+      writer.writeRecord(name, data.get(), name == "data.pkl" ? size : 3);
+    }
+    writer.writeEndOfFile();
+  }
+  advlab::testing::write_bytes(dir.file("short.pt"), damaged);
+  auto message = advlab::testing::error_message([&] { advlab::io::load_tensors(dir.file("short.pt")); });
+  EXPECT_NE(message.find("short.pt: damaged tensor file (a tensor of shape [264] reaches past its 3 stored bytes)"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+// The same damage with the storage and its record agreeing but the sizes overreaching.
 TEST(TensorFile, TensorReachingPastItsStorageIsAOneLineError) {
   advlab::testing::ScratchDir dir;
   advlab::io::save_tensors(dir.file("over.pt"), {{"meta", overreaching_tensor()}});
   auto message = advlab::testing::error_message([&] { advlab::io::load_tensors(dir.file("over.pt")); });
-  EXPECT_NE(message.find("over.pt: damaged tensor 'meta'"), std::string::npos) << message;
+  EXPECT_NE(message.find("over.pt: damaged tensor file (a tensor of shape [264] reaches past its 3 stored bytes)"),
+            std::string::npos)
+      << message;
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 }

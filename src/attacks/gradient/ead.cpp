@@ -73,12 +73,26 @@ torch::Tensor Ead::optimise(AttackContext& context, const torch::Tensor& x, cons
   auto slack = x.clone();    // y^(k), where the gradient is taken
   auto c = c_all.to(x.dtype());
   EarlyAbort abort(x.size(0), options_.steps(), options_.abort_early(), x.options());
+  // Records the adversarials among `point` (logits given) and returns the objective there.
+  auto judge = [&](const Criterion& crit, const torch::Tensor& point, const torch::Tensor& logits) {
+    auto m = margin(logits, crit);
+    auto delta = flat(point - x0);
+    auto l1 = delta.abs().sum(1), l2sq = delta.pow(2).sum(1);
+    auto ok = crit.is_adversarial(logits) & (m >= kappa);
+    best.update(active, point, ok, l1_rule ? l1 : l2sq + beta * l1);
+    found.index_copy_(0, active, found.index_select(0, active) | ok);
+    return c * (kappa - m) + l2sq + beta * l1;
+  };
 
   for (int64_t k = 0; k < options_.steps(); ++k) {
     context.note_iterations(++iterations);
     auto crit = criterion.select(active.to(torch::kCPU));
     double lr = options_.learning_rate() * std::sqrt(1.0 - static_cast<double>(k) / options_.steps());
     auto lg = context.loss_gradient(slack, margin, *crit, active);
+    // The gradient pass's logits judge y^(k), the point the gradient is taken at: as good
+    // a candidate as x^(k) (the same point without FISTA), and no forward pass of its own.
+    auto objective = judge(*crit, slack, lg.logits);
+
     // Gradient of c * (kappa - margin) + ||y - x0||_2^2; the L1 part goes to S_beta.
     auto grad = 2 * (slack - x0) - expand_like(c, x0) * lg.grad;
     auto next = detail_ead::shrink(slack - lr * grad, x0, beta, bounds);
@@ -86,17 +100,11 @@ torch::Tensor Ead::optimise(AttackContext& context, const torch::Tensor& x, cons
                              : next;
     current = next;
 
-    auto logits = context.logits(current, active);
-    auto m = margin(logits, *crit);
-    auto delta = flat(current - x0);
-    auto l1 = delta.abs().sum(1), l2sq = delta.pow(2).sum(1);
-    auto ok = crit->is_adversarial(logits) & (m >= kappa);
-    best.update(active, current, ok, l1_rule ? l1 : l2sq + beta * l1);
-    found.index_copy_(0, active, found.index_select(0, active) | ok);
-
-    auto objective = c * (kappa - m) + l2sq + beta * l1;
     if (!abort.after_step(k, objective, {&active, &x0, &current, &slack, &c})) break;
   }
+  // The last iterate x^(K), which no gradient pass saw: one forward pass.
+  auto crit = criterion.select(active.to(torch::kCPU));
+  judge(*crit, current, context.logits(current, active));
   return found;
 }
 

@@ -20,15 +20,15 @@ struct EadOptions {
 
   TORCH_ARG(std::optional<double>, eps);
   TORCH_ARG(std::string, norm) = "l1";
-  TORCH_ARG(int64_t, steps) = 50;         // iterations per value of c
-  TORCH_ARG(int64_t, search_steps) = 3;   // values of c tried
+  TORCH_ARG(int64_t, steps) = 100;        // iterations per value of c
+  TORCH_ARG(int64_t, search_steps) = 9;   // values of c tried
   TORCH_ARG(double, initial_const) = 1.0;
   TORCH_ARG(double, learning_rate) = 0.01;
   TORCH_ARG(double, beta) = 0.01;         // L1 weight and shrinkage threshold
   TORCH_ARG(double, confidence) = 0;      // kappa
   TORCH_ARG(std::string, decision_rule) = "l1";  // "l1" or "en"
   TORCH_ARG(bool, fista) = true;          // false: plain ISTA
-  TORCH_ARG(bool, abort_early) = true;
+  TORCH_ARG(bool, abort_early) = false;  // stopping on a stall cost 0.07 optimality
 };
 
 class Ead : public MinimumNormAttack {

@@ -54,6 +54,8 @@ SuiteBudgets suite_budgets(const std::string& suite) {
   if (suite == "standard") {  // AutoAttack's own settings, so its robust accuracy is the bar
     b.attack_options["fab-t"]["steps"] = "100";
     b.queries = 5000;
+  } else if (suite == "standard-fast") {  // the cheaper preset: a fifth of FAB-T's iterations
+    b.attack_options["fab-t"]["steps"] = "20";
   }
   return b;
 }

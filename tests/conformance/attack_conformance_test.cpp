@@ -118,6 +118,12 @@ TEST_P(AttackConformance, KeepsTheContract) {
   // The contract holds at any step count: the costliest defaults (ALMA and sigma-zero
   // 1000 steps, PDPGD 500) are cut to 100 here.
   if (c.attack == "alma" || c.attack == "pdpgd" || c.attack == "sigma-zero") options["steps"] = "100";
+  // C&W and EAD 9 x 100 steps, FAB 100 iterations: 3 x 50 and 20 here.
+  if (c.attack == "cw" || c.attack == "ead") {
+    options["steps"] = "50";
+    options["search_steps"] = "3";
+  }
+  if (c.attack == "fab" || c.attack == "fab-t") options["n_iter"] = "20";
   // RP2's default 16 views per step: 4 here (its placed stickers stay the default).
   if (c.attack == "rp2") options["samples"] = "4";
   auto attack = make_attack(c.attack, options);

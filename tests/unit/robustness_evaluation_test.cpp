@@ -111,7 +111,8 @@ TEST(AttackSuite, StandardCarriesAutoAttacksBudgets) {
   EXPECT_EQ(make_attack("fab-t", {{"eps", "0.1"}})->params()["target_classes"], 9);
   auto fast = eval::suite_budgets("standard-fast");
   EXPECT_EQ(fast.queries, 0);
-  EXPECT_TRUE(fast.attack_options.empty());
+  EXPECT_EQ(fast.attack_options.at("fab-t").at("steps"), "20");
+  EXPECT_EQ(fast.attack_options.size(), 1u);
 }
 
 TEST(RobustnessEvaluation, RejectsBadOptions) {

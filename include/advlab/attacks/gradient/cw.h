@@ -21,8 +21,8 @@ struct CarliniWagnerOptions {
 
   TORCH_ARG(std::optional<double>, eps);
   TORCH_ARG(std::string, norm) = "l2";
-  TORCH_ARG(int64_t, steps) = 50;         // Adam steps per value of c
-  TORCH_ARG(int64_t, search_steps) = 3;   // values of c tried
+  TORCH_ARG(int64_t, steps) = 100;        // Adam steps per value of c
+  TORCH_ARG(int64_t, search_steps) = 9;   // values of c tried
   TORCH_ARG(double, initial_const) = 1.0;
   TORCH_ARG(double, learning_rate) = 0.2;
   TORCH_ARG(double, confidence) = 0;      // kappa

@@ -29,7 +29,7 @@ struct FabOptions {
   static const ParamTable<FabOptions>& table(bool fab_t = false);
 
   TORCH_ARG(std::string, norm) = "linf";
-  TORCH_ARG(int64_t, n_iter) = 20;
+  TORCH_ARG(int64_t, n_iter) = 100;  // AutoAttack's
   TORCH_ARG(int64_t, restarts) = 1;  // runs per target (fab-t) or in all (fab)
   TORCH_ARG(double, alpha_max) = 0.1;
   TORCH_ARG(double, eta) = 1.05;

@@ -120,8 +120,11 @@ TEST(TensorFile, TensorReachingPastItsStorageIsAOneLineError) {
   advlab::testing::ScratchDir dir;
   advlab::io::save_tensors(dir.file("over.pt"), {{"meta", overreaching_tensor()}});
   auto message = advlab::testing::error_message([&] { advlab::io::load_tensors(dir.file("over.pt")); });
-  EXPECT_NE(message.find("over.pt: damaged tensor file (a tensor of shape [264] reaches past its 3 stored bytes)"),
-            std::string::npos)
+  // LibTorch 1.13 builds the tensor and our check refuses it; newer ones refuse it
+  // themselves ("... storage only has 3 bytes"), reported as not a tensor file.
+  EXPECT_NE(message.find("over.pt: "), std::string::npos) << message;
+  EXPECT_TRUE(message.find("a tensor of shape [264] reaches past its 3 stored bytes") != std::string::npos ||
+              message.find("storage only has 3 bytes") != std::string::npos)
       << message;
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 }

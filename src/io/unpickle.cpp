@@ -1,5 +1,7 @@
 #include "advlab/io/unpickle.h"
 
+#include "pickle_scan.h"
+
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/serialization/unpickler.h>
 
@@ -65,6 +67,9 @@ Unpickled unpickle(const std::string& bytes) {
   size_t pickle_size = 0;
   std::tie(pickle, pickle_size) = archive.getRecord("data.pkl");
   const char* pickle_bytes = static_cast<const char*>(pickle.get());
+  Unpickled out;
+  out.damage = pickle_damage(pickle_bytes, pickle_size);
+  if (!out.damage.empty()) return out;
   size_t consumed = 0;
   auto read = [&](char* buffer, size_t n) -> size_t {
     n = std::min(n, pickle_size - consumed);
@@ -82,7 +87,6 @@ Unpickled unpickle(const std::string& bytes) {
   };
   torch::jit::Unpickler unpickler(read, nullptr, nullptr, read_record, c10::nullopt);
   unpickler.set_version(archive.version());
-  Unpickled out;
   out.value = unpickler.parse_ivalue();
   out.damage = first_damage(out.value, [&](const torch::Tensor& t) -> std::string {
     if (!t.defined() || t.numel() == 0) return "";

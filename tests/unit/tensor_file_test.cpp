@@ -106,3 +106,47 @@ TEST(TensorFile, PickleReadingPastItsMemoIsAOneLineError) {
   EXPECT_NE(message.find("memo.pt: not a tensor file"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 }
+
+// Also found by fuzzing: a memo index or a string length far beyond the pickle makes
+// LibTorch's unpickler allocate for it first (LONG_BINPUT 1701405793: 27 GB of memo
+// slots), so the opcodes are walked before it runs.
+TEST(TensorFile, PickleNamingHugeSizesOrAShortStackIsAOneLineError) {
+  ScratchDir dir;
+  auto write = [&](const std::string& name, const std::string& pickle) {
+    std::string archive;
+    caffe2::serialize::PyTorchStreamWriter writer([&](const void* data, size_t size) {
+      archive.append(static_cast<const char*>(data), size);
+      return size;
+    });
+    writer.writeRecord("data.pkl", pickle.data(), pickle.size());
+    writer.writeEndOfFile();
+    advlab::testing::write_bytes(dir.file(name), archive);
+    return dir.file(name);
+  };
+  // PROTO 2, NONE, LONG_BINPUT 0x65696461, STOP
+  auto memo = write("memo.pt", std::string("\x80\x02Nr\x61\x64\x69\x65.", 9));
+  auto message = advlab::testing::error_message([&] { advlab::io::load_tensors(memo); });
+  EXPECT_NE(message.find("memo.pt: damaged tensor file (pickle opcode 0x72 at byte 3: memo index 1701405793"),
+            std::string::npos)
+      << message;
+  // PROTO 2, BINUNICODE of 0xfffffff0 bytes, STOP
+  auto text = write("text.pt", std::string("\x80\x02X\xf0\xff\xff\xff.", 8));
+  message = advlab::testing::error_message([&] { advlab::io::load_tensors(text); });
+  EXPECT_NE(message.find("text.pt: damaged tensor file (pickle opcode 0x58 at byte 2: a length of 4294967280 bytes"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  // PROTO 2, NONE, TUPLE3, STOP: LibTorch would take three values from a stack of one
+  // (fuzz_evaluation_state: a bad free when the unpickler was destroyed).
+  auto stack = write("stack.pt", std::string("\x80\x02N\x87.", 5));
+  message = advlab::testing::error_message([&] { advlab::io::load_tensors(stack); });
+  EXPECT_NE(message.find("stack.pt: damaged tensor file (pickle opcode 0x87 at byte 3: takes more values than the stack holds)"),
+            std::string::npos)
+      << message;
+  // PROTO 2, APPENDS without a mark, STOP
+  auto mark = write("mark.pt", std::string("\x80\x02]e.", 5));
+  message = advlab::testing::error_message([&] { advlab::io::load_tensors(mark); });
+  EXPECT_NE(message.find("mark.pt: damaged tensor file (pickle opcode 0x65 at byte 3: no mark to pop to)"),
+            std::string::npos)
+      << message;
+}

@@ -13,7 +13,8 @@ namespace advlab::io {
 
 struct Unpickled {
   c10::IValue value;
-  // Empty, or what is wrong with the first tensor that reaches past its stored data.
+  // Empty, or what is wrong: an opcode whose sizes reach past the pickle (checked before
+  // unpickling, src/io/pickle_scan.h), or the first tensor that reaches past its data.
   std::string damage;
 };
 

@@ -22,6 +22,18 @@ advlab::io::NamedTensors sample_tensors() {
           {"transposed", torch::arange(6, torch::kFloat64).reshape({2, 3}).t()}};
 }
 
+// A tensor-file archive holding only the given pickle as data.pkl (no tensor records).
+void write_pickle_archive(const std::string& path, const std::string& pickle) {
+  std::string archive;
+  caffe2::serialize::PyTorchStreamWriter writer([&](const void* data, size_t size) {
+    archive.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  writer.writeRecord("data.pkl", pickle.data(), pickle.size());
+  writer.writeEndOfFile();
+  advlab::testing::write_bytes(path, archive);
+}
+
 }  // namespace
 
 TEST(TensorFile, RoundTripKeepsNamesOrderAndValues) {
@@ -92,15 +104,7 @@ TEST(TensorFile, ReadsDictWrittenByPythonTorchSave) {
 // (BINGET 40 on an empty memo) with std::out_of_range, not c10::Error.
 TEST(TensorFile, PickleReadingPastItsMemoIsAOneLineError) {
   ScratchDir dir;
-  const std::string pickle = "\x80\x02h\x28.";  // PROTO 2, BINGET 40, STOP
-  std::string archive;
-  caffe2::serialize::PyTorchStreamWriter writer([&](const void* data, size_t size) {
-    archive.append(static_cast<const char*>(data), size);
-    return size;
-  });
-  writer.writeRecord("data.pkl", pickle.data(), pickle.size());
-  writer.writeEndOfFile();
-  advlab::testing::write_bytes(dir.file("memo.pt"), archive);
+  write_pickle_archive(dir.file("memo.pt"), "\x80\x02h\x28.");  // PROTO 2, BINGET 40, STOP
   auto message =
       advlab::testing::error_message([&] { advlab::io::load_tensors(dir.file("memo.pt")); });
   EXPECT_NE(message.find("memo.pt: not a tensor file"), std::string::npos) << message;
@@ -112,41 +116,24 @@ TEST(TensorFile, PickleReadingPastItsMemoIsAOneLineError) {
 // slots), so the opcodes are walked before it runs.
 TEST(TensorFile, PickleNamingHugeSizesOrAShortStackIsAOneLineError) {
   ScratchDir dir;
-  auto write = [&](const std::string& name, const std::string& pickle) {
-    std::string archive;
-    caffe2::serialize::PyTorchStreamWriter writer([&](const void* data, size_t size) {
-      archive.append(static_cast<const char*>(data), size);
-      return size;
-    });
-    writer.writeRecord("data.pkl", pickle.data(), pickle.size());
-    writer.writeEndOfFile();
-    advlab::testing::write_bytes(dir.file(name), archive);
-    return dir.file(name);
+  // Writes the pickle as a tensor file and expects load_tensors' one-line error to hold
+  // "<name>: damaged tensor file (<what>".
+  auto expect_damage = [&](const std::string& name, const std::string& pickle, const std::string& what) {
+    write_pickle_archive(dir.file(name), pickle);
+    auto message = advlab::testing::error_message([&] { advlab::io::load_tensors(dir.file(name)); });
+    EXPECT_NE(message.find(name + ": damaged tensor file (" + what), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
   };
   // PROTO 2, NONE, LONG_BINPUT 0x65696461, STOP
-  auto memo = write("memo.pt", std::string("\x80\x02Nr\x61\x64\x69\x65.", 9));
-  auto message = advlab::testing::error_message([&] { advlab::io::load_tensors(memo); });
-  EXPECT_NE(message.find("memo.pt: damaged tensor file (pickle opcode 0x72 at byte 3: memo index 1701405793"),
-            std::string::npos)
-      << message;
+  expect_damage("memo.pt", std::string("\x80\x02Nr\x61\x64\x69\x65.", 9),
+                "pickle opcode 0x72 at byte 3: memo index 1701405793");
   // PROTO 2, BINUNICODE of 0xfffffff0 bytes, STOP
-  auto text = write("text.pt", std::string("\x80\x02X\xf0\xff\xff\xff.", 8));
-  message = advlab::testing::error_message([&] { advlab::io::load_tensors(text); });
-  EXPECT_NE(message.find("text.pt: damaged tensor file (pickle opcode 0x58 at byte 2: a length of 4294967280 bytes"),
-            std::string::npos)
-      << message;
-  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  expect_damage("text.pt", std::string("\x80\x02X\xf0\xff\xff\xff.", 8),
+                "pickle opcode 0x58 at byte 2: a length of 4294967280 bytes");
   // PROTO 2, NONE, TUPLE3, STOP: LibTorch would take three values from a stack of one
   // (fuzz_evaluation_state: a bad free when the unpickler was destroyed).
-  auto stack = write("stack.pt", std::string("\x80\x02N\x87.", 5));
-  message = advlab::testing::error_message([&] { advlab::io::load_tensors(stack); });
-  EXPECT_NE(message.find("stack.pt: damaged tensor file (pickle opcode 0x87 at byte 3: takes more values than the stack holds)"),
-            std::string::npos)
-      << message;
-  // PROTO 2, APPENDS without a mark, STOP
-  auto mark = write("mark.pt", std::string("\x80\x02]e.", 5));
-  message = advlab::testing::error_message([&] { advlab::io::load_tensors(mark); });
-  EXPECT_NE(message.find("mark.pt: damaged tensor file (pickle opcode 0x65 at byte 3: no mark to pop to)"),
-            std::string::npos)
-      << message;
+  expect_damage("stack.pt", std::string("\x80\x02N\x87.", 5),
+                "pickle opcode 0x87 at byte 3: takes more values than the stack holds)");
+  // PROTO 2, EMPTY_LIST, APPENDS without a mark, STOP
+  expect_damage("mark.pt", std::string("\x80\x02]e.", 5), "pickle opcode 0x65 at byte 3: no mark to pop to)");
 }

@@ -28,7 +28,7 @@ struct SparseFoolOptions {
 
   TORCH_ARG(std::optional<double>, eps);
   TORCH_ARG(std::string, norm) = "l0";
-  TORCH_ARG(std::optional<double>, lambda);  // boundary point factor x_i + lambda * r; none: 3 (l0), 1 (l1)
+  TORCH_ARG(double, lambda) = 3.0;          // boundary point factor x_i + lambda * r
   TORCH_ARG(int64_t, max_iter) = 20;        // outer (linear solver) iterations
   TORCH_ARG(int64_t, deepfool_steps) = 50;  // inner DeepFool steps per outer iteration
   TORCH_ARG(int64_t, candidates) = 10;      // classes DeepFool considers, the original one included

@@ -38,7 +38,7 @@ const ParamTable<SparseFoolOptions>& SparseFoolOptions::table() {
   static const auto table = ParamTable<SparseFoolOptions>("sparsefool", SparseFoolOptions())
       .add("eps", ADVLAB_FIELD(eps), "budget; none = minimum-norm only").at_least(0)
       .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"l0", "l1"})
-      .add("lambda", ADVLAB_FIELD(lambda), "boundary point factor x_i + options_.lambda() * r").at_least(1)
+      .add("lambda", ADVLAB_FIELD(lambda), "boundary point factor x_i + lambda * r").at_least(1)
       .add("steps", ADVLAB_FIELD(max_iter), "outer (linear solver) iterations").at_least(1).alias("max_iter")
       .add("deepfool_steps", ADVLAB_FIELD(deepfool_steps), "inner DeepFool steps per outer iteration").at_least(1)
       .add("candidates", ADVLAB_FIELD(candidates), "classes DeepFool considers, the original one included").at_least(2)

@@ -39,6 +39,12 @@ torch::Tensor L1Threat::normalize_grad(const torch::Tensor& g) const {
   return direction.view_as(g);
 }
 
+torch::Tensor L1Threat::ascent_direction(const torch::Tensor& g, const torch::Tensor& x, double lower,
+                                        double upper) const {
+  auto blocked = ((x <= lower) & (g < 0)) | ((x >= upper) & (g > 0));
+  return normalize_grad(g.masked_fill(blocked, 0));
+}
+
 torch::Tensor L1Threat::random_init(const torch::Tensor& ref, const torch::Tensor& eps,
                                     at::Generator& gen, const Bounds& /*bounds: the ball has its own scale*/) const {
   auto cpu = ref.options().device(torch::kCPU);

@@ -36,6 +36,15 @@ namespace advlab {
 torch::Tensor projected_step(const ThreatModel& threat, const torch::Tensor& origin, const torch::Tensor& x,
                              const torch::Tensor& grad, double step, const torch::Tensor& eps, double lower,
                              double upper) {
-  return threat.project(origin, x + step * threat.normalize_grad(grad), eps).clamp(lower, upper);
+  return threat.project_in_box(origin, x + step * threat.ascent_direction(grad, x, lower, upper), eps, lower, upper);
+}
+
+torch::Tensor ThreatModel::ascent_direction(const torch::Tensor& g, const torch::Tensor&, double, double) const {
+  return normalize_grad(g);
+}
+
+torch::Tensor ThreatModel::project_in_box(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& eps,
+                                          double lower, double upper) const {
+  return project(ref, x, eps).clamp(lower, upper);
 }
 }  // namespace advlab

@@ -69,6 +69,57 @@ TEST(L1Projection, MatchesHandComputedExample) {
   EXPECT_TRUE(torch::allclose(q, torch::tensor({{2.5, -0.5, 0.0}}), 1e-6, 1e-6)) << q;
 }
 
+TEST(L1BoxProjection, MatchesHandComputedExample) {
+  // v = (3, -1, 0.5), radius 2, box [-1, 1]: caps (1, 1, 0.5), f(lambda) = 2.5 - 2 lambda on
+  // [0, 0.5], so lambda = 0.25 and the projection is (1, -0.75, 0.25). Clipping and then
+  // projecting onto the ball would give (5/6, -5/6, 1/3), farther from v.
+  auto v = torch::tensor({{3.0, -1.0, 0.5}});
+  auto lo = torch::full({1, 3}, -1.0), hi = torch::full({1, 3}, 1.0);
+  auto p = project_l1_ball_in_box(v, torch::tensor({2.0}), lo, hi);
+  EXPECT_TRUE(torch::allclose(p, torch::tensor({{1.0, -0.75, 0.25}}), 1e-6, 1e-6)) << p;
+  auto naive = project_l1_ball(v.clamp(-1, 1), torch::tensor({2.0}));
+  EXPECT_LT((v - p).norm().item<double>(), (v - naive).norm().item<double>());
+  // Within the ball and the box already: unchanged.
+  auto small = torch::tensor({{0.5, -0.25, 0.0}});
+  EXPECT_TRUE(torch::allclose(project_l1_ball_in_box(small, torch::tensor({2.0}), lo, hi), small));
+}
+
+TEST(L1BoxProjection, AgreesWithABisectionOverTheThresholdAndBeatsEveryFeasiblePoint) {
+  torch::manual_seed(3);
+  auto threat = make_threat_model("l1");
+  auto gen = at::detail::createCPUGenerator(4);
+  const int64_t n = 48, dim = 30;
+  auto ref = torch::rand({n, dim}, torch::kDouble);
+  ref.index_put_({torch::indexing::Slice(), torch::indexing::Slice(0, 10)}, 0.0);  // pixels at the bound
+  auto x = ref + torch::randn({n, dim}, torch::kDouble) * 0.8;
+  auto eps = torch::rand({n}, torch::kDouble) * 3 + 0.05;
+  auto p = threat->project_in_box(ref, x, eps, 0.0, 1.0);
+  EXPECT_TRUE((p >= 0).all().item<bool>() && (p <= 1).all().item<bool>());
+  EXPECT_TRUE((threat->distance(ref, p) <= eps * (1 + 1e-9) + 1e-12).all().item<bool>());
+  // Reference: the threshold by bisection, written out independently of the sort.
+  auto v = x - ref, a = v.abs();
+  auto cap = torch::where(v > 0, 1 - ref, ref);
+  auto norm_at = [&](const torch::Tensor& l) { return (a - l.view({-1, 1})).clamp_min(0).minimum(cap).sum(1); };
+  auto lo = torch::zeros({n}, torch::kDouble), hi = a.amax(1);
+  for (int i = 0; i < 200; ++i) {
+    auto mid = (lo + hi) / 2;
+    auto over = norm_at(mid) > eps;
+    lo = torch::where(over, mid, lo);
+    hi = torch::where(over, hi, mid);
+  }
+  auto expected = ref + v.sign() * (a - hi.view({-1, 1})).clamp_min(0).minimum(cap);
+  EXPECT_TRUE(torch::allclose(p, expected, 1e-9, 1e-9)) << (p - expected).abs().max();
+  // And nothing feasible is nearer: random points of the ball clipped to the box (still in
+  // the ball, since the box holds ref), and the two naive orders of ball and box.
+  auto nearest = (x - p).norm(2, 1);
+  for (int trial = 0; trial < 500; ++trial) {
+    auto q = threat->random_init(ref, eps, gen, advlab::Bounds{}).clamp(0, 1);
+    ASSERT_TRUE(((x - q).norm(2, 1) >= nearest - 1e-9).all().item<bool>()) << "trial " << trial;
+  }
+  for (const auto& q : {threat->project(ref, x, eps).clamp(0, 1), threat->project(ref, x.clamp(0, 1), eps)})
+    EXPECT_TRUE(((x - q).norm(2, 1) >= nearest - 1e-9).all().item<bool>());
+}
+
 TEST(L0Threat, ProjectionKeepsTheLargestChanges) {
   L0Threat l0;
   auto ref = torch::zeros({1, 5});

@@ -26,7 +26,9 @@ class L2Threat : public ThreatModel {
   torch::Tensor dual_norm(const torch::Tensor& g) const override;
 };
 
-// L1: exact Euclidean projection onto the L1 ball (Duchi et al. 2008, sort-based).
+// L1: exact Euclidean projection onto the L1 ball (Duchi et al. 2008, sort-based), and
+// onto the ball within the box (Croce & Hein 2021, "Mind the box"): projecting onto the
+// ball and then clipping wastes budget on changes the box cuts off.
 // The ascent direction is sparse: the sign of the gradient on its largest coordinates
 // (the top `sparsity` fraction), scaled to unit L1 norm, as in Tramer & Boneh's SLIDE,
 // because the plain L1 steepest direction moves a single pixel per step.
@@ -40,6 +42,10 @@ class L1Threat : public ThreatModel {
   torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps, at::Generator& gen,
                             const Bounds& bounds) const override;
   torch::Tensor dual_norm(const torch::Tensor& g) const override;
+  torch::Tensor project_in_box(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& eps,
+                               double lower, double upper) const override;
+  torch::Tensor ascent_direction(const torch::Tensor& g, const torch::Tensor& x, double lower,
+                                 double upper) const override;
 
  private:
   double sparsity_;
@@ -60,5 +66,10 @@ class L0Threat : public ThreatModel {
 
 // Euclidean projection of each row of v [N, D] onto the L1 ball of radius r [N].
 torch::Tensor project_l1_ball(const torch::Tensor& v, const torch::Tensor& radius);
+
+// Euclidean projection of each row of v [N, D] onto {d : ||d||_1 <= r, lo <= d <= hi},
+// r [N], lo and hi [N, D] with lo <= 0 <= hi (the box seen from the ball's centre).
+torch::Tensor project_l1_ball_in_box(const torch::Tensor& v, const torch::Tensor& radius, const torch::Tensor& lo,
+                                     const torch::Tensor& hi);
 
 }  // namespace advlab

@@ -25,6 +25,11 @@ class ThreatModel {
                                 const torch::Tensor& eps) const = 0;
   // Steepest-ascent direction of unit norm for gradient g (sign(g) for L-inf).
   virtual torch::Tensor normalize_grad(const torch::Tensor& g) const = 0;
+  // The same at the point x of [lower, upper]: here normalize_grad(g); L1 leaves out the
+  // coordinates at a bound that g pushes outwards (its few coordinates per step would be
+  // spent on moves the box undoes, as on the black background of an image).
+  virtual torch::Tensor ascent_direction(const torch::Tensor& g, const torch::Tensor& x, double lower,
+                                         double upper) const;
   // A random point in the eps-ball around ref (uniform where cheap); the caller clips it
   // to `bounds`. The Lp balls have their own scale; L0 counts pixels, so how far a chosen
   // pixel moves comes from the width of `bounds`. Random numbers come from `gen` on the
@@ -35,15 +40,19 @@ class ThreatModel {
   // unit of a linear function's change lies along g, so |f(x)| / ||grad f||_q is the
   // distance to its zero set. Throws advlab::Error for L0, which has no dual norm.
   virtual torch::Tensor dual_norm(const torch::Tensor& g) const = 0;
-
+  // The point of (eps-ball around ref) ∩ [lower, upper] nearest to x, or near it: here the
+  // projection onto the ball, then clipped (exact for L-inf; L1 overrides it with the
+  // exact projection onto the intersection).
+  virtual torch::Tensor project_in_box(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& eps,
+                                       double lower, double upper) const;
 };
 
 // "linf" | "l2" | "l1" | "l0" (also "inf"); throws advlab::Error for other names.
 std::shared_ptr<ThreatModel> make_threat_model(const std::string& norm);
 
 // One projected ascent step, the move PGD-style attacks and adversarial training share:
-// x + step * normalize_grad(grad), projected onto the eps-ball around origin, then
-// clipped to [lower, upper].
+// x + step * ascent_direction(grad), projected onto the eps-ball around origin within
+// [lower, upper] (project_in_box).
 torch::Tensor projected_step(const ThreatModel& threat, const torch::Tensor& origin, const torch::Tensor& x,
                              const torch::Tensor& grad, double step, const torch::Tensor& eps, double lower,
                              double upper);

@@ -120,7 +120,10 @@ class ApgdSparseSchedule : public ApgdSchedule {
     auto threshold = sorted.gather(1, count - 1);
     auto chosen = ((magnitude >= threshold) & (magnitude > 0)).to(g.dtype());
     auto direction = g.sign() * chosen / chosen.sum(1, true).clamp_min(1);
-    return apgd_constrain(*threat_, bounds_, s, s.x + per_row(s.step, s.x) * direction.view_as(s.x));
+    // Onto the ball within the box, not the ball then the box: a sparse step overshoots
+    // the box on most of its coordinates, and clipping after the ball loses that budget.
+    return threat_->project_in_box(s.origin, s.x + per_row(s.step, s.x) * direction.view_as(s.x), s.eps,
+                                   bounds_.lower, bounds_.upper);
   }
 
  private:

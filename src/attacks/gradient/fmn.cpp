@@ -139,8 +139,7 @@ torch::Tensor Fmn::perturb(AttackContext& context, const torch::Tensor& x, const
 
     double alpha = cosine_anneal(options_.alpha_init(), alpha_final(), step, steps);
     auto direction = grad / expand_like(flat(grad).norm(2, 1).clamp_min(1e-12), grad);
-    auto moved = threat().project(x, x + delta + alpha * direction, eps);
-    delta = bounds.clip(moved) - x;
+    delta = threat().project_in_box(x, x + delta + alpha * direction, eps, bounds.lower, bounds.upper) - x;
   }
   if (threat().name() != "l0") return best.adversarials();
   return prune_l0(context, x, best.adversarials(), best.found(), criterion, options_.prune());

@@ -118,5 +118,15 @@ TEST(Alma, RejectsBadOptionsWithAnErrorNamingThem) {
   EXPECT_EQ(make_attack("alma", {{"norm", "l1"}, {"eps", "5"}})->params()["eps"].get<double>(), 5.0);
 }
 
+TEST(Alma, L1SizesItsFirstStepByDefaultAndL2UsesTheRate) {
+  auto in_effect = [](const std::map<std::string, std::string>& options) {
+    return make_attack("alma", options)->params()["init_lr_distance"].get<double>();
+  };
+  EXPECT_EQ(in_effect({{"norm", "l1"}}), 0.5);  // AttackBench's setting for L1
+  EXPECT_EQ(in_effect({{"norm", "l2"}}), 0.0);  // lr_init
+  EXPECT_EQ(in_effect({{"norm", "l1"}, {"init_lr_distance", "0"}}), 0.0);
+  EXPECT_EQ(in_effect({{"norm", "l2"}, {"init_lr_distance", "2"}}), 2.0);
+}
+
 }  // namespace
 }  // namespace advlab

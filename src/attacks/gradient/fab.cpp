@@ -270,7 +270,10 @@ torch::Tensor FabT::perturb(AttackContext& context, const torch::Tensor& x, cons
     // Targeted linearisation, untargeted success: any misclassification counts.
     FabPlanes planes{ranked.narrow(1, t, 1).contiguous(), labels_cpu};
     for (int64_t run = 0; run < options().restarts(); ++run) {
-      auto rows = unfinished(best, /*refine=*/false);
+      // Minimum-norm: a sample broken towards one target may lie closer to another's
+      // boundary (the nearest class in L1 is often not the most likely one), so every
+      // target runs on every sample; within eps, broken samples are done.
+      auto rows = unfinished(best, /*refine=*/true);
       if (rows.numel() == 0) return best.adversarials();
       run_once(context, x, criterion, rows, planes, best, reach, run > 0);
     }

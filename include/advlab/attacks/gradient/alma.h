@@ -27,7 +27,7 @@ struct AlmaOptions {
   TORCH_ARG(int64_t, steps) = 1000;
   TORCH_ARG(double, lr_init) = 0.1;          // per coordinate, a fraction of the box width
   TORCH_ARG(double, lr_reduction) = 0.01;    // final rate = lr_init * lr_reduction
-  TORCH_ARG(double, init_lr_distance) = 0;   // > 0: first step moves this far instead
+  TORCH_ARG(std::optional<double>, init_lr_distance);  // > 0: first step moves this far; none = per norm
   TORCH_ARG(double, mu_init) = 1;
   TORCH_ARG(double, rho_init) = 1;
   TORCH_ARG(int64_t, check_steps) = 10;
@@ -45,6 +45,8 @@ class Alma : public MinimumNormAttack {
   torch::Tensor minimise(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) override;
 
  private:
+  double init_lr_distance() const;  // the option, or its per-norm default
+
   AlmaOptions options_;
 };
 

@@ -12,8 +12,9 @@
 //         against the strongest other class.
 //   fab-t FAB-T as in AutoAttack: untargeted, targeted FAB towards each of the
 //         `target_classes` most likely other classes in turn (success is still any
-//         misclassification), each only on samples not yet broken; with a targeted
-//         criterion it is the same as fab.
+//         misclassification), each only on samples not yet broken within eps; without
+//         eps (minimum-norm) every target runs on every sample and the closest
+//         adversarial over the targets is kept; with a targeted criterion it is fab.
 #include "advlab/attacks/attack.h"
 #include "advlab/attacks/gradient/boundary_projection.h"
 #include "advlab/attacks/param_table.h"

@@ -26,7 +26,7 @@ struct BenchFlags {
   std::string data = "fashion-mnist:test";
   int64_t limit = 100;
   std::string norm = "l2";
-  std::string attacks;  // empty = every white-box minimum-norm attack for the norm, plus pgd and apgd-ce
+  std::string attacks;  // empty = every white-box minimum-norm attack for the norm, plus pgd, apgd-ce and apgd-t
   double eps_max = 0;
   int bisection_steps = 8;
   int64_t propagations = 2000;
@@ -45,7 +45,9 @@ std::vector<std::string> default_attacks(const std::string& norm) {
   for (const auto& spec : attack_registry())
     if (spec.minimum_norm && spec.family == "white-box" && spec.required_options.empty() && supports(spec, norm))
       out.push_back(spec.name);
-  for (const char* fixed : {"pgd", "apgd-ce"})
+  // APGD-T's sweep over target classes finds the closest boundary where the untargeted
+  // attacks head for the most likely class (L1, Fashion CNN: median 2.66 against 3.5).
+  for (const char* fixed : {"pgd", "apgd-ce", "apgd-t"})
     if (supports(find_attack(fixed), norm)) out.push_back(fixed);
   return out;
 }
@@ -117,7 +119,7 @@ void register_bench_attacks_command(CLI::App& app) {
   cmd->add_option("--limit", flags->limit, "use the first N images (0 = all)")->capture_default_str();
   cmd->add_option("--norm", flags->norm, "threat model: linf, l2, l1, l0")->capture_default_str();
   cmd->add_option("--attacks", flags->attacks,
-                  "attacks, comma separated (default: every white-box minimum-norm attack for the norm, pgd, apgd-ce)");
+                  "attacks, comma separated (default: every white-box minimum-norm attack for the norm, pgd, apgd-ce, apgd-t)");
   cmd->add_option("--eps-max", flags->eps_max,
                   "top of the bisection over eps for fixed-budget attacks (0 = the largest distance the "
                   "minimum-norm attacks found)")->capture_default_str();

@@ -41,7 +41,7 @@ TEST(Ddn, BreaksTheCnnAsCloseAsFmn) {
   auto correct = (trained.model->predict(x) == labels).nonzero().squeeze(1);
   Misclassification criterion(labels);
   auto ddn = make_attack("ddn", {})->run(*trained.model, x, criterion, 0);
-  auto fmn = make_attack("fmn", {{"norm", "l2"}})->run(*trained.model, x, criterion, 0);
+  auto fmn = make_attack("fmn", {{"norm", "l2"}, {"target_classes", "0"}})->run(*trained.model, x, criterion, 0);
   EXPECT_TRUE(ddn.success.all().item<bool>());
   double ddn_median = ddn.minimum_distance.index_select(0, correct).median().item<double>();
   double fmn_median = fmn.minimum_distance.index_select(0, correct).median().item<double>();

@@ -37,7 +37,7 @@ class FmnOnCnn : public ::testing::TestWithParam<std::string> {};
 TEST_P(FmnOnCnn, UnboundedBreaksEverySample) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   auto b = fmn_cnn_batch();
-  auto result = make_attack("fmn", {{"norm", GetParam()}})->run(*testing::fashion_cnn().model, b.x,
+  auto result = make_attack("fmn", {{"norm", GetParam()}, {"target_classes", "0"}})->run(*testing::fashion_cnn().model, b.x,
                                                                 Misclassification(b.labels), 0);
   double rate = result.success.to(torch::kDouble).mean().item<double>();
   auto d = result.minimum_distance.index_select(0, b.correct);
@@ -77,7 +77,7 @@ TEST(Fmn, MedianDistanceIsNoWorseThanPgdBisection) {
   auto b = fmn_cnn_batch();
   // Brackets of 64 bisection cells: about 4% of the medians (0.65 and 0.042).
   for (auto [norm, hi] : {std::pair<std::string, double>{"l2", 1.6}, {"linf", 0.1}}) {
-    auto r = make_attack("fmn", {{"norm", norm}})->run(*testing::fashion_cnn().model, b.x, Misclassification(b.labels), 0);
+    auto r = make_attack("fmn", {{"norm", norm}, {"target_classes", "0"}})->run(*testing::fashion_cnn().model, b.x, Misclassification(b.labels), 0);
     double fmn = r.minimum_distance.index_select(0, b.correct).median().item<double>();
     double pgd = fmn_pgd_median_eps(b, norm, hi);
     std::cout << norm << ": median distance fmn " << fmn << ", pgd bisection " << pgd << "\n";
@@ -92,9 +92,9 @@ TEST(Fmn, EpsDecidesSuccessButNotTheSearch) {
   auto& model = *trained.model;
   auto x = trained.test.images.narrow(0, 0, 32);
   Misclassification criterion(trained.test.labels.narrow(0, 0, 32));
-  auto free = make_attack("fmn", {{"norm", "l2"}, {"steps", "50"}})->run(model, x, criterion, 0);
+  auto free = make_attack("fmn", {{"norm", "l2"}, {"steps", "50"}, {"target_classes", "2"}})->run(model, x, criterion, 0);
   double eps = free.minimum_distance.median().item<double>();
-  auto bounded = make_attack("fmn", {{"norm", "l2"}, {"steps", "50"}, {"eps", std::to_string(eps)}})->run(model, x, criterion, 0);
+  auto bounded = make_attack("fmn", {{"norm", "l2"}, {"steps", "50"}, {"target_classes", "2"}, {"eps", std::to_string(eps)}})->run(model, x, criterion, 0);
   EXPECT_TRUE(torch::allclose(bounded.minimum_distance, free.minimum_distance));
   EXPECT_TRUE(torch::equal(bounded.success, free.minimum_distance <= eps * (1 + 1e-5)));
   EXPECT_GT(bounded.success.sum().item<int64_t>(), 0);
@@ -102,6 +102,31 @@ TEST(Fmn, EpsDecidesSuccessButNotTheSearch) {
   EXPECT_LE(bounded.distances.l2.max().item<double>(), eps * (1 + 1e-5) + 1e-6);
   EXPECT_EQ(make_attack("fmn", {{"eps", "0.5"}})->params()["eps"].get<double>(), 0.5);
   EXPECT_TRUE(make_attack("fmn", {})->params()["eps"].is_null());
+}
+
+// Untargeted, the sweep adds runs towards the most likely other classes: its first run is
+// the untargeted one, so no sample ends farther than without it, and the nearest class
+// is often another one (L1 bench, Fashion CNN: optimality 0.88 -> 0.97 with 9 targets).
+TEST(Fmn, SweepOverTargetClassesIsNeverFartherAndOftenCloser) {
+  if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  auto b = fmn_cnn_batch();
+  auto run = [&](const char* targets) {
+    return make_attack("fmn", {{"norm", "l1"}, {"steps", "50"}, {"target_classes", targets}})
+        ->run(*testing::fashion_cnn().model, b.x, Misclassification(b.labels), 0);
+  };
+  auto alone = run("0"), swept = run("3");
+  auto d0 = alone.minimum_distance.index_select(0, b.correct);
+  auto d3 = swept.minimum_distance.index_select(0, b.correct);
+  EXPECT_TRUE((d3 <= d0 * (1 + 1e-6)).all().item<bool>());
+  auto closer = (d3 < d0 * 0.95).sum().item<int64_t>();
+  std::cout << "median L1 " << d0.median().item<double>() << " -> " << d3.median().item<double>() << ", " << closer
+            << " of " << d0.size(0) << " samples 5% closer or more\n";
+  EXPECT_GE(closer, d0.size(0) / 10);
+  // Success is still any misclassification, checked by the base class's final pass.
+  EXPECT_TRUE((swept.predictions.masked_select(swept.success) != b.labels.masked_select(swept.success)).all().item<bool>());
+  EXPECT_GE(swept.success.sum().item<int64_t>(), alone.success.sum().item<int64_t>());
+  // Four runs of 50 steps, one gradient each step.
+  EXPECT_EQ(swept.gradients.sum().item<int64_t>(), 4 * alone.gradients.sum().item<int64_t>());
 }
 
 TEST(Fmn, TargetedReachesTheTarget) {

@@ -66,7 +66,7 @@ TEST(SigmaZero, BreaksTheCnnAboutAsSparselyAsFmn) {
   Misclassification criterion(b.labels);
   // 100 steps (the default is 1000): the margin below was set at this cost.
   auto sigma = make_attack("sigma-zero", {{"steps", "100"}})->run(model, b.x, criterion, 0);
-  auto fmn = make_attack("fmn", {{"norm", "l0"}})->run(model, b.x, criterion, 0);
+  auto fmn = make_attack("fmn", {{"norm", "l0"}, {"target_classes", "0"}})->run(model, b.x, criterion, 0);
   auto broken = sigma.success.index_select(0, b.correct);
   double rate = broken.to(torch::kDouble).mean().item<double>();
   double sigma_median = sigma.minimum_distance.index_select(0, b.correct).median().item<double>();

@@ -1,5 +1,7 @@
 #include "advlab/attacks/gradient/fmn.h"
 
+#include "advlab/attacks/target_sweep.h"
+
 #include "advlab/attacks/gradient/walk_point.h"
 #include "advlab/core/cosine_anneal.h"
 
@@ -83,7 +85,8 @@ const ParamTable<FmnOptions>& FmnOptions::table() {
       .add("alpha_final", ADVLAB_FIELD(alpha_final), "final step, <= alpha_init; 0 = alpha_init / 100").at_least(0)
       .add("gamma_init", ADVLAB_FIELD(gamma_init), "initial change of the eps-ball per step").above(0).below(1)
       .add("gamma_final", ADVLAB_FIELD(gamma_final), "final change of the eps-ball, <= gamma_init").at_least(0)
-      .add("prune", ADVLAB_FIELD(prune), "changed coordinates tried for reversal per found adversarial (L0), 0 = none").at_least(0);
+      .add("prune", ADVLAB_FIELD(prune), "changed coordinates tried for reversal per found adversarial (L0), 0 = none").at_least(0)
+      .add("target_classes", ADVLAB_FIELD(target_classes), "untargeted: also run towards each of the k most likely other classes, keep the closest (k + 1 runs)").at_least(0);
   return table;
 }
 
@@ -107,6 +110,11 @@ nlohmann::json Fmn::options_json() const {
 }
 
 torch::Tensor Fmn::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
+  return closest_over_targets(context, threat(), x, criterion, options_.target_classes(),
+                              [&](const Criterion& goal) { return walk(context, x, goal); });
+}
+
+torch::Tensor Fmn::walk(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
   auto bounds = context.bounds();
   auto rule = detail_fmn::make_radius_rule(threat());
   const MarginLoss margin_loss;  // > 0 exactly when adversarial (up to ties)

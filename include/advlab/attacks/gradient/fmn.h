@@ -10,6 +10,9 @@
 // advlab's, so the walk does not stall short of the boundary: gradient components
 // pushing a coordinate out of the box are dropped, and the first-phase estimate is
 // multiplied by (1 + gamma) too.
+// Untargeted, it also runs targeted towards each of the `target_classes` most likely
+// other classes and keeps the closest adversarial (the class the margin's gradient
+// heads for is often not the nearest).
 // White-box; untargeted or targeted; L0, L1, L2, L-inf. Minimum-norm: returns the
 // smallest adversarial seen on the path, unprojected; an optional eps only decides
 // success (the base class projects), it does not steer the search.
@@ -32,6 +35,9 @@ struct FmnOptions {
   TORCH_ARG(double, gamma_init) = 0.05;
   TORCH_ARG(double, gamma_final) = 0.001;
   TORCH_ARG(int64_t, prune) = 1000;  // L0: reversals tried per found adversarial (l0_prune.h), 0 = none
+  // Untargeted: also runs towards each of the k most likely other classes and keeps the
+  // closest (target_sweep.h); k + 1 runs of `steps`, AttackBench's 2000 passes at 9.
+  TORCH_ARG(int64_t, target_classes) = 9;
 };
 
 class Fmn : public Attack {
@@ -47,6 +53,7 @@ class Fmn : public Attack {
 
  private:
   double alpha_final() const;
+  torch::Tensor walk(AttackContext& context, const torch::Tensor& x, const Criterion& criterion);
 
   FmnOptions options_;
 };

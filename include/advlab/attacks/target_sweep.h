@@ -1,0 +1,23 @@
+#pragma once
+// Minimum-norm search over target classes, for untargeted criteria: the closest
+// adversarial among an untargeted run and targeted runs towards each sample's `k` most
+// likely other classes (ranked by the clean logits). An untargeted minimum-norm attack
+// heads for whichever class its gradient favours, which is often not the nearest one
+// (in L1 least of all); the targeted runs look at the others. Success stays any
+// misclassification. With k = 0 or a targeted criterion it is the attack's own run. Every
+// run covers all of x, whatever eps: eps must not steer a minimum-norm search (eval
+// sweeps eps over one unbounded run).
+#include "advlab/attacks/attack_context.h"
+#include "advlab/criteria/criterion.h"
+#include "advlab/threat/threat_model.h"
+
+#include <functional>
+
+namespace advlab {
+
+using AttackFor = std::function<torch::Tensor(const Criterion&)>;
+
+torch::Tensor closest_over_targets(AttackContext& context, const ThreatModel& threat, const torch::Tensor& x,
+                                   const Criterion& criterion, int64_t k, const AttackFor& attack);
+
+}  // namespace advlab

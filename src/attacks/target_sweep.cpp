@@ -6,6 +6,11 @@
 
 namespace advlab {
 
+torch::Tensor other_classes_by_logit(const torch::Tensor& logits, const torch::Tensor& labels) {
+  auto label = labels.to(logits.device(), torch::kLong).view({-1, 1});
+  return logits.scatter(1, label, -std::numeric_limits<float>::infinity()).argsort(1, /*descending=*/true);
+}
+
 torch::Tensor closest_over_targets(AttackContext& context, const ThreatModel& threat, const torch::Tensor& x,
                                    const Criterion& criterion, int64_t k, const AttackFor& attack) {
   auto best = attack(criterion);
@@ -19,8 +24,7 @@ torch::Tensor closest_over_targets(AttackContext& context, const ThreatModel& th
     auto fools = criterion.is_adversarial(context.logits(adv)).to(d.device());
     return torch::where(fools, d, torch::full_like(d, inf));
   };
-  auto labels = criterion.classes().to(x.device(), torch::kLong).view({-1, 1});
-  auto ranked = std::get<1>(context.logits(x).scatter(1, labels, -inf).sort(1, /*descending=*/true));
+  auto ranked = other_classes_by_logit(context.logits(x), criterion.classes());
   auto best_reach = reach(best);
   for (int64_t t = 0; t < std::min(k, others); ++t) {
     TargetedMisclassification towards(ranked.select(1, t).contiguous());

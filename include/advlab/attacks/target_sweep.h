@@ -15,6 +15,10 @@
 
 namespace advlab {
 
+// The classes of each sample ordered by its logits [N, K], most likely first, its label
+// (labels [N]) last: the target order of APGD-T, FAB-T and the sweep below.
+torch::Tensor other_classes_by_logit(const torch::Tensor& logits, const torch::Tensor& labels);
+
 using AttackFor = std::function<torch::Tensor(const Criterion&)>;
 
 torch::Tensor closest_over_targets(AttackContext& context, const ThreatModel& threat, const torch::Tensor& x,

@@ -2,6 +2,7 @@
 
 #include "advlab/attacks/best_adversarial.h"
 #include "advlab/attacks/gradient/apgd_schedule.h"
+#include "advlab/attacks/target_sweep.h"
 #include "advlab/core/error.h"
 
 #include <limits>
@@ -70,8 +71,7 @@ torch::Tensor Apgd::perturb(AttackContext& context, const torch::Tensor& x, cons
   auto logits = context.logits(x);
   const int64_t classes = logits.size(1);
   ADVLAB_CHECK(classes >= 4, name(), " needs at least 4 classes, got ", classes);
-  auto labels = criterion.classes().to(logits.device()).view({-1, 1});
-  auto order = logits.scatter(1, labels, -std::numeric_limits<float>::infinity()).argsort(1, true);
+  auto order = other_classes_by_logit(logits, criterion.classes());
   const int64_t k = std::min(options_.target_classes(), classes - 1);
   for (int64_t t = 0; t < k && best.remaining().numel() > 0; ++t)
     runs(TargetedMisclassification(order.select(1, t).to(torch::kCPU)));

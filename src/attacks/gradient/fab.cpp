@@ -1,5 +1,7 @@
 #include "advlab/attacks/gradient/fab.h"
 
+#include "advlab/attacks/target_sweep.h"
+
 #include "advlab/attacks/best_adversarial.h"
 #include "advlab/core/error.h"
 
@@ -259,10 +261,8 @@ torch::Tensor FabT::perturb(AttackContext& context, const torch::Tensor& x, cons
   const int64_t num_classes = context.model().num_classes();
   const int64_t targets = std::min(options().target_classes(), num_classes - 1);
   // Rank the other classes by their clean logit (one query per sample).
-  auto labels = criterion.classes().to(x.device(), torch::kLong).view({-1, 1});
-  auto logits = context.logits(x).scatter(1, labels, -std::numeric_limits<float>::infinity());
-  auto ranked = std::get<1>(logits.sort(1, /*descending=*/true)).to(torch::kCPU);
-  auto labels_cpu = labels.to(torch::kCPU);
+  auto ranked = other_classes_by_logit(context.logits(x), criterion.classes()).to(torch::kCPU);
+  auto labels_cpu = criterion.classes().to(torch::kCPU, torch::kLong).view({-1, 1});
 
   BestAdversarial best(x);
   auto reach = torch::full({x.size(0)}, std::numeric_limits<float>::infinity(), x.options());

@@ -40,7 +40,7 @@ TEST(Ddn, BreaksTheCnnAsCloseAsFmn) {
   auto labels = trained.test.labels.narrow(0, 0, 100);
   auto correct = (trained.model->predict(x) == labels).nonzero().squeeze(1);
   Misclassification criterion(labels);
-  auto ddn = make_attack("ddn", {})->run(*trained.model, x, criterion, 0);
+  auto ddn = make_attack("ddn", {{"target_classes", "0"}})->run(*trained.model, x, criterion, 0);
   auto fmn = make_attack("fmn", {{"norm", "l2"}, {"target_classes", "0"}})->run(*trained.model, x, criterion, 0);
   EXPECT_TRUE(ddn.success.all().item<bool>());
   double ddn_median = ddn.minimum_distance.index_select(0, correct).median().item<double>();
@@ -52,10 +52,36 @@ TEST(Ddn, BreaksTheCnnAsCloseAsFmn) {
   EXPECT_TRUE(torch::allclose(d.index_select(0, correct), ddn.minimum_distance.index_select(0, correct), 1e-4, 1e-5));
 }
 
+// The untargeted run plus targeted runs towards the likeliest other classes: the closest
+// is kept, so never farther than the untargeted run alone, and the class the gradient
+// heads for is often not the nearest.
+TEST(Ddn, SweepOverTargetClassesIsNeverFartherAndOftenCloser) {
+  if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const auto& trained = testing::fashion_cnn();
+  auto x = trained.test.images.narrow(0, 0, 100);
+  auto labels = trained.test.labels.narrow(0, 0, 100);
+  auto correct = (trained.model->predict(x) == labels).nonzero().squeeze(1);
+  auto run = [&](const char* targets) {
+    return make_attack("ddn", {{"steps", "50"}, {"target_classes", targets}})
+        ->run(*trained.model, x, Misclassification(labels), 0);
+  };
+  auto alone = run("0"), swept = run("3");
+  auto d0 = alone.minimum_distance.index_select(0, correct);
+  auto d3 = swept.minimum_distance.index_select(0, correct);
+  EXPECT_TRUE((d3 <= d0 * (1 + 1e-6)).all().item<bool>());
+  auto closer = (d3 < d0 * 0.95).sum().item<int64_t>();
+  std::cout << "median L2 " << d0.median().item<double>() << " -> " << d3.median().item<double>() << ", " << closer
+            << " of " << d0.size(0) << " samples 5% closer or more\n";
+  EXPECT_GE(closer, d0.size(0) / 20);
+  EXPECT_TRUE((swept.predictions.masked_select(swept.success) != labels.masked_select(swept.success)).all().item<bool>());
+  EXPECT_EQ(swept.gradients.sum().item<int64_t>(), 4 * alone.gradients.sum().item<int64_t>());
+}
+
 TEST(Ddn, RejectsOtherNormsAndBadOptions) {
   EXPECT_THROW(make_attack("ddn", {{"norm", "linf"}}), Error);
   EXPECT_THROW(make_attack("ddn", {{"gamma", "1.5"}}), Error);
   EXPECT_THROW(make_attack("ddn", {{"alpha_final", "2"}}), Error);
+  EXPECT_THROW(make_attack("ddn", {{"target_classes", "-1"}}), Error);
 }
 
 }  // namespace

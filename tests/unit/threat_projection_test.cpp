@@ -84,6 +84,24 @@ TEST(L1BoxProjection, MatchesHandComputedExample) {
   EXPECT_TRUE(torch::allclose(project_l1_ball_in_box(small, torch::tensor({2.0}), lo, hi), small));
 }
 
+// Reference projection onto the L1 ball of radius eps around ref within [0, 1]: the
+// threshold by bisection, written out independently of the sort.
+torch::Tensor bisection_projection_in_unit_box(const torch::Tensor& ref, const torch::Tensor& x,
+                                               const torch::Tensor& eps) {
+  auto v = (x - ref).to(torch::kDouble), a = v.abs();
+  auto cap = torch::where(v > 0, 1 - ref.to(torch::kDouble), ref.to(torch::kDouble));
+  auto norm_at = [&](const torch::Tensor& l) { return (a - l.view({-1, 1})).clamp_min(0).minimum(cap).sum(1); };
+  auto lo = torch::zeros({v.size(0)}, torch::kDouble), hi = a.amax(1);
+  auto radius = eps.to(torch::kDouble);
+  for (int i = 0; i < 200; ++i) {
+    auto mid = (lo + hi) / 2;
+    auto over = norm_at(mid) > radius;
+    lo = torch::where(over, mid, lo);
+    hi = torch::where(over, hi, mid);
+  }
+  return ref.to(torch::kDouble) + v.sign() * (a - hi.view({-1, 1})).clamp_min(0).minimum(cap);
+}
+
 TEST(L1BoxProjection, AgreesWithABisectionOverTheThresholdAndBeatsEveryFeasiblePoint) {
   torch::manual_seed(3);
   auto threat = make_threat_model("l1");
@@ -96,18 +114,7 @@ TEST(L1BoxProjection, AgreesWithABisectionOverTheThresholdAndBeatsEveryFeasibleP
   auto p = threat->project_in_box(ref, x, eps, 0.0, 1.0);
   EXPECT_TRUE((p >= 0).all().item<bool>() && (p <= 1).all().item<bool>());
   EXPECT_TRUE((threat->distance(ref, p) <= eps * (1 + 1e-9) + 1e-12).all().item<bool>());
-  // Reference: the threshold by bisection, written out independently of the sort.
-  auto v = x - ref, a = v.abs();
-  auto cap = torch::where(v > 0, 1 - ref, ref);
-  auto norm_at = [&](const torch::Tensor& l) { return (a - l.view({-1, 1})).clamp_min(0).minimum(cap).sum(1); };
-  auto lo = torch::zeros({n}, torch::kDouble), hi = a.amax(1);
-  for (int i = 0; i < 200; ++i) {
-    auto mid = (lo + hi) / 2;
-    auto over = norm_at(mid) > eps;
-    lo = torch::where(over, mid, lo);
-    hi = torch::where(over, hi, mid);
-  }
-  auto expected = ref + v.sign() * (a - hi.view({-1, 1})).clamp_min(0).minimum(cap);
+  auto expected = bisection_projection_in_unit_box(ref, x, eps);
   EXPECT_TRUE(torch::allclose(p, expected, 1e-9, 1e-9)) << (p - expected).abs().max();
   // And nothing feasible is nearer: random points of the ball clipped to the box (still in
   // the ball, since the box holds ref), and the two naive orders of ball and box.
@@ -118,6 +125,33 @@ TEST(L1BoxProjection, AgreesWithABisectionOverTheThresholdAndBeatsEveryFeasibleP
   }
   for (const auto& q : {threat->project(ref, x, eps).clamp(0, 1), threat->project(ref, x.clamp(0, 1), eps)})
     EXPECT_TRUE(((x - q).norm(2, 1) >= nearest - 1e-9).all().item<bool>());
+}
+
+// Rows with few nonzero changes (a sparse step on a sparse perturbation) sort only those
+// columns: same answer as the bisection, and a row's result does not depend on the rows
+// beside it (the sparse and the dense path agree bit for bit).
+TEST(L1BoxProjection, SparseRowsMatchTheReferenceAndDoNotDependOnTheirBatch) {
+  torch::manual_seed(5);
+  auto threat = make_threat_model("l1");
+  const int64_t n = 12, dim = 400;
+  auto ref = torch::rand({n, dim});
+  ref.narrow(1, 0, 40).fill_(1.0);  // pixels at the upper bound
+  auto change = torch::randn({n, dim}) * 0.6;
+  for (int64_t i = 0; i < n; ++i) {  // rows 0-7 keep 2 to 72 nonzeros, rows 8-11 all of them
+    if (i >= 8) continue;
+    auto keep = torch::randperm(dim).narrow(0, 0, 2 + 10 * i);
+    auto mask = torch::zeros({dim}).index_fill_(0, keep, 1.0);
+    change[i] *= mask;
+  }
+  auto x = ref + change;
+  auto eps = torch::rand({n}) * 2 + 0.1;
+  auto p = threat->project_in_box(ref, x, eps, 0.0, 1.0);
+  EXPECT_TRUE(torch::allclose(p.to(torch::kDouble), bisection_projection_in_unit_box(ref, x, eps), 1e-5, 1e-6));
+  EXPECT_TRUE((threat->distance(ref, p) <= eps * (1 + 1e-5)).all().item<bool>());
+  for (int64_t i = 0; i < n; ++i) {
+    auto alone = threat->project_in_box(ref.narrow(0, i, 1), x.narrow(0, i, 1), eps.narrow(0, i, 1), 0.0, 1.0);
+    ASSERT_TRUE(torch::equal(alone, p.narrow(0, i, 1))) << "row " << i;
+  }
 }
 
 TEST(L0Threat, ProjectionKeepsTheLargestChanges) {

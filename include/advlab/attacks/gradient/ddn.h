@@ -6,6 +6,8 @@
 // to a norm eps that shrinks by (1 - gamma) while the iterate is adversarial and grows
 // by (1 + gamma) while it is not: direction and norm are decoupled, so no constant has
 // to be searched as in Carlini-Wagner.
+// Untargeted, it also runs targeted towards each of the `target_classes` most likely
+// other classes and keeps the closest adversarial (target_sweep.h).
 // White-box; untargeted or targeted; L2 only. Minimum-norm: returns the smallest
 // adversarial seen on the path; an optional eps only decides success.
 #include "advlab/attacks/attack.h"
@@ -28,6 +30,9 @@ struct DdnOptions {
   // Levels per unit of the value range the adversarial is rounded to (256 for 8-bit
   // images); 0 = none.
   TORCH_ARG(int64_t, levels) = 0;
+  // Untargeted: k + 1 runs of `steps` (the untargeted one and one per likely other
+  // class), closest kept; at 9, AttackBench's 2000 passes.
+  TORCH_ARG(int64_t, target_classes) = 9;
 };
 
 class Ddn : public Attack {
@@ -41,6 +46,8 @@ class Ddn : public Attack {
   torch::Tensor perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) override;
 
  private:
+  torch::Tensor walk(AttackContext& context, const torch::Tensor& x, const Criterion& criterion);
+
   DdnOptions options_;
 };
 

@@ -86,7 +86,8 @@ const ParamTable<AlmaOptions>& AlmaOptions::table() {
       .add("check_steps", ADVLAB_FIELD(check_steps), "steps between checks of the constraint's progress").at_least(1)
       .add("tau", ADVLAB_FIELD(tau), "progress asked between checks: y below tau times its last value").above(0).at_most(1)
       .add("gamma", ADVLAB_FIELD(gamma), "penalty parameter growth when progress falls short").at_least(1)
-      .add("alpha", ADVLAB_FIELD(alpha), "moving-average weight of the multiplier, RMSProp and momentum").at_least(0).below(1);
+      .add("alpha", ADVLAB_FIELD(alpha), "moving-average weight of the multiplier, RMSProp and momentum").at_least(0).below(1)
+      .add("target_classes", ADVLAB_FIELD(target_classes), "untargeted: also run towards each of the k most likely other classes, keep the closest (k + 1 runs)").at_least(0);
   return table;
 }
 

@@ -38,7 +38,8 @@ const ParamTable<EadOptions>& EadOptions::table() {
       .add("decision_rule", ADVLAB_FIELD(decision_rule), "which adversarial is best: smallest L1 or elastic net")
       .one_of({"l1", "en"})
       .add("fista", ADVLAB_FIELD(fista), "FISTA momentum; false = plain ISTA")
-      .add("abort_early", ADVLAB_FIELD(abort_early), "stop a value of c once the loss stalls");
+      .add("abort_early", ADVLAB_FIELD(abort_early), "stop a value of c once the loss stalls")
+      .add("target_classes", ADVLAB_FIELD(target_classes), "untargeted: also run towards each of the k most likely other classes, keep the closest (k + 1 runs)").at_least(0);
   return table;
 }
 

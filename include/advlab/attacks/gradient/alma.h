@@ -24,7 +24,7 @@ struct AlmaOptions {
 
   TORCH_ARG(std::optional<double>, eps);
   TORCH_ARG(std::string, norm) = "l2";
-  TORCH_ARG(int64_t, steps) = 1000;
+  TORCH_ARG(int64_t, steps) = 200;  // per run: five runs (target_classes 4) are 2000 passes
   TORCH_ARG(double, lr_init) = 0.1;          // per coordinate, a fraction of the box width
   TORCH_ARG(double, lr_reduction) = 0.01;    // final rate = lr_init * lr_reduction
   TORCH_ARG(std::optional<double>, init_lr_distance);  // > 0: first step moves this far; none = per norm
@@ -34,6 +34,7 @@ struct AlmaOptions {
   TORCH_ARG(double, tau) = 0.95;             // improvement asked of y between checks
   TORCH_ARG(double, gamma) = 1.2;            // rho's growth when it is not met
   TORCH_ARG(double, alpha) = 0.9;            // moving averages: mu, RMSProp, momentum
+  TORCH_ARG(int64_t, target_classes) = 4;  // untargeted: + k targeted runs, closest kept
 };
 
 class Alma : public MinimumNormAttack {
@@ -42,6 +43,7 @@ class Alma : public MinimumNormAttack {
   nlohmann::json options_json() const override;
 
  protected:
+  int64_t target_classes() const override { return options_.target_classes(); }
   torch::Tensor minimise(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) override;
 
  private:

@@ -30,6 +30,7 @@ struct CarliniWagnerOptions {
   TORCH_ARG(double, lr_final) = 0.1;      // learning rate at a run's last step / the first
   TORCH_ARG(bool, warm_start) = true;     // later values of c start from the closest adversarial
   TORCH_ARG(int64_t, refine_steps) = 10;  // bisection steps back towards x at the end
+  TORCH_ARG(int64_t, target_classes) = 0;  // untargeted: + k targeted runs, closest kept
 };
 
 class CarliniWagner : public MinimumNormAttack {
@@ -38,6 +39,7 @@ class CarliniWagner : public MinimumNormAttack {
   nlohmann::json options_json() const override;
 
  protected:
+  int64_t target_classes() const override { return options_.target_classes(); }
   torch::Tensor minimise(AttackContext& context, const torch::Tensor& x,
                          const Criterion& criterion) override;
 

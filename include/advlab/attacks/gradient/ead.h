@@ -21,7 +21,7 @@ struct EadOptions {
   TORCH_ARG(std::optional<double>, eps);
   TORCH_ARG(std::string, norm) = "l1";
   TORCH_ARG(int64_t, steps) = 100;        // iterations per value of c
-  TORCH_ARG(int64_t, search_steps) = 9;   // values of c tried
+  TORCH_ARG(int64_t, search_steps) = 3;   // values of c tried per run (three runs: 1800 passes)
   TORCH_ARG(double, initial_const) = 1.0;
   TORCH_ARG(double, learning_rate) = 0.01;
   TORCH_ARG(double, beta) = 0.01;         // L1 weight and shrinkage threshold
@@ -29,6 +29,7 @@ struct EadOptions {
   TORCH_ARG(std::string, decision_rule) = "l1";  // "l1" or "en"
   TORCH_ARG(bool, fista) = true;          // false: plain ISTA
   TORCH_ARG(bool, abort_early) = false;  // stopping on a stall cost 0.07 optimality
+  TORCH_ARG(int64_t, target_classes) = 2;  // untargeted: + k targeted runs, closest kept
 };
 
 class Ead : public MinimumNormAttack {
@@ -37,6 +38,7 @@ class Ead : public MinimumNormAttack {
   nlohmann::json options_json() const override;
 
  protected:
+  int64_t target_classes() const override { return options_.target_classes(); }
   torch::Tensor minimise(AttackContext& context, const torch::Tensor& x,
                          const Criterion& criterion) override;
 

@@ -20,10 +20,12 @@ class MinimumNormAttack : public Attack {
   virtual torch::Tensor minimise(AttackContext& context, const torch::Tensor& x,
                                  const Criterion& criterion) = 0;
 
-  torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
-                        const Criterion& criterion) final {
-    return minimise(context, x, criterion);
-  }
+  // Untargeted: minimise() once per target of the sweep (the untargeted run and one
+  // towards each of the target_classes() most likely other classes), closest kept
+  // (target_sweep.h); 0, or a targeted criterion: one run.
+  virtual int64_t target_classes() const { return 0; }
+
+  torch::Tensor perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) final;
   // eps for options_json(): the number, or null when unbounded.
   nlohmann::json eps_json() const;
 };

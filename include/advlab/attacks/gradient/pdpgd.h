@@ -25,7 +25,7 @@ struct PdpgdOptions {
 
   TORCH_ARG(std::optional<double>, eps);
   TORCH_ARG(std::string, norm) = "l1";
-  TORCH_ARG(int64_t, steps) = 500;
+  TORCH_ARG(int64_t, steps) = 250;  // per run: four runs (target_classes 3) are 2000 passes
   TORCH_ARG(double, primal_lr) = 0.1;            // Adam's step, a fraction of the box width
   TORCH_ARG(double, primal_lr_decrease) = 0.01;  // final step = primal_lr * this
   TORCH_ARG(double, dual_ratio_init) = 0.01;     // first lambda_0 / lambda_1
@@ -35,6 +35,7 @@ struct PdpgdOptions {
   TORCH_ARG(double, dual_min_ratio) = 1e-6;      // lambda_0 / lambda_1 stays in [this, 1 / this]
   TORCH_ARG(int64_t, proximal_steps) = 5;
   TORCH_ARG(double, proximal_tolerance) = 0.01;  // relative change that ends the proximal iterations
+  TORCH_ARG(int64_t, target_classes) = 3;  // untargeted: + k targeted runs, closest kept
 };
 
 class Pdpgd : public MinimumNormAttack {
@@ -43,6 +44,7 @@ class Pdpgd : public MinimumNormAttack {
   nlohmann::json options_json() const override;
 
  protected:
+  int64_t target_classes() const override { return options_.target_classes(); }
   torch::Tensor minimise(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) override;
 
  private:

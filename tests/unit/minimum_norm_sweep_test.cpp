@@ -1,0 +1,57 @@
+// The target sweep every minimum-norm attack offers (`target_classes`): the untargeted
+// run plus targeted runs towards the likeliest other classes, closest kept. Never farther
+// than the untargeted run alone (which is the sweep's first run), success still any
+// misclassification, and k + 1 times the gradients.
+#include "advlab/attacks/registry.h"
+#include "advlab/criteria/criterion.h"
+#include "support/trained_models.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <iostream>
+#include <map>
+#include <string>
+
+namespace advlab {
+namespace {
+
+struct SweepCase {
+  std::string attack;
+  std::map<std::string, std::string> options;  // short runs: the test checks the sweep, not the attack
+};
+
+class MinimumNormSweep : public ::testing::TestWithParam<SweepCase> {};
+
+TEST_P(MinimumNormSweep, IsNeverFartherThanTheUntargetedRunAndCostsOneRunPerTarget) {
+  if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const auto& trained = testing::fashion_cnn();
+  const auto& c = GetParam();
+  auto x = trained.test.images.narrow(0, 0, 24);
+  auto labels = trained.test.labels.narrow(0, 0, 24);
+  auto correct = (trained.model->predict(x) == labels).nonzero().squeeze(1);
+  auto run = [&](const char* targets) {
+    auto options = c.options;
+    options["target_classes"] = targets;
+    return make_attack(c.attack, options)->run(*trained.model, x, Misclassification(labels), 0);
+  };
+  auto alone = run("0"), swept = run("2");
+  auto d0 = alone.minimum_distance.index_select(0, correct);
+  auto d2 = swept.minimum_distance.index_select(0, correct);
+  std::cout << c.attack << ": median " << d0.median().item<double>() << " -> " << d2.median().item<double>() << "\n";
+  EXPECT_TRUE((d2 <= d0 * (1 + 1e-6)).all().item<bool>()) << torch::stack({d0, d2}, 1);
+  EXPECT_GE(swept.success.sum().item<int64_t>(), alone.success.sum().item<int64_t>());
+  EXPECT_TRUE((swept.predictions.masked_select(swept.success) != labels.masked_select(swept.success)).all().item<bool>());
+  EXPECT_EQ(swept.gradients.sum().item<int64_t>(), 3 * alone.gradients.sum().item<int64_t>());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Attacks, MinimumNormSweep,
+    ::testing::Values(SweepCase{"ead", {{"steps", "20"}, {"search_steps", "2"}}},
+                      SweepCase{"cw", {{"steps", "20"}, {"search_steps", "2"}}},
+                      SweepCase{"pdpgd", {{"steps", "40"}, {"norm", "l1"}}},
+                      SweepCase{"alma", {{"steps", "40"}, {"norm", "l1"}}}),
+    [](const ::testing::TestParamInfo<SweepCase>& info) { return info.param.attack; });
+
+}  // namespace
+}  // namespace advlab

@@ -25,7 +25,11 @@ double count(const nlohmann::json& params, std::initializer_list<const char*> ke
 AttackBudget nominal_budget(const std::string& family, const nlohmann::json& params, int64_t num_classes) {
   const double steps = count(params, {"steps", "n_iter", "max_iter", "iterations", "rounds"}, 1);
   const double restarts = count(params, {"restarts"}, 1);
-  const double targets = count(params, {"target_classes", "n_target_classes", "targets"}, 1);
+  double targets = count(params, {"target_classes", "n_target_classes", "targets"}, 1);
+  // The minimum-norm sweep (target_sweep.h) runs untargeted before its k targets; APGD-T
+  // (rho) and FAB-T (alpha_max) run the k targets only.
+  if (params.contains("target_classes") && !params.contains("rho") && !params.contains("alpha_max"))
+    targets = params["target_classes"].get<double>() + 1;
   const double searches = count(params, {"search_steps", "binary_search_steps"}, 1);
   AttackBudget b;
   if (family == "black-box") {

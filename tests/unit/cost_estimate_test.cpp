@@ -22,6 +22,11 @@ TEST(CostEstimate, NominalBudgetsFollowTheAttacksParameters) {
   auto fab_params = make_attack("fab", {{"eps", "0.1"}})->params();
   double fab_steps = fab_params.contains("steps") ? fab_params["steps"].get<double>() : fab_params["n_iter"].get<double>();
   EXPECT_EQ(fab.gradient_passes, fab_steps * fab_params["restarts"].get<double>() * 10);
+  // Target sweeps: the minimum-norm ones run untargeted first, APGD-T only its targets.
+  EXPECT_EQ(budget_of("fmn", {{"steps", "100"}}).gradient_passes, 100 * 10);
+  EXPECT_EQ(budget_of("ddn", {{"target_classes", "0"}}).gradient_passes, 100);
+  EXPECT_EQ(budget_of("alma", {{"steps", "200"}, {"target_classes", "4"}}).gradient_passes, 200 * 5);
+  EXPECT_EQ(budget_of("apgd-t", {{"eps", "0.1"}, {"steps", "100"}, {"restarts", "1"}}).gradient_passes, 100 * 9);
   auto square = budget_of("square", {{"eps", "0.1"}, {"queries", "5000"}});
   EXPECT_EQ(square.forward_passes, 5000);
   EXPECT_EQ(square.gradient_passes, 0);

@@ -19,6 +19,10 @@ namespace advlab {
 // (labels [N]) last: the target order of APGD-T, FAB-T and the sweep below.
 torch::Tensor other_classes_by_logit(const torch::Tensor& logits, const torch::Tensor& labels);
 
+// The `target_classes` option of the attacks that sweep (help text of their tables).
+inline constexpr const char* kTargetSweepHelp =
+    "untargeted: also run towards each of the k most likely other classes, keep the closest (k + 1 runs)";
+
 using AttackFor = std::function<torch::Tensor(const Criterion&)>;
 
 torch::Tensor closest_over_targets(AttackContext& context, const ThreatModel& threat, const torch::Tensor& x,

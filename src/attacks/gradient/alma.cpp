@@ -1,5 +1,7 @@
 #include "advlab/attacks/gradient/alma.h"
 
+#include "advlab/attacks/target_sweep.h"
+
 #include "advlab/attacks/best_adversarial.h"
 #include "advlab/attacks/gradient/penalty_lagrangian.h"
 #include "advlab/attacks/gradient/walk_point.h"
@@ -87,7 +89,7 @@ const ParamTable<AlmaOptions>& AlmaOptions::table() {
       .add("tau", ADVLAB_FIELD(tau), "progress asked between checks: y below tau times its last value").above(0).at_most(1)
       .add("gamma", ADVLAB_FIELD(gamma), "penalty parameter growth when progress falls short").at_least(1)
       .add("alpha", ADVLAB_FIELD(alpha), "moving-average weight of the multiplier, RMSProp and momentum").at_least(0).below(1)
-      .add("target_classes", ADVLAB_FIELD(target_classes), "untargeted: also run towards each of the k most likely other classes, keep the closest (k + 1 runs)").at_least(0);
+      .add("target_classes", ADVLAB_FIELD(target_classes), kTargetSweepHelp).at_least(0);
   return table;
 }
 

@@ -1,5 +1,7 @@
 #include "advlab/attacks/gradient/cw.h"
 
+#include "advlab/attacks/target_sweep.h"
+
 #include "advlab/attacks/adam_step.h"
 #include "advlab/attacks/best_adversarial.h"
 #include "advlab/attacks/gradient/constant_search.h"
@@ -41,7 +43,7 @@ const ParamTable<CarliniWagnerOptions>& CarliniWagnerOptions::table() {
       .add("warm_start", ADVLAB_FIELD(warm_start), "each value of c after the first starts from the closest adversarial found")
       .add("refine_steps", ADVLAB_FIELD(refine_steps), "bisection steps on the segment from x to the result (one forward each)").at_least(0)
       .add("lr_final", ADVLAB_FIELD(lr_final), "learning rate at a run's last step, relative to the first (cosine decay; samples with an adversarial)").above(0).at_most(1)
-      .add("target_classes", ADVLAB_FIELD(target_classes), "untargeted: also run towards each of the k most likely other classes, keep the closest (k + 1 runs)").at_least(0);
+      .add("target_classes", ADVLAB_FIELD(target_classes), kTargetSweepHelp).at_least(0);
   return table;
 }
 

@@ -1,9 +1,10 @@
 #include "advlab/attacks/gradient/ddn.h"
 
+#include "advlab/attacks/target_sweep.h"
+
 #include "advlab/core/cosine_anneal.h"
 
 #include "advlab/attacks/best_adversarial.h"
-#include "advlab/attacks/target_sweep.h"
 #include "advlab/core/error.h"
 
 #include <cmath>
@@ -20,11 +21,11 @@ const ParamTable<DdnOptions>& DdnOptions::table() {
       .add("alpha_init", ADVLAB_FIELD(alpha_init), "first step (L2 length), cosine-annealed").above(0)
       .add("alpha_final", ADVLAB_FIELD(alpha_final), "last step, <= alpha_init").above(0)
       .add("levels", ADVLAB_FIELD(levels), "round to this many levels per unit of range; 0 = no rounding").at_least(0)
-      .add("target_classes", ADVLAB_FIELD(target_classes), "untargeted: also run towards each of the k most likely other classes, keep the closest (k + 1 runs)").at_least(0);
+      .add("target_classes", ADVLAB_FIELD(target_classes), kTargetSweepHelp).at_least(0);
   return table;
 }
 
-Ddn::Ddn(DdnOptions options) : Attack("ddn", Budget::of(options.norm(), options.eps())), options_(std::move(options)) {
+Ddn::Ddn(DdnOptions options) : MinimumNormAttack("ddn", options.norm(), options.eps()), options_(std::move(options)) {
   DdnOptions::table().validate(options_);
   ADVLAB_CHECK(options_.alpha_final() <= options_.alpha_init(), "ddn: alpha_final must be in (0, alpha_init], got ",
                options_.alpha_final());
@@ -32,12 +33,7 @@ Ddn::Ddn(DdnOptions options) : Attack("ddn", Budget::of(options.norm(), options.
 
 nlohmann::json Ddn::options_json() const { return DdnOptions::table().to_json(options_); }
 
-torch::Tensor Ddn::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
-  return closest_over_targets(context, threat(), x, criterion, options_.target_classes(),
-                              [&](const Criterion& goal) { return walk(context, x, goal); });
-}
-
-torch::Tensor Ddn::walk(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
+torch::Tensor Ddn::minimise(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
   const auto bounds = context.bounds();
   const CrossEntropyLoss loss;  // -CE towards the target when targeted
   const int64_t n = x.size(0), steps = options_.steps();

@@ -1,5 +1,7 @@
 #include "advlab/attacks/gradient/ead.h"
 
+#include "advlab/attacks/target_sweep.h"
+
 #include "advlab/attacks/best_adversarial.h"
 #include "advlab/attacks/gradient/constant_search.h"
 #include "advlab/attacks/gradient/early_abort.h"
@@ -39,7 +41,7 @@ const ParamTable<EadOptions>& EadOptions::table() {
       .one_of({"l1", "en"})
       .add("fista", ADVLAB_FIELD(fista), "FISTA momentum; false = plain ISTA")
       .add("abort_early", ADVLAB_FIELD(abort_early), "stop a value of c once the loss stalls")
-      .add("target_classes", ADVLAB_FIELD(target_classes), "untargeted: also run towards each of the k most likely other classes, keep the closest (k + 1 runs)").at_least(0);
+      .add("target_classes", ADVLAB_FIELD(target_classes), kTargetSweepHelp).at_least(0);
   return table;
 }
 

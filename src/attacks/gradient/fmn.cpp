@@ -86,12 +86,12 @@ const ParamTable<FmnOptions>& FmnOptions::table() {
       .add("gamma_init", ADVLAB_FIELD(gamma_init), "initial change of the eps-ball per step").above(0).below(1)
       .add("gamma_final", ADVLAB_FIELD(gamma_final), "final change of the eps-ball, <= gamma_init").at_least(0)
       .add("prune", ADVLAB_FIELD(prune), "changed coordinates tried for reversal per found adversarial (L0), 0 = none").at_least(0)
-      .add("target_classes", ADVLAB_FIELD(target_classes), "untargeted: also run towards each of the k most likely other classes, keep the closest (k + 1 runs)").at_least(0);
+      .add("target_classes", ADVLAB_FIELD(target_classes), kTargetSweepHelp).at_least(0);
   return table;
 }
 
 Fmn::Fmn(FmnOptions options)
-    : Attack("fmn", Budget::of(options.norm(), options.eps())), options_(std::move(options)) {
+    : MinimumNormAttack("fmn", options.norm(), options.eps()), options_(std::move(options)) {
   FmnOptions::table().validate(options_);
   ADVLAB_CHECK(options_.alpha_final() <= options_.alpha_init(), "fmn: alpha_final must be in [0, alpha_init], got ",
                options_.alpha_final());
@@ -109,12 +109,7 @@ nlohmann::json Fmn::options_json() const {
   return p;
 }
 
-torch::Tensor Fmn::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
-  return closest_over_targets(context, threat(), x, criterion, options_.target_classes(),
-                              [&](const Criterion& goal) { return walk(context, x, goal); });
-}
-
-torch::Tensor Fmn::walk(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
+torch::Tensor Fmn::minimise(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
   auto bounds = context.bounds();
   auto rule = detail_fmn::make_radius_rule(threat());
   const MarginLoss margin_loss;  // > 0 exactly when adversarial (up to ties)

@@ -1,5 +1,7 @@
 #include "advlab/attacks/gradient/pdpgd.h"
 
+#include "advlab/attacks/target_sweep.h"
+
 #include "advlab/attacks/adam_step.h"
 #include "advlab/attacks/best_adversarial.h"
 #include "advlab/attacks/gradient/walk_point.h"
@@ -27,7 +29,7 @@ const ParamTable<PdpgdOptions>& PdpgdOptions::table() {
       .add("dual_min_ratio", ADVLAB_FIELD(dual_min_ratio), "the weights' ratio stays within [this, 1 / this]").above(0).below(1)
       .add("proximal_steps", ADVLAB_FIELD(proximal_steps), "fixed-point iterations of the proximal step").at_least(1)
       .add("proximal_tolerance", ADVLAB_FIELD(proximal_tolerance), "relative change that ends them").above(0)
-      .add("target_classes", ADVLAB_FIELD(target_classes), "untargeted: also run towards each of the k most likely other classes, keep the closest (k + 1 runs)").at_least(0);
+      .add("target_classes", ADVLAB_FIELD(target_classes), kTargetSweepHelp).at_least(0);
   return table;
 }
 

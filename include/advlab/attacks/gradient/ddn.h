@@ -10,7 +10,7 @@
 // other classes and keeps the closest adversarial (target_sweep.h).
 // White-box; untargeted or targeted; L2 only. Minimum-norm: returns the smallest
 // adversarial seen on the path; an optional eps only decides success.
-#include "advlab/attacks/attack.h"
+#include "advlab/attacks/gradient/minimum_norm_attack.h"
 #include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
@@ -35,19 +35,16 @@ struct DdnOptions {
   TORCH_ARG(int64_t, target_classes) = 9;
 };
 
-class Ddn : public Attack {
+class Ddn : public MinimumNormAttack {
  public:
   explicit Ddn(DdnOptions options);
   nlohmann::json options_json() const override;
-  static constexpr bool kMinimumNorm = true;
-  bool minimum_norm() const override { return kMinimumNorm; }
 
  protected:
-  torch::Tensor perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) override;
+  int64_t target_classes() const override { return options_.target_classes(); }
+  torch::Tensor minimise(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) override;
 
  private:
-  torch::Tensor walk(AttackContext& context, const torch::Tensor& x, const Criterion& criterion);
-
   DdnOptions options_;
 };
 

@@ -16,7 +16,7 @@
 // White-box; untargeted or targeted; L0, L1, L2, L-inf. Minimum-norm: returns the
 // smallest adversarial seen on the path, unprojected; an optional eps only decides
 // success (the base class projects), it does not steer the search.
-#include "advlab/attacks/attack.h"
+#include "advlab/attacks/gradient/minimum_norm_attack.h"
 #include "advlab/attacks/param_table.h"
 
 #include <torch/arg.h>
@@ -40,21 +40,17 @@ struct FmnOptions {
   TORCH_ARG(int64_t, target_classes) = 9;
 };
 
-class Fmn : public Attack {
+class Fmn : public MinimumNormAttack {
  public:
   explicit Fmn(FmnOptions options);
   nlohmann::json options_json() const override;
-  static constexpr bool kMinimumNorm = true;
-  bool minimum_norm() const override { return kMinimumNorm; }
 
  protected:
-  torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
-                        const Criterion& criterion) override;
+  int64_t target_classes() const override { return options_.target_classes(); }
+  torch::Tensor minimise(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) override;
 
  private:
   double alpha_final() const;
-  torch::Tensor walk(AttackContext& context, const torch::Tensor& x, const Criterion& criterion);
-
   FmnOptions options_;
 };
 

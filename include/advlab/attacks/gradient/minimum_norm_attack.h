@@ -1,8 +1,8 @@
 #pragma once
-// Shared base of minimum-norm attacks (C&W, DeepFool, EAD): minimise() returns the
-// smallest adversarial found, unprojected; with eps given, Attack::run projects, keeps a
-// far adversarial whose projection still fools the model, and success means the
-// smallest distance is <= eps.
+// Shared base of minimum-norm attacks (C&W, DeepFool, EAD, FMN, DDN, ALMA, PDPGD, ...):
+// minimise() returns the smallest adversarial found, unprojected; with eps given,
+// Attack::run projects, keeps a far adversarial whose projection still fools the model,
+// and success means the smallest distance is <= eps.
 #include "advlab/attacks/attack.h"
 
 namespace advlab {

@@ -81,7 +81,7 @@ TEST(Alma, BreaksTheCnnAsCloseAsDdnAndFmn) {
   auto correct = (trained.model->predict(x) == labels).nonzero().squeeze(1);
   Misclassification criterion(labels);
   auto alma = make_attack("alma", {})->run(*trained.model, x, criterion, 0);
-  auto ddn = make_attack("ddn", {})->run(*trained.model, x, criterion, 0);
+  auto ddn = make_attack("ddn", {{"target_classes", "0"}})->run(*trained.model, x, criterion, 0);
   auto fmn = make_attack("fmn", {{"norm", "l2"}, {"target_classes", "0"}})->run(*trained.model, x, criterion, 0);
   EXPECT_TRUE(alma.success.all().item<bool>());
   auto median = [&](const AttackResult& r) { return r.minimum_distance.index_select(0, correct).median().item<double>(); };

@@ -124,7 +124,7 @@ TEST(MinimumNormLinear, CarliniWagnerL2WithinFivePercent) {
 // sparse perturbations close to the one-pixel optimum (worst sample measured 7% above).
 TEST(MinimumNormLinear, EadL1NeverBelowTheExactMinimumAndClose) {
   expect_close_to_minimal("ead", "l1",
-                          {{"steps", "1000"}, {"search_steps", "9"}, {"beta", "0.05"},
+                          {{"steps", "1000"}, {"search_steps", "9"}, {"target_classes", "0"}, {"beta", "0.05"},
                            {"decision_rule", "l1"}},
                           0.10);
 }

@@ -30,7 +30,7 @@ const Reference& reference() {
     r.correct = (trained.model->predict(r.x) == r.labels).nonzero().squeeze(1);
     Misclassification criterion(r.labels);
     auto fmn = make_attack("fmn", {{"norm", "l2"}, {"target_classes", "0"}})->run(*trained.model, r.x, criterion, 0);
-    auto ddn = make_attack("ddn", {})->run(*trained.model, r.x, criterion, 0);
+    auto ddn = make_attack("ddn", {{"target_classes", "0"}})->run(*trained.model, r.x, criterion, 0);
     r.best = torch::minimum(fmn.minimum_distance, ddn.minimum_distance).index_select(0, r.correct);
     return r;
   }();

@@ -11,6 +11,9 @@
 #include "support/trained_models.h"
 
 #include <gtest/gtest.h>
+
+#include <map>
+#include <string>
 #include <torch/torch.h>
 
 #include <iostream>
@@ -63,7 +66,7 @@ TEST(Pdpgd, BreaksTheCnnAsSparselyAsFmnAndEad) {
   auto pdpgd = make_attack("pdpgd", {})->run(*trained.model, x, criterion, 0);
   auto fmn = make_attack("fmn", {{"norm", "l1"}, {"target_classes", "0"}})->run(*trained.model, x, criterion, 0);
   // EAD at its former short budget (its defaults take 40 s here; bench-attacks measures them).
-  auto ead = make_attack("ead", {{"steps", "50"}, {"search_steps", "3"}, {"abort_early", "true"}})
+  auto ead = make_attack("ead", {{"steps", "50"}, {"search_steps", "3"}, {"abort_early", "true"}, {"target_classes", "0"}})
                  ->run(*trained.model, x, criterion, 0);
   EXPECT_TRUE(pdpgd.success.all().item<bool>());
   auto median = [&](const AttackResult& r) { return r.minimum_distance.index_select(0, correct).median().item<double>(); };
@@ -96,6 +99,21 @@ TEST(Pdpgd, RejectsBadOptionsWithAnErrorNamingThem) {
   rejects({{"eps", "-1"}}, "eps");
   EXPECT_TRUE(make_attack("pdpgd", {})->params()["eps"].is_null());
   EXPECT_EQ(make_attack("pdpgd", {{"norm", "linf"}, {"eps", "0.1"}})->params()["eps"].get<double>(), 0.1);
+}
+
+// L1 and L2 sweep four runs of 250 steps; L-inf runs once for 500 (the shorter runs lost
+// there); the parameters report the values in effect, and explicit ones win.
+TEST(Pdpgd, RunsAndStepsDependOnTheNorm) {
+  auto params = [](std::map<std::string, std::string> options) { return make_attack("pdpgd", options)->params(); };
+  for (const char* norm : {"l1", "l2"}) {
+    EXPECT_EQ(params({{"norm", norm}})["steps"].get<int64_t>(), 250);
+    EXPECT_EQ(params({{"norm", norm}})["target_classes"].get<int64_t>(), 3);
+  }
+  EXPECT_EQ(params({{"norm", "linf"}})["steps"].get<int64_t>(), 500);
+  EXPECT_EQ(params({{"norm", "linf"}})["target_classes"].get<int64_t>(), 0);
+  EXPECT_EQ(params({{"norm", "linf"}, {"steps", "40"}, {"target_classes", "2"}})["steps"].get<int64_t>(), 40);
+  EXPECT_EQ(params({{"norm", "linf"}, {"steps", "40"}, {"target_classes", "2"}})["target_classes"].get<int64_t>(), 2);
+  EXPECT_EQ(params({{"norm", "l1"}, {"target_classes", "0"}})["target_classes"].get<int64_t>(), 0);
 }
 
 }  // namespace

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <system_error>
+#include <vector>
 
 namespace advlab::testing {
 
@@ -26,10 +28,33 @@ bool fashion_mnist_available() {
   return found;
 }
 
+namespace {
+
+// The directories make_temp_dir made; removed at exit, or thousands pile up in /tmp over
+// a few test runs (6168 of them here before this).
+struct TempDirs {
+  std::vector<fs::path> dirs;
+  ~TempDirs() {
+    if (std::getenv("ADVLAB_KEEP_TEST_DIRS")) return;
+    for (const auto& d : dirs) {
+      std::error_code ignored;
+      fs::remove_all(d, ignored);
+    }
+  }
+};
+
+TempDirs& temp_dirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+
+}  // namespace
+
 std::string make_temp_dir(const std::string& tag) {
   std::random_device rd;
   auto dir = fs::temp_directory_path() / ("advlab-test-" + tag + "-" + std::to_string(rd()));
   fs::create_directories(dir);
+  temp_dirs().dirs.push_back(dir);
   return dir.string();
 }
 

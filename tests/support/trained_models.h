@@ -35,7 +35,8 @@ const TrainedModel& fashion_cnn();
 // eps 0.1): the "robust" model that evaluation tests compare against fashion_cnn().
 const TrainedModel& fashion_robust_cnn();
 
-// A fresh directory under the system temp dir, removed by the OS eventually.
+// A fresh directory under the system temp dir, removed with everything in it when the
+// test process ends (kept when ADVLAB_KEEP_TEST_DIRS is set, to look at a failure).
 std::string make_temp_dir(const std::string& tag);
 
 }  // namespace advlab::testing

@@ -28,6 +28,14 @@ bool fashion_mnist_available() {
   return found;
 }
 
+TestImages first_test_images(const TrainedModel& trained, int64_t n) {
+  TestImages t;
+  t.x = trained.test.images.narrow(0, 0, n);
+  t.labels = trained.test.labels.narrow(0, 0, n);
+  t.correct = (trained.model->predict(t.x) == t.labels).nonzero().squeeze(1);
+  return t;
+}
+
 namespace {
 
 // The directories make_temp_dir made; removed at exit, or thousands pile up in /tmp over

@@ -17,6 +17,13 @@ struct TrainedModel {
   std::shared_ptr<TorchScriptClassifier> model;
 };
 
+// The first n test images of a trained model, their labels, and the indices of those it
+// classifies correctly (the samples a minimum-norm comparison is about).
+struct TestImages {
+  torch::Tensor x, labels, correct;
+};
+TestImages first_test_images(const TrainedModel& trained, int64_t n);
+
 // The training seed of the shared test models (fashion_cnn(), fashion_robust_cnn() and the
 // fixtures trained against them): ADVLAB_TEST_MODEL_SEED from the environment, a positive
 // integer, default 1.

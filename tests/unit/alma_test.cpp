@@ -76,9 +76,8 @@ TEST(Alma, ASamplesResultDoesNotDependOnItsBatch) {
 TEST(Alma, BreaksTheCnnAsCloseAsDdnAndFmn) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   const auto& trained = testing::fashion_cnn();
-  auto x = trained.test.images.narrow(0, 0, 100);
-  auto labels = trained.test.labels.narrow(0, 0, 100);
-  auto correct = (trained.model->predict(x) == labels).nonzero().squeeze(1);
+  const auto images = testing::first_test_images(trained, 100);
+  const auto &x = images.x, &labels = images.labels, &correct = images.correct;
   Misclassification criterion(labels);
   auto alma = make_attack("alma", {})->run(*trained.model, x, criterion, 0);
   auto ddn = make_attack("ddn", {{"target_classes", "0"}})->run(*trained.model, x, criterion, 0);

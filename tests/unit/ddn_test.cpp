@@ -36,9 +36,8 @@ TEST(Ddn, ReachesTheExactDistanceOnALinearModel) {
 TEST(Ddn, BreaksTheCnnAsCloseAsFmn) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   const auto& trained = testing::fashion_cnn();
-  auto x = trained.test.images.narrow(0, 0, 100);
-  auto labels = trained.test.labels.narrow(0, 0, 100);
-  auto correct = (trained.model->predict(x) == labels).nonzero().squeeze(1);
+  const auto images = testing::first_test_images(trained, 100);
+  const auto &x = images.x, &labels = images.labels, &correct = images.correct;
   Misclassification criterion(labels);
   auto ddn = make_attack("ddn", {{"target_classes", "0"}})->run(*trained.model, x, criterion, 0);
   auto fmn = make_attack("fmn", {{"norm", "l2"}, {"target_classes", "0"}})->run(*trained.model, x, criterion, 0);
@@ -58,9 +57,8 @@ TEST(Ddn, BreaksTheCnnAsCloseAsFmn) {
 TEST(Ddn, SweepOverTargetClassesIsNeverFartherAndOftenCloser) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   const auto& trained = testing::fashion_cnn();
-  auto x = trained.test.images.narrow(0, 0, 100);
-  auto labels = trained.test.labels.narrow(0, 0, 100);
-  auto correct = (trained.model->predict(x) == labels).nonzero().squeeze(1);
+  const auto images = testing::first_test_images(trained, 100);
+  const auto &x = images.x, &labels = images.labels, &correct = images.correct;
   auto run = [&](const char* targets) {
     return make_attack("ddn", {{"steps", "50"}, {"target_classes", targets}})
         ->run(*trained.model, x, Misclassification(labels), 0);

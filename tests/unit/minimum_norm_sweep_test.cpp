@@ -27,9 +27,8 @@ TEST_P(MinimumNormSweep, IsNeverFartherThanTheUntargetedRunAndCostsOneRunPerTarg
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   const auto& trained = testing::fashion_cnn();
   const auto& c = GetParam();
-  auto x = trained.test.images.narrow(0, 0, 24);
-  auto labels = trained.test.labels.narrow(0, 0, 24);
-  auto correct = (trained.model->predict(x) == labels).nonzero().squeeze(1);
+  const auto images = testing::first_test_images(trained, 24);
+  const auto &x = images.x, &labels = images.labels, &correct = images.correct;
   auto run = [&](const char* targets) {
     auto options = c.options;
     options["target_classes"] = targets;

@@ -59,9 +59,8 @@ TEST(Pdpgd, ASamplesResultDoesNotDependOnItsBatch) {
 TEST(Pdpgd, BreaksTheCnnAsSparselyAsFmnAndEad) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   const auto& trained = testing::fashion_cnn();
-  auto x = trained.test.images.narrow(0, 0, 100);
-  auto labels = trained.test.labels.narrow(0, 0, 100);
-  auto correct = (trained.model->predict(x) == labels).nonzero().squeeze(1);
+  const auto images = testing::first_test_images(trained, 100);
+  const auto &x = images.x, &labels = images.labels, &correct = images.correct;
   Misclassification criterion(labels);
   auto pdpgd = make_attack("pdpgd", {})->run(*trained.model, x, criterion, 0);
   auto fmn = make_attack("fmn", {{"norm", "l1"}, {"target_classes", "0"}})->run(*trained.model, x, criterion, 0);

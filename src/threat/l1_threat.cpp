@@ -41,8 +41,7 @@ torch::Tensor L1Threat::normalize_grad(const torch::Tensor& g) const {
 
 torch::Tensor L1Threat::ascent_direction(const torch::Tensor& g, const torch::Tensor& x, double lower,
                                         double upper) const {
-  auto blocked = ((x <= lower) & (g < 0)) | ((x >= upper) & (g > 0));
-  return normalize_grad(g.masked_fill(blocked, 0));
+  return normalize_grad(drop_outward_at_bounds(g, x, lower, upper));
 }
 
 torch::Tensor L1Threat::random_init(const torch::Tensor& ref, const torch::Tensor& eps,

@@ -39,6 +39,10 @@ torch::Tensor projected_step(const ThreatModel& threat, const torch::Tensor& ori
   return threat.project_in_box(origin, x + step * threat.ascent_direction(grad, x, lower, upper), eps, lower, upper);
 }
 
+torch::Tensor drop_outward_at_bounds(const torch::Tensor& g, const torch::Tensor& x, double lower, double upper) {
+  return g.masked_fill(((x <= lower) & (g < 0)) | ((x >= upper) & (g > 0)), 0);
+}
+
 torch::Tensor ThreatModel::ascent_direction(const torch::Tensor& g, const torch::Tensor&, double, double) const {
   return normalize_grad(g);
 }

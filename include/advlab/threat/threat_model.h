@@ -50,6 +50,10 @@ class ThreatModel {
 // "linf" | "l2" | "l1" | "l0" (also "inf"); throws advlab::Error for other names.
 std::shared_ptr<ThreatModel> make_threat_model(const std::string& norm);
 
+// g with the coordinates zeroed where x sits at a bound of [lower, upper] and g pushes it
+// outwards: moves the box would undo (L1 steps, APGD's sparse step, FMN).
+torch::Tensor drop_outward_at_bounds(const torch::Tensor& g, const torch::Tensor& x, double lower, double upper);
+
 // One projected ascent step, the move PGD-style attacks and adversarial training share:
 // x + step * ascent_direction(grad), projected onto the eps-ball around origin within
 // [lower, upper] (project_in_box).

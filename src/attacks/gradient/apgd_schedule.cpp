@@ -112,8 +112,7 @@ class ApgdSparseSchedule : public ApgdSchedule {
     auto g = flat(s.grad);
     auto x = flat(s.x);
     // Coordinates already at a bound and pushed outwards would only waste budget.
-    auto blocked = ((x <= bounds_.lower) & (g < 0)) | ((x >= bounds_.upper) & (g > 0));
-    auto magnitude = g.abs().masked_fill(blocked, 0);
+    auto magnitude = drop_outward_at_bounds(g, x, bounds_.lower, bounds_.upper).abs();
     int64_t dim = g.size(1);
     auto count = (s.topk * dim).ceil().clamp(1, dim).to(torch::kLong).view({-1, 1});
     auto sorted = std::get<0>(magnitude.sort(1, /*descending=*/true));

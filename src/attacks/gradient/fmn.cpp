@@ -132,7 +132,7 @@ torch::Tensor Fmn::minimise(AttackContext& context, const torch::Tensor& x, cons
     auto& [adv, norm, lg, is_adv] = *point;
     // Components pushing a coordinate out of the box would be clipped away: they stall the
     // walk and inflate the boundary estimate's gradient norm, so they are dropped.
-    auto grad = lg.grad.masked_fill(((adv <= bounds.lower) & (lg.grad < 0)) | ((adv >= bounds.upper) & (lg.grad > 0)), 0);
+    auto grad = drop_outward_at_bounds(lg.grad, adv, bounds.lower, bounds.upper);
     found = found | is_adv;
     auto best_norm = torch::where(found, best.distance().to(x.device()), worst);
 

@@ -28,21 +28,26 @@ class PdpgdLinear : public ::testing::TestWithParam<std::string> {};
 // (L1), 1.0086 (L2), 1.0011 (L-inf) over 31 samples. With all four classes in reach
 // (rival_offset 0), PDPGD settles on a farther class's boundary for a few samples (worst
 // 1.23 for L1), while staying within 1.3% of the boundary it lands on.
+// "l2:proximal" runs L2 with the proximal step instead of its default gradient step.
 TEST_P(PdpgdLinear, FindsTheExactMinimalDistance) {
-  const std::string norm = GetParam();
+  const std::string param = GetParam();
+  const auto colon = param.find(':');
+  const std::string norm = param.substr(0, colon);
+  std::map<std::string, std::string> options{{"norm", norm}};
+  if (colon != std::string::npos) options["norm_step"] = param.substr(colon + 1);
   auto p = testing::four_class_problem(5, 4.0);
   ASSERT_GE(p.x.size(0), 8);
   auto exact = testing::exact_minimal_distance(p, norm);
-  auto r = make_attack("pdpgd", {{"norm", norm}})->run(*p.model, p.x, Misclassification(p.labels), 0);
+  auto r = make_attack("pdpgd", options)->run(*p.model, p.x, Misclassification(p.labels), 0);
   ASSERT_TRUE(r.success.all().item<bool>());
   auto ratio = r.minimum_distance / exact;
-  std::cout << norm << ": pdpgd / exact distance in [" << ratio.min().item<double>() << ", "
+  std::cout << param << ": pdpgd / exact distance in [" << ratio.min().item<double>() << ", "
             << ratio.max().item<double>() << "] over " << p.x.size(0) << " samples\n";
   EXPECT_GE(ratio.min().item<double>(), 1 - 1e-4);  // a verified adversarial cannot beat the exact answer
   EXPECT_LE(ratio.max().item<double>(), 1.03);  // a few percent
 }
 
-INSTANTIATE_TEST_SUITE_P(Norms, PdpgdLinear, ::testing::Values("l1", "l2", "linf"));
+INSTANTIATE_TEST_SUITE_P(Norms, PdpgdLinear, ::testing::Values("l1", "l2", "l2:proximal", "linf"));
 
 // Per-sample state only, and no vectorised transcendental on it (scalar_map.h).
 TEST(Pdpgd, ASamplesResultDoesNotDependOnItsBatch) {
@@ -96,6 +101,8 @@ TEST(Pdpgd, RejectsBadOptionsWithAnErrorNamingThem) {
   rejects({{"proximal_steps", "0"}}, "proximal_steps");
   rejects({{"proximal_tolerance", "0"}}, "proximal_tolerance");
   rejects({{"eps", "-1"}}, "eps");
+  rejects({{"norm_step", "newton"}}, "norm_step");
+  rejects({{"norm", "l1"}, {"norm_step", "gradient"}}, "norm_step");
   EXPECT_TRUE(make_attack("pdpgd", {})->params()["eps"].is_null());
   EXPECT_EQ(make_attack("pdpgd", {{"norm", "linf"}, {"eps", "0.1"}})->params()["eps"].get<double>(), 0.1);
 }
@@ -113,6 +120,11 @@ TEST(Pdpgd, RunsAndStepsDependOnTheNorm) {
   EXPECT_EQ(params({{"norm", "linf"}, {"steps", "40"}, {"target_classes", "2"}})["steps"].get<int64_t>(), 40);
   EXPECT_EQ(params({{"norm", "linf"}, {"steps", "40"}, {"target_classes", "2"}})["target_classes"].get<int64_t>(), 2);
   EXPECT_EQ(params({{"norm", "l1"}, {"target_classes", "0"}})["target_classes"].get<int64_t>(), 0);
+  // L2 takes the norm's gradient into Adam's step (adv-lib's PDGD), the others its proximal operator.
+  EXPECT_EQ(params({{"norm", "l2"}})["norm_step"], "gradient");
+  EXPECT_EQ(params({{"norm", "l1"}})["norm_step"], "proximal");
+  EXPECT_EQ(params({{"norm", "linf"}})["norm_step"], "proximal");
+  EXPECT_EQ(params({{"norm", "l2"}, {"norm_step", "proximal"}})["norm_step"], "proximal");
 }
 
 }  // namespace

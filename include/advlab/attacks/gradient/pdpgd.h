@@ -10,7 +10,9 @@
 // al. 2019) with threshold (lambda_0 / lambda_1) * step / max(Adam's denominator). Dual:
 // per sample, log(lambda_1 / lambda_0) rises by dual_lr * sign(m) (decaying linearly to
 // dual_lr * dual_lr_decrease), clipped to +-log(dual_min_ratio); the primal step uses a
-// moving average (dual_ema) of the normalised weights.
+// moving average (dual_ema) of the normalised weights. At L2 the default is the paper's
+// PDGD instead: the norm's gradient joins the classification term's in Adam's step, no
+// proximal step (norm_step).
 // White-box; untargeted or targeted; L1, L2, L-inf. Minimum-norm: returns the smallest
 // adversarial seen on the path; an optional eps only decides success.
 #include "advlab/attacks/gradient/minimum_norm_attack.h"
@@ -38,6 +40,10 @@ struct PdpgdOptions {
   TORCH_ARG(int64_t, proximal_steps) = 5;
   TORCH_ARG(double, proximal_tolerance) = 0.01;  // relative change that ends the proximal iterations
   TORCH_ARG(std::optional<int64_t>, target_classes);  // untargeted: + k targeted runs; none = 3 (L1, L2), 0 (L-inf)
+  // How the norm term enters the primal step: "proximal" (its proximal operator after
+  // Adam's step) or "gradient" (its gradient inside Adam's step, the paper's PDGD, L2
+  // only); auto = gradient for L2, proximal otherwise.
+  TORCH_ARG(std::string, norm_step) = "auto";
 };
 
 class Pdpgd : public MinimumNormAttack {
@@ -51,6 +57,7 @@ class Pdpgd : public MinimumNormAttack {
 
  private:
   int64_t steps() const;
+  bool proximal() const;
 
   PdpgdOptions options_;
 };

@@ -70,7 +70,7 @@ def attack_table(eps, eps_l2):
         "cw": (["--attack", "cw", "--steps", 50, "--set", "search_steps=1", "--set", "learning_rate=0.01",
                 "--set", "abort_early=false"],
                lambda m: ta.CW(m, c=1, kappa=0, steps=50, lr=0.01), "l2", False),
-        "deepfool": (["--attack", "deepfool", "--norm", "l2", "--steps", 50],
+        "deepfool": (["--attack", "deepfool", "--norm", "l2", "--steps", 50, "--set", "target_classes=0"],
                      lambda m: ta.DeepFool(m, steps=50, overshoot=0.02), "l2", False),
     }
 

@@ -1,5 +1,7 @@
 #include "advlab/attacks/gradient/deepfool.h"
 
+#include "advlab/attacks/target_sweep.h"
+
 #include "advlab/attacks/best_adversarial.h"
 #include "advlab/attacks/gradient/segment_search.h"
 #include "advlab/attacks/losses.h"
@@ -46,7 +48,8 @@ const ParamTable<DeepFoolOptions>& DeepFoolOptions::table() {
       .add("candidates", ADVLAB_FIELD(candidates), "classes considered, the original one included").at_least(2)
       .add("overshoot", ADVLAB_FIELD(overshoot), "relative step past the linearised boundary").at_least(0)
       .add("refine_steps", ADVLAB_FIELD(refine_steps), "bisection steps on the segment from x to the result (one forward each)").at_least(0)
-      .add("projections", ADVLAB_FIELD(projections), "rounds: project x onto the boundary's tangent plane, DeepFool again from there").at_least(0);
+      .add("projections", ADVLAB_FIELD(projections), "rounds: project x onto the boundary's tangent plane, DeepFool again from there").at_least(0)
+      .add("target_classes", ADVLAB_FIELD(target_classes), kTargetSweepHelp).at_least(0);
   return table;
 }
 

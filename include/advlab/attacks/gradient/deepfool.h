@@ -29,6 +29,7 @@ struct DeepFoolOptions {
   TORCH_ARG(double, overshoot) = 0.02;
   TORCH_ARG(int64_t, refine_steps) = 10;  // bisection steps back towards x at the end
   TORCH_ARG(int64_t, projections) = 3;    // rounds of projection onto the tangent plane
+  TORCH_ARG(int64_t, target_classes) = 3;  // untargeted: + k targeted runs, closest kept
 };
 
 class DeepFool : public MinimumNormAttack {
@@ -37,6 +38,7 @@ class DeepFool : public MinimumNormAttack {
   nlohmann::json options_json() const override;
 
  protected:
+  int64_t target_classes() const override { return options_.target_classes(); }
   torch::Tensor minimise(AttackContext& context, const torch::Tensor& x,
                          const Criterion& criterion) override;
 

@@ -57,8 +57,9 @@ struct PairSearch {
 // Returns (p, q) as coordinate indices and the best valid score (-inf where no pair meets
 // the sign conditions; there the pair with the largest a - b is returned when
 // `fallback`). a, b: gradients with the sign of theta folded in.
+// twins > 0: candidates i and i + twins are one coordinate moved two ways, never paired.
 PairSearch search_pairs(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& idx,
-                        const torch::Tensor& use, bool fallback) {
+                        const torch::Tensor& use, bool fallback, int64_t twins) {
   const int64_t n = idx.size(0), m = idx.size(1);
   PairSearch out{torch::zeros({n}, idx.options()), torch::zeros({n}, idx.options()),
                  torch::full({n}, kNegInf, a.options())};
@@ -76,6 +77,7 @@ PairSearch search_pairs(const torch::Tensor& a, const torch::Tensor& b, const to
     auto score = (ac.unsqueeze(2) + ac.unsqueeze(1)).clamp_min_(0);  // [c, M, M]
     score.mul_((cc.unsqueeze(2) + cc.unsqueeze(1)).clamp_min_(0));
     score.diagonal(0, 1, 2).zero_();  // p != q
+    if (twins > 0) score.masked_fill_((ic.unsqueeze(2) - ic.unsqueeze(1)).abs() == twins, 0);
     auto flat_score = score.view({c, -1});
     auto index = flat_score.argmax(1);  // the first best pair, p < q (the scores are symmetric)
     auto top = flat_score.gather(1, index.unsqueeze(1)).squeeze(1);
@@ -103,7 +105,7 @@ constexpr int64_t kShortlist = 48;
 
 std::pair<torch::Tensor, torch::Tensor> jsma_choose(const torch::Tensor& alpha, const torch::Tensor& beta,
                                                     const torch::Tensor& domain, const torch::Tensor& single,
-                                                    bool increase) {
+                                                    bool increase, int64_t twins) {
   using namespace detail_jsma;
   // Decreasing mirrors increasing: flip both gradients and the conditions read the same.
   const double sign = increase ? 1.0 : -1.0;
@@ -129,7 +131,7 @@ std::pair<torch::Tensor, torch::Tensor> jsma_choose(const torch::Tensor& alpha, 
   // A coordinate in both top lists appears twice: use it once.
   auto repeated = torch::cat({torch::zeros({n, 1}, dom.options()),
                               short_idx.narrow(1, 1, 2 * k - 1) == short_idx.narrow(1, 0, 2 * k - 1)}, 1);
-  auto first = search_pairs(a, b, short_idx, dom.gather(1, short_idx) & ~repeated, false);
+  auto first = search_pairs(a, b, short_idx, dom.gather(1, short_idx) & ~repeated, false, twins);
   auto big_a = torch::where(dom, a, neg_inf).amax(1, true);
   auto big_b = torch::where(dom, -b, neg_inf).amax(1, true);
   auto fa = a + big_a, fb = big_b - b;
@@ -159,7 +161,8 @@ std::pair<torch::Tensor, torch::Tensor> jsma_choose(const torch::Tensor& alpha, 
       auto kept = keep.index_select(0, group);
       auto order = std::get<1>(((~kept).to(torch::kLong) * d + idx_all.narrow(0, 0, c)).sort(1)).narrow(1, 0, m);
       auto use = torch::arange(m, counts.options()).unsqueeze(0) < counts.index_select(0, group).unsqueeze(1);
-      auto found = search_pairs(a.index_select(0, group), b.index_select(0, group), order.contiguous(), use, false);
+      auto found =
+          search_pairs(a.index_select(0, group), b.index_select(0, group), order.contiguous(), use, false, twins);
       p2.index_copy_(0, group, found.p);
       q2.index_copy_(0, group, found.q);
       start += c;
@@ -168,7 +171,7 @@ std::pair<torch::Tensor, torch::Tensor> jsma_choose(const torch::Tensor& alpha, 
   rows = (~prunable).nonzero().squeeze(1);
   if (rows.numel() > 0) {  // no valid pair in the shortlist: search all pairs
     auto found = search_pairs(a.index_select(0, rows), b.index_select(0, rows),
-                              idx_all.narrow(0, 0, rows.numel()).contiguous(), dom.index_select(0, rows), true);
+                              idx_all.narrow(0, 0, rows.numel()).contiguous(), dom.index_select(0, rows), true, twins);
     p2.index_copy_(0, rows, found.p);
     q2.index_copy_(0, rows, found.q);
   }
@@ -184,7 +187,10 @@ const ParamTable<JsmaOptions>& JsmaOptions::table() {
       .at_least(-1).at_most(1)
       .add("gamma", ADVLAB_FIELD(gamma), "most changed coordinates, fraction of all").above(0).at_most(1)
       .add("mask", ADVLAB_FIELD(mask), "pixels the attack may change (see --mask)")
-      .add("prune", ADVLAB_FIELD(prune), "changed coordinates tried for reversal per found adversarial (L0), 0 = none").at_least(0);
+      .add("prune", ADVLAB_FIELD(prune), "changed coordinates tried for reversal per found adversarial (L0), 0 = none").at_least(0)
+      .add("directions", ADVLAB_FIELD(directions),
+           "theta: every coordinate moves in theta's direction (the paper); both: up or down by |theta|, whichever the saliency map prefers")
+      .one_of({"theta", "both"});
   return table;
 }
 
@@ -207,16 +213,23 @@ int64_t Jsma::budget(int64_t coordinates) const {
 
 torch::Tensor Jsma::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
   const auto bounds = context.bounds();
+  const bool both = options_.directions() == "both";
   const bool increase = options_.theta() > 0;
   const double step = options_.theta() * (bounds.upper - bounds.lower);
+  const double magnitude = std::abs(step);
   auto shape = x.sizes().vec();
   BestAdversarial best(x);
 
   auto adv = flat(x).clone();  // [m, D]: the samples still attacked
   const int64_t d = adv.size(1);
   const int64_t limit = budget(d);
-  auto movable = flat(mask_.movable(x)) > 0.5;
-  auto domain = movable & (increase ? adv < bounds.upper : adv > bounds.lower);
+  auto free = flat(mask_.movable(x)) > 0.5;  // inside the mask and not changed yet
+  // Candidates: one per coordinate that can still move in theta's direction, or (both)
+  // [raise every coordinate below the upper bound, lower every one above the lower].
+  auto candidates = [&] {
+    if (!both) return free & (increase ? adv < bounds.upper : adv > bounds.lower);
+    return torch::cat({free & (adv < bounds.upper), free & (adv > bounds.lower)}, 1);
+  };
   auto long_opts = torch::TensorOptions().dtype(torch::kLong).device(x.device());
   auto active = torch::arange(x.size(0), long_opts);
   auto changed = torch::zeros({x.size(0)}, long_opts);
@@ -232,6 +245,7 @@ torch::Tensor Jsma::perturb(AttackContext& context, const torch::Tensor& x, cons
     auto is_adv = criterion.select(active.to(torch::kCPU))->is_adversarial(lg.logits.narrow(0, 0, m));
     best.update(active, adv.view(shape), is_adv);
     auto left = limit - changed;
+    auto domain = candidates();
     auto keep = (~is_adv.to(x.device()) & (left > 0) & domain.any(1)).nonzero().squeeze(1);
     if (keep.numel() == 0) break;
     context.note_iterations(it + 1);
@@ -241,16 +255,33 @@ torch::Tensor Jsma::perturb(AttackContext& context, const torch::Tensor& x, cons
     auto beta = grad.narrow(0, m, m).index_select(0, keep);
     active = active.index_select(0, keep);
     adv = adv.index_select(0, keep);
+    free = free.index_select(0, keep);
     domain = domain.index_select(0, keep);
     changed = changed.index_select(0, keep);
-    auto single = (left.index_select(0, keep) == 1) | (domain.sum(1) == 1);
-    auto [p, q] = jsma_choose(alpha, beta, domain, single, increase);
+    auto movable_coordinates = both ? (domain.narrow(1, 0, d) | domain.narrow(1, d, d)) : domain;
+    auto single = (left.index_select(0, keep) == 1) | (movable_coordinates.sum(1) == 1);
 
-    // Move both coordinates (one when p == q) and take them out of the search domain.
-    auto pq = torch::stack({p, q}, 1);
-    adv.scatter_(1, pq, (adv.gather(1, pq) + step).clamp(bounds.lower, bounds.upper));
-    domain.scatter_(1, pq, false);
-    changed = changed + 1 + (p != q).to(torch::kLong);
+    torch::Tensor moved, target;  // [k, 2] coordinates and their new values
+    if (!both) {
+      auto [p, q] = jsma_choose(alpha, beta, domain, single, increase);
+      moved = torch::stack({p, q}, 1);
+      target = (adv.gather(1, moved) + step).clamp(bounds.lower, bounds.upper);
+    } else {
+      // Each way weighted by how far the coordinate can go: the first-order change of the
+      // logits when it moves there.
+      auto up = (bounds.upper - adv).clamp_max(magnitude), down = (adv - bounds.lower).clamp_max(magnitude);
+      auto a = torch::cat({alpha * up, -alpha * down}, 1), b = torch::cat({beta * up, -beta * down}, 1);
+      auto [p, q] = jsma_choose(a, b, domain, single, true, d);
+      q = torch::where(q.remainder(d) == p.remainder(d), p, q);  // the fallback's one coordinate both ways: one move
+      auto chosen = torch::stack({p, q}, 1);
+      moved = chosen.remainder(d);
+      auto way = torch::where(chosen < d, torch::ones_like(chosen), -torch::ones_like(chosen)).to(adv.dtype());
+      target = (adv.gather(1, moved) + way * magnitude).clamp(bounds.lower, bounds.upper);
+    }
+    // Move both coordinates (one when p == q) and take them out of the search.
+    adv.scatter_(1, moved, target);
+    free.scatter_(1, moved, false);
+    changed = changed + 1 + (moved.select(1, 0) != moved.select(1, 1)).to(torch::kLong);
   }
   return prune_l0(context, x, best.adversarials(), best.found(), criterion, options_.prune());
 }

@@ -17,7 +17,9 @@
 // coordinate is taken.
 // Untargeted: the target of each step is the most likely class other than the true label
 // (re-chosen every step), so the attack pushes towards the nearest competitor.
-// Candidates are the coordinates inside the mask that can still move in theta's direction.
+// Candidates are the coordinates inside the mask that can still move in theta's direction;
+// with directions=both (the default) every unchanged coordinate is a candidate raised and
+// lowered by |theta| of the range, each way's gradients scaled by the room it has.
 // Stops at the first adversarial iterate or when the budget (eps if given, else
 // floor(gamma * D)) is spent; samples never broken come back unchanged.
 #include "advlab/attacks/attack.h"
@@ -37,6 +39,9 @@ struct JsmaOptions {
   TORCH_ARG(double, gamma) = 0.1;         // max fraction of coordinates changed
   TORCH_ARG(std::string, mask) = "full";
   TORCH_ARG(int64_t, prune) = 1000;       // reversals tried per found adversarial (l0_prune.h), 0 = none
+  // "theta": every coordinate moves in theta's direction (the paper); "both": each
+  // candidate coordinate may move up or down by |theta| of the range.
+  TORCH_ARG(std::string, directions) = "both";
 };
 
 class Jsma : public Attack {
@@ -60,9 +65,11 @@ class Jsma : public Attack {
 // The saliency-map choice for one step, exposed for tests. alpha, beta [n, D]: gradients
 // of the target logit and of the other logits' sum; domain bool [n, D]: candidates;
 // single bool [n]: choose one coordinate instead of a pair. Returns (p, q) int64 [n]
-// (p == q for single choices).
+// (p == q for single choices). twins > 0: candidates i and i + twins are one coordinate
+// (raised and lowered) and are never chosen as a pair, except by the fallback (the caller
+// then moves one of them).
 std::pair<torch::Tensor, torch::Tensor> jsma_choose(const torch::Tensor& alpha, const torch::Tensor& beta,
                                                     const torch::Tensor& domain, const torch::Tensor& single,
-                                                    bool increase);
+                                                    bool increase, int64_t twins = 0);
 
 }  // namespace advlab

@@ -125,9 +125,10 @@ TEST_P(AttackConformance, KeepsTheContract) {
     options["search_steps"] = c.attack == "ead" ? "2" : "3";  // EAD sweeps targets too
   }
   if (c.attack == "fab" || c.attack == "fab-t") options["n_iter"] = "20";
-  // The minimum-norm target sweeps (FMN, DDN 9 targets, ALMA 4, PDPGD 3, EAD 2): 1 target
-  // here still goes through the sweep.
-  if (c.attack == "fmn" || c.attack == "ddn" || c.attack == "alma" || c.attack == "pdpgd" || c.attack == "ead")
+  // The minimum-norm target sweeps (FMN, DDN 9 targets, ALMA 4, PDPGD, DeepFool and
+  // SparseFool 3, EAD 2): 1 target here still goes through the sweep.
+  if (c.attack == "fmn" || c.attack == "ddn" || c.attack == "alma" || c.attack == "pdpgd" || c.attack == "ead" ||
+      c.attack == "deepfool" || c.attack == "sparsefool")
     options["target_classes"] = "1";
   // RP2's default 16 views per step: 4 here (its placed stickers stay the default).
   if (c.attack == "rp2") options["samples"] = "4";

@@ -1,8 +1,8 @@
 // The target sweep every minimum-norm attack offers (`target_classes`): the untargeted
 // run plus targeted runs towards the likeliest other classes, closest kept. Never farther
 // than the untargeted run alone (which is the sweep's first run), success still any
-// misclassification, and k + 1 times the gradients (more, for DeepFool, whose runs stop
-// at success).
+// misclassification, and k + 1 times the gradients (more, for DeepFool and SparseFool,
+// whose runs stop at success).
 #include "advlab/attacks/registry.h"
 #include "advlab/criteria/criterion.h"
 #include "support/trained_models.h"
@@ -56,7 +56,8 @@ INSTANTIATE_TEST_SUITE_P(
                       SweepCase{"cw", {{"steps", "20"}, {"search_steps", "2"}}},
                       SweepCase{"pdpgd", {{"steps", "40"}, {"norm", "l1"}}},
                       SweepCase{"alma", {{"steps", "40"}, {"norm", "l1"}}},
-                      SweepCase{"deepfool", {{"norm", "linf"}}, false}),
+                      SweepCase{"deepfool", {{"norm", "linf"}}, false},
+                      SweepCase{"sparsefool", {{"norm", "l0"}}, false}),
     [](const ::testing::TestParamInfo<SweepCase>& info) { return info.param.attack; });
 
 }  // namespace

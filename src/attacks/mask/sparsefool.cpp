@@ -1,5 +1,7 @@
 #include "advlab/attacks/mask/sparsefool.h"
 
+#include "advlab/attacks/target_sweep.h"
+
 #include "advlab/attacks/best_adversarial.h"
 #include "advlab/attacks/gradient/boundary_projection.h"
 #include "advlab/attacks/gradient/deepfool.h"
@@ -45,7 +47,8 @@ const ParamTable<SparseFoolOptions>& SparseFoolOptions::table() {
       .add("overshoot", ADVLAB_FIELD(overshoot), "relative step past the linearised boundary").at_least(0)
       .add("mask", ADVLAB_FIELD(mask), "pixels the attack may change (see --mask)")
       .add("prune", ADVLAB_FIELD(prune), "L0: changed coordinates tried for reversal per sample, 0 = none").at_least(0)
-      .add("refine_steps", ADVLAB_FIELD(refine_steps), "L1: bisection steps on the segment from x to the result (one forward each)").at_least(0);
+      .add("refine_steps", ADVLAB_FIELD(refine_steps), "L1: bisection steps on the segment from x to the result (one forward each)").at_least(0)
+      .add("target_classes", ADVLAB_FIELD(target_classes), kTargetSweepHelp).at_least(0);
   return table;
 }
 

@@ -36,6 +36,7 @@ struct SparseFoolOptions {
   TORCH_ARG(std::string, mask) = "full";
   TORCH_ARG(int64_t, prune) = 1000;         // L0: reversals tried per found adversarial (l0_prune.h), 0 = none
   TORCH_ARG(int64_t, refine_steps) = 10;    // L1: bisection steps back towards x at the end
+  TORCH_ARG(int64_t, target_classes) = 3;   // untargeted: + k targeted runs, closest kept
 };
 
 class SparseFool : public MinimumNormAttack {
@@ -45,6 +46,7 @@ class SparseFool : public MinimumNormAttack {
   torch::Tensor mask() const override { return mask_.tensor(); }
 
  protected:
+  int64_t target_classes() const override { return options_.target_classes(); }
   torch::Tensor minimise(AttackContext& context, const torch::Tensor& x,
                          const Criterion& criterion) override;
 

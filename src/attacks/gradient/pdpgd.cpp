@@ -132,10 +132,10 @@ torch::Tensor Pdpgd::minimise(AttackContext& context, const torch::Tensor& x, co
     const double lr = options_.primal_lr() * (bounds.upper - bounds.lower) *
                       std::pow(options_.primal_lr_decrease(), static_cast<double>(step) / static_cast<double>(steps));
     auto direction = adam_direction(first_moment, second_moment, grad, t, adam);
-    auto denom = (second_moment / (1 - std::pow(adam.beta2, t))).sqrt() + 1e-8;
     delta = bounds.clip(x + delta - lr * direction) - x;
 
-    if (proximal()) {
+    if (proximal()) {  // Adam's denominator is the proximal step's metric
+      auto denom = (second_moment / (1 - std::pow(adam.beta2, t))).sqrt() + 1e-8;
       auto threshold = (norm_weight / class_weight) * lr / flat(denom).amax(1);
       delta = proximal_adam(prox, bounds, x, delta, denom, threshold, options_);
     }

@@ -129,9 +129,9 @@ def run_autoattack(model, x, y, eps, norm, batch):
     return seconds, robust, cpu
 
 
-def run_advlab_eval(args, model, n, eps, norm, out):
+def run_advlab_eval(args, model, n, eps, norm, out, suite):
     cmd = [str(args.advlab), "eval", "--model", str(model), "--limit", str(n), "--batch-size", str(args.batch),
-           "--suite", "standard", "--norm", norm, "--eps", str(eps), "--seed", "0", "--out", str(out)]
+           "--suite", suite, "--norm", norm, "--eps", str(eps), "--seed", "0", "--out", str(out)]
     env = dict(os.environ, ADVLAB_THREADS=str(args.threads))
     cpu0, start = child_cpu(), time.perf_counter()
     subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -157,6 +157,8 @@ def main():
     p.add_argument("--autoattack", type=int, default=0, metavar="N",
                    help="also AutoAttack standard vs advlab eval --suite standard on N images (0 = skip)")
     p.add_argument("--autoattack-norms", default="linf")
+    p.add_argument("--autoattack-suites", default="standard",
+                   help="advlab eval suites each set against the one AutoAttack run (e.g. standard,rapid)")
     p.add_argument("--tolerance", type=float, default=0.01, help="robust accuracy advlab may exceed the peer by")
     p.add_argument("--advlab", type=Path, default=REPO / "build" / "advlab")
     p.add_argument("--json", type=Path, help="write the rows here too")
@@ -192,18 +194,20 @@ def main():
         for norm in (args.autoattack_norms.split(",") if args.autoattack else []):
             eps = args.eps if norm == "linf" else args.eps_l2
             xa, ya = x[:args.autoattack], y[:args.autoattack]
-            ours = run_advlab_eval(args, model_path, args.autoattack, eps, norm, work / f"eval-{norm}")
             theirs = run_autoattack(model, xa, ya, eps, norm, args.batch)
-            row = dict(model=name, attack=f"standard-{norm}", peer="autoattack", advlab_s=ours[0], peer_s=theirs[0],
-                       advlab_acc=ours[1], peer_acc=theirs[1], advlab_per_attack=ours[2], images=args.autoattack,
-                       advlab_cpu_s=ours[3], peer_cpu_s=theirs[2])
-            rows.append(row)
-            if ours[1] > theirs[1] + args.tolerance:
-                weaker.append(row)
-            print(f"{name:28}{'AA-' + norm:10}{ours[0]:10.2f}{theirs[0]:10.2f}{theirs[0] / ours[0]:8.2f}x"
-                  f"{ours[1]:11.3f}{theirs[1]:9.3f}  cpu {ours[3]:.1f} vs {theirs[2]:.1f} s ({theirs[2] / ours[3]:.2f}x);"
-                  f" advlab per attack: "
-                  + ", ".join(f"{k} {v:.1f}s" for k, v in ours[2].items()), flush=True)
+            for suite in args.autoattack_suites.split(","):
+                ours = run_advlab_eval(args, model_path, args.autoattack, eps, norm, work / f"eval-{norm}-{suite}",
+                                       suite)
+                row = dict(model=name, attack=f"{suite}-{norm}", peer="autoattack", advlab_s=ours[0],
+                           peer_s=theirs[0], advlab_acc=ours[1], peer_acc=theirs[1], advlab_per_attack=ours[2],
+                           images=args.autoattack, advlab_cpu_s=ours[3], peer_cpu_s=theirs[2])
+                rows.append(row)
+                if ours[1] > theirs[1] + args.tolerance:
+                    weaker.append(row)
+                print(f"{name:28}{suite + '-' + norm:10}{ours[0]:10.2f}{theirs[0]:10.2f}{theirs[0] / ours[0]:8.2f}x"
+                      f"{ours[1]:11.3f}{theirs[1]:9.3f}  cpu {ours[3]:.1f} vs {theirs[2]:.1f} s"
+                      f" ({theirs[2] / ours[3]:.2f}x); advlab per attack: "
+                      + ", ".join(f"{k} {v:.1f}s" for k, v in ours[2].items()), flush=True)
     shutil.rmtree(work, ignore_errors=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))

@@ -26,10 +26,10 @@ std::vector<std::string> split_list(const std::string& text) {
 
 std::vector<std::string> resolve_suite(const std::string& suite, const std::string& norm) {
   std::vector<std::string> names;
-  if (suite == "standard" || suite == "standard-fast" || suite == "quick") {
-    std::vector<std::string> wanted = suite != "quick"
-                                          ? std::vector<std::string>{"apgd-ce", "apgd-t", "fab-t", "square"}
-                                          : std::vector<std::string>{"fgsm", "pgd"};
+  if (suite == "standard" || suite == "standard-fast" || suite == "rapid" || suite == "quick") {
+    std::vector<std::string> wanted = suite == "quick"   ? std::vector<std::string>{"fgsm", "pgd"}
+                                      : suite == "rapid" ? std::vector<std::string>{"apgd-ce", "apgd-t"}
+                                                         : std::vector<std::string>{"apgd-ce", "apgd-t", "fab-t", "square"};
     for (const auto& name : wanted)
       if (supports(find_attack(name), norm)) names.push_back(name);
   } else if (suite == "full") {
@@ -56,6 +56,9 @@ SuiteBudgets suite_budgets(const std::string& suite) {
     b.queries = 5000;
   } else if (suite == "standard-fast") {  // the cheaper preset: a fifth of FAB-T's iterations
     b.attack_options["fab-t"]["steps"] = "20";
+  } else if (suite == "rapid") {  // MALT's recipe: APGD-T towards the few nearest classes only
+    b.attack_options["apgd-t"]["target_order"] = "malt";
+    b.attack_options["apgd-t"]["target_classes"] = "3";
   }
   return b;
 }

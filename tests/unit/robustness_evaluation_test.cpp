@@ -115,6 +115,17 @@ TEST(AttackSuite, StandardCarriesAutoAttacksBudgets) {
   EXPECT_EQ(fast.attack_options.size(), 1u);
 }
 
+// `rapid` is MALT's recipe: APGD-CE, then APGD-T towards the 3 nearest classes only.
+TEST(AttackSuite, RapidAimsApgdTAtTheNearestClasses) {
+  const std::vector<std::string> recipe{"apgd-ce", "apgd-t"};
+  EXPECT_EQ(eval::resolve_suite("rapid", "linf"), recipe);
+  EXPECT_EQ(eval::resolve_suite("rapid", "l2"), recipe);
+  auto rapid = eval::suite_budgets("rapid");
+  EXPECT_EQ(rapid.queries, 0);
+  EXPECT_EQ(rapid.attack_options.at("apgd-t").at("target_order"), "malt");
+  EXPECT_EQ(rapid.attack_options.at("apgd-t").at("target_classes"), "3");
+}
+
 TEST(RobustnessEvaluation, RejectsBadOptions) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   const auto& trained = testing::fashion_cnn();

@@ -125,7 +125,7 @@ void register_eval_command(CLI::App& app) {
   cmd->add_option("--limit", flags->limit, "use the first N images (0 = all)")->capture_default_str();
   cmd->add_option("--norm", flags->norm, "threat model: linf, l2, l1, l0")->capture_default_str();
   add_number_list(*cmd, "--eps", flags->eps, "budgets, comma separated");
-  cmd->add_option("--suite", flags->suite, "standard | standard-fast | quick | full | attack,attack,...")
+  cmd->add_option("--suite", flags->suite, "standard | standard-fast | rapid | quick | full | attack,attack,...")
       ->capture_default_str();
   cmd->add_option("--queries", flags->queries, "query budget per image for black-box attacks")->capture_default_str();
   cmd->add_flag("--individual", flags->individual, "also run every attack on every correct sample");

@@ -19,6 +19,18 @@ namespace advlab {
 // (labels [N]) last: the target order of APGD-T, FAB-T and the sweep below.
 torch::Tensor other_classes_by_logit(const torch::Tensor& logits, const torch::Tensor& labels);
 
+// The same order with the `candidates` most likely other classes re-ranked by MALT's
+// linearised distance (Melamed, Yehudai & Shamir 2024, "MALT powers up adversarial
+// attacks"): (z_y - z_t) / ||grad (z_y - z_t)||_q at x, q the threat's dual exponent,
+// nearest first; the less likely classes follow by logit, the label last. The logit
+// order misses a class that is unlikely but close; this finds it from two forward passes
+// (the logit order, then the class gradients) and `candidates` backward passes per
+// sample, counted as such. Rows of x in batches of
+// `chunk` (the class gradients take candidates x the batch's memory).
+torch::Tensor other_classes_by_linear_distance(AttackContext& context, const ThreatModel& threat,
+                                               const torch::Tensor& x, const torch::Tensor& labels,
+                                               int64_t candidates, int64_t chunk = 64);
+
 // The `target_classes` option of the attacks that sweep (help text of their tables).
 inline constexpr const char* kTargetSweepHelp =
     "untargeted: also run towards each of the k most likely other classes, keep the closest (k + 1 runs)";

@@ -5,6 +5,8 @@
 //                  target classes, FAB-T 100 iterations, Square 5000 queries
 //   standard-fast  the same attacks at cheaper budgets: FAB-T 20 iterations, Square at
 //                  the --queries given (1000 by default)
+//   rapid          apgd-ce, then apgd-t towards the 3 nearest classes by MALT's linearised
+//                  distance (Melamed et al. 2024): a fraction of `standard`'s passes
 //   quick          fgsm, pgd
 //   full      every registered attack that supports the norm (white-box first)
 //   a,b,c     exactly these

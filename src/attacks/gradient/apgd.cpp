@@ -34,7 +34,13 @@ const ParamTable<ApgdOptions>& ApgdOptions::table(ApgdVariant variant) {
         .at_least(1)
         .add("rho", ADVLAB_FIELD(rho), "step-halving threshold on the fraction of successful steps").above(0).at_most(1);
     if (v == ApgdVariant::kTargeted)
-      t.add("target_classes", ADVLAB_FIELD(target_classes), "most likely wrong classes tried as targets").at_least(1);
+      t.add("target_classes", ADVLAB_FIELD(target_classes), "wrong classes tried as targets, in target_order")
+          .at_least(1)
+          .add("target_order", ADVLAB_FIELD(target_order),
+               "logit: most likely first (AutoAttack); malt: nearest by the linearised distance first")
+          .one_of({"logit", "malt"})
+          .add("candidates", ADVLAB_FIELD(candidates), "malt: how many of the most likely classes it ranks")
+          .at_least(1);
     return t;
   };
   static const auto ce = make(ApgdVariant::kCe), dlr = make(ApgdVariant::kDlr), targeted = make(ApgdVariant::kTargeted);
@@ -67,11 +73,12 @@ torch::Tensor Apgd::perturb(AttackContext& context, const torch::Tensor& x, cons
     runs(criterion);
     return best.adversarials();
   }
-  // Untargeted APGD-T: the k most likely wrong classes of the clean input, in turn.
-  auto logits = context.logits(x);
-  const int64_t classes = logits.size(1);
+  // Untargeted APGD-T: k wrong classes of the clean input, in turn.
+  const int64_t classes = context.model().num_classes();
   ADVLAB_CHECK(classes >= 4, name(), " needs at least 4 classes, got ", classes);
-  auto order = other_classes_by_logit(logits, criterion.classes());
+  auto order = options_.target_order() == "malt"
+                   ? other_classes_by_linear_distance(context, threat(), x, criterion.classes(), options_.candidates())
+                   : other_classes_by_logit(context.logits(x), criterion.classes());
   const int64_t k = std::min(options_.target_classes(), classes - 1);
   for (int64_t t = 0; t < k && best.remaining().numel() > 0; ++t)
     runs(TargetedMisclassification(order.select(1, t).to(torch::kCPU)));

@@ -8,8 +8,9 @@
 //  - apgd-dlr: difference-of-logits-ratio loss (>= 3 classes; targeted form >= 4);
 //  - apgd-t:   targeted DLR loss. With an untargeted criterion it tries, in turn, the
 //              `target_classes` most likely wrong classes of each sample, each only on the
-//              samples not yet broken (AutoAttack's APGD-T); with a targeted criterion it
-//              attacks the given targets.
+//              samples not yet broken (AutoAttack's APGD-T), or the nearest classes by
+//              MALT's linearised distance (target_order=malt); with a targeted criterion
+//              it attacks the given targets.
 // White-box; untargeted or targeted; L-inf, L2, L1. Every iterate is checked: the first
 // adversarial found is kept (never lost), samples stop costing compute once broken, and
 // samples never broken come back unchanged.
@@ -36,6 +37,11 @@ struct ApgdOptions {
   TORCH_ARG(double, rho) = 0.75;
   // apgd-t with an untargeted criterion: how many of the most likely wrong classes to try.
   TORCH_ARG(int64_t, target_classes) = 9;
+  // Which classes those are: "logit" (the most likely by the clean logits, AutoAttack's
+  // order) or "malt" (the nearest by the linearised distance among the `candidates` most
+  // likely; target_sweep.h). With few targets MALT reaches more samples.
+  TORCH_ARG(std::string, target_order) = "logit";
+  TORCH_ARG(int64_t, candidates) = 20;
 };
 
 class Apgd : public BoundedGradientAttack {

@@ -325,7 +325,16 @@ RobustnessEvaluation evaluate_robustness(Classifier& model, const data::Dataset&
   if (options.checks && root) {
     auto result_warnings = check_results(ev);
     ev.warnings.insert(ev.warnings.end(), result_warnings.begin(), result_warnings.end());
+    if (options.progress)
+      *options.progress << "soundness checks: an unbounded attack and longer, restarted PGD on up to 64 samples "
+                           "(--no-checks skips them)\n";
+    const auto checks_start = std::chrono::steady_clock::now();
     auto extra = check_with_extra_attacks(model, dataset, ev);
+    if (options.progress)
+      *options.progress << "soundness checks took "
+                        << format_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                                         checks_start).count())
+                        << "\n";
     ev.warnings.insert(ev.warnings.end(), extra.begin(), extra.end());
   }
   if (options.progress)

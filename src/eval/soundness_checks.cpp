@@ -124,7 +124,12 @@ std::vector<SoundnessWarning> check_with_extra_attacks(Classifier& model, const 
     if (!registered_with_norm(name, norm)) continue;
     auto rows = first(ev.correct());
     if (rows.size(0) == 0) break;
-    int64_t broken = extra_successes(model, dataset, rows, name, {{"norm", norm}});
+    // Any adversarial will do here, not the closest: FMN's one untargeted run, without its
+    // sweep over 9 target classes (a tenth of the passes; the check took 30 of an eval's
+    // 70 s on 200 images of a PGD-trained CNN).
+    std::map<std::string, std::string> settings{{"norm", norm}};
+    if (std::string(name) == "fmn") settings["target_classes"] = "0";
+    int64_t broken = extra_successes(model, dataset, rows, name, settings);
     if (broken < rows.size(0))
       out.push_back({"unbounded-short", c10::str("unbounded ", name, " broke only ", broken, " of ", rows.size(0),
                                                  " samples; with no budget every sample should fall (masked "

@@ -57,26 +57,24 @@ TEST_P(FmnOnCnn, UnboundedBreaksEverySample) {
 
 INSTANTIATE_TEST_SUITE_P(Norms, FmnOnCnn, ::testing::Values("l0", "l1", "l2", "linf"));
 
-// L0's first step is 30 by default (1 at the other norms): the top-k projection keeps the
-// few coordinates the step moves most, and a unit step spread over every pixel barely moves
-// them. Measured here, one untargeted run of 100 steps.
-TEST(Fmn, L0DefaultStepFindsFewerPixelsThanTheUnitStep) {
-  EXPECT_EQ(make_attack("fmn", {{"norm", "l0"}})->params()["alpha_init"], 30.0);
-  EXPECT_EQ(make_attack("fmn", {{"norm", "l2"}})->params()["alpha_init"], 1.0);
-  EXPECT_EQ(make_attack("fmn", {{"norm", "l0"}})->params()["alpha_final"], 0.3);
+// At L0 a first step of 30 finds fewer pixels than the default 1 on this CNN: the top-k
+// projection keeps the few coordinates the step moves most, and a unit step spread over
+// every pixel barely moves them. Not the default: on the CIFAR-sized benchmark model it
+// left more samples robust at some budgets (docs/attacks/fmn.md). One untargeted run.
+TEST(Fmn, L0StepOf30FindsFewerPixelsThanTheUnitStep) {
+  EXPECT_EQ(make_attack("fmn", {{"norm", "l0"}})->params()["alpha_init"], 1.0);
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   auto b = fmn_cnn_batch();
   auto mean_pixels = [&](const std::string& alpha) {
-    std::map<std::string, std::string> o{{"norm", "l0"}, {"target_classes", "0"}};
-    if (!alpha.empty()) o["alpha_init"] = alpha;
+    std::map<std::string, std::string> o{{"norm", "l0"}, {"target_classes", "0"}, {"alpha_init", alpha}};
     auto r = make_attack("fmn", o)->run(*testing::fashion_cnn().model, b.x, Misclassification(b.labels), 0);
     auto found = r.success.index_select(0, b.correct);
     EXPECT_GE(found.to(torch::kDouble).mean().item<double>(), 0.98) << "alpha_init " << alpha;
     return r.minimum_distance.index_select(0, b.correct).masked_select(found).mean().item<double>();
   };
-  double unit = mean_pixels("1"), standard = mean_pixels("");
-  std::cout << "fmn l0 mean pixels over the broken samples: alpha_init 1 " << unit << ", default " << standard << "\n";
-  EXPECT_LE(standard, 0.9 * unit);
+  double unit = mean_pixels("1"), large = mean_pixels("30");
+  std::cout << "fmn l0 mean pixels over the broken samples: alpha_init 1 " << unit << ", 30 " << large << "\n";
+  EXPECT_LE(large, 0.9 * unit);
 }
 
 // The eps at which PGD (40 steps) breaks half of the correctly classified samples:
@@ -207,7 +205,7 @@ INSTANTIATE_TEST_SUITE_P(Norms, FmnLinear, ::testing::Values("l2", "linf", "l1")
 TEST(Fmn, RejectsBadOptions) {
   EXPECT_THROW(make_attack("fmn", {{"eps", "-1"}}), Error);
   EXPECT_THROW(make_attack("fmn", {{"steps", "0"}}), Error);
-  EXPECT_THROW(make_attack("fmn", {{"alpha_init", "-1"}}), Error);
+  EXPECT_THROW(make_attack("fmn", {{"alpha_init", "0"}}), Error);
   EXPECT_THROW(make_attack("fmn", {{"alpha_init", "1"}, {"alpha_final", "2"}}), Error);
   EXPECT_THROW(make_attack("fmn", {{"gamma_init", "1"}}), Error);
   EXPECT_THROW(make_attack("fmn", {{"gamma_final", "0.5"}}), Error);

@@ -51,13 +51,6 @@ std::vector<std::string> resolve_suite(const std::string& suite, const std::stri
 
 SuiteBudgets suite_budgets(const std::string& suite) {
   SuiteBudgets b;
-  if (suite == "standard" || suite == "standard-fast") {
-    // APGD-T's targets are AutoAttack's, the 9 most likely wrong classes, tried nearest
-    // first by MALT's linearised distance: on the standard test CNN the logit order left
-    // one sample of 200 more robust than AutoAttack at L-inf and at L2, MALT's order none.
-    b.attack_options["apgd-t"]["target_order"] = "malt";
-    b.attack_options["apgd-t"]["candidates"] = "9";
-  }
   if (suite == "standard") {  // AutoAttack's own settings, so its robust accuracy is the bar
     b.attack_options["fab-t"]["steps"] = "100";
     b.queries = 5000;

@@ -112,12 +112,7 @@ TEST(AttackSuite, StandardCarriesAutoAttacksBudgets) {
   auto fast = eval::suite_budgets("standard-fast");
   EXPECT_EQ(fast.queries, 0);
   EXPECT_EQ(fast.attack_options.at("fab-t").at("steps"), "20");
-  EXPECT_EQ(fast.attack_options.size(), 2u);
-  // AutoAttack's 9 targets (the most likely wrong classes), nearest first by MALT.
-  for (const auto& b : {standard, fast}) {
-    EXPECT_EQ(b.attack_options.at("apgd-t").at("target_order"), "malt");
-    EXPECT_EQ(b.attack_options.at("apgd-t").at("candidates"), "9");
-  }
+  EXPECT_EQ(fast.attack_options.size(), 1u);
 }
 
 // `rapid` is MALT's recipe: APGD-CE, then APGD-T towards the 3 nearest classes only.

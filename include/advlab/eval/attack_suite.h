@@ -2,8 +2,7 @@
 // Named lists of attacks for `advlab eval`:
 //   standard       apgd-ce, apgd-t, fab-t, square with AutoAttack's budgets (Croce & Hein
 //                  2020, version 'standard'): APGD 100 iterations, APGD-T and FAB-T 9
-//                  target classes, FAB-T 100 iterations, Square 5000 queries; APGD-T
-//                  tries its 9 targets nearest first by MALT's linearised distance
+//                  target classes, FAB-T 100 iterations, Square 5000 queries
 //   standard-fast  the same attacks at cheaper budgets: FAB-T 20 iterations, Square at
 //                  the --queries given (1000 by default)
 //   rapid          apgd-ce, then apgd-t towards the 3 nearest classes by MALT's linearised

@@ -212,6 +212,33 @@ TEST(BoundaryProjectionReference, L1MatchesVertexEnumeration) {
   }
 }
 
+// The CPU row kernel (what project() runs here) against the batched tensor form (what it
+// runs on other devices), on image-like rows: many coordinates at the box (equal keys),
+// zero weights, reachable and unreachable planes, in float64 and float32.
+TEST_P(BoundaryProjection, RowKernelAgreesWithTheTensorForm) {
+  const auto& geometry = boundary_geometry(GetParam());
+  torch::manual_seed(31);
+  const int64_t n = 64, d = 300;
+  auto x = torch::rand({n, d}, torch::kDouble);
+  x = torch::where(torch::rand({n, d}, torch::kDouble) < 0.4, torch::zeros_like(x), x);  // black background
+  x = torch::where(torch::rand({n, d}, torch::kDouble) < 0.1, torch::ones_like(x), x);
+  auto w = torch::randn({n, d}, torch::kDouble) * (torch::rand({n, d}, torch::kDouble) > 0.2).to(torch::kDouble);
+  auto low = w.clamp_max(0).sum(1), high = w.clamp_min(0).sum(1);
+  auto b = low + (high - low) * (1.2 * torch::rand({n}, torch::kDouble) - 0.1);  // some beyond the box
+  b.narrow(0, 0, 4).copy_((w * x).sum(1).narrow(0, 0, 4));                       // some on the plane
+  for (auto dtype : {torch::kDouble, torch::kFloat}) {
+    auto xs = x.to(dtype), ws = w.to(dtype), bs = b.to(dtype);
+    auto rows = geometry.project(xs, ws, bs, kBox);
+    auto tensor = project_onto_boundary_tensor(GetParam(), xs, ws, bs, kBox);
+    ASSERT_EQ(rows.scalar_type(), dtype);
+    const double tol = dtype == torch::kDouble ? 1e-9 : 1e-5;
+    EXPECT_LT((rows - tensor).abs().max().item<double>(), tol) << toString(dtype);
+    // Same length in the threat's norm (ties may be broken differently at L1).
+    for (int64_t i = 0; i < n; ++i)
+      EXPECT_NEAR(norm_of(rows[i], GetParam()), norm_of(tensor[i], GetParam()), tol) << "row " << i;
+  }
+}
+
 TEST(BoundaryProjectionReference, RejectsUnknownNormsAndBadShapes) {
   EXPECT_THROW(boundary_geometry("l0"), Error);
   auto x = torch::rand({3, 4});

@@ -9,7 +9,9 @@
 // All three are exact: each coordinate moves only towards the plane and at most up to the
 // box, and the optimum is a "water-filling" over coordinates sorted by one key
 // (L-inf: the room to the box; L2: room / |w_i|; L1: |w_i|, a fractional knapsack), found
-// with one sort and cumulative sums. Computed in float64, returned in x's dtype.
+// with one sort and cumulative sums. Computed in float64, returned in x's dtype. On the
+// CPU each row is solved in a loop of its own (rows in parallel); on other devices, and in
+// project_onto_boundary_tensor, as batched tensor operations. The two agree to rounding.
 #include "advlab/core/bounds.h"
 
 #include <torch/types.h>
@@ -24,6 +26,10 @@ torch::Tensor project_onto_boundary_l2(const torch::Tensor& x, const torch::Tens
                                        const torch::Tensor& b, const Bounds& bounds);
 torch::Tensor project_onto_boundary_l1(const torch::Tensor& x, const torch::Tensor& w,
                                        const torch::Tensor& b, const Bounds& bounds);
+
+// The batched tensor form, on any device ("linf" | "l2" | "l1").
+torch::Tensor project_onto_boundary_tensor(const std::string& norm, const torch::Tensor& x, const torch::Tensor& w,
+                                           const torch::Tensor& b, const Bounds& bounds);
 
 // The projection above for a norm, selected once from its name. (The distance to the
 // hyperplane without a box, |w.x - b| / ||w||_q, uses ThreatModel::dual_norm.)

@@ -18,10 +18,22 @@ torch::Tensor AttackContext::caller_rows(const torch::Tensor& local, int64_t n) 
   return local.defined() ? rows_.index_select(0, local.to(torch::kCPU, torch::kLong)) : rows_.narrow(0, 0, n);
 }
 
+SampleRandom& AttackContext::sample_random() {
+  if (sample_random_.size() == 0) sample_random_ = SampleRandom(SampleSeeds::first(0, queries_.size(0)));
+  return sample_random_;
+}
+
 torch::Tensor AttackContext::per_sample(const torch::Tensor& local,
                                         const std::function<torch::Tensor(at::Generator&, int64_t)>& draw) {
-  if (sample_random_.size() == 0) sample_random_ = SampleRandom(SampleSeeds::first(0, queries_.size(0)));
-  return sample_random_.per_row(local.defined() ? caller_rows(local, 0) : rows_, draw);
+  return sample_random().per_row(local.defined() ? caller_rows(local, 0) : rows_, draw);
+}
+
+torch::Tensor AttackContext::per_sample_uniform(const torch::Tensor& local, int64_t k) {
+  return sample_random().uniform(local.defined() ? caller_rows(local, 0) : rows_, k);
+}
+
+torch::Tensor AttackContext::per_sample_signs(const torch::Tensor& local, int64_t k) {
+  return sample_random().signs(local.defined() ? caller_rows(local, 0) : rows_, k);
 }
 
 void AttackContext::count(torch::Tensor& counter, const torch::Tensor& local, int64_t n) {

@@ -35,6 +35,26 @@ TEST(SampleRandom, DrawsDependOnSeedAndSampleIndexOnly) {
   EXPECT_FALSE(torch::equal(again, a.narrow(0, 1, 1)));
 }
 
+// The direct fills give exactly what the tensor draws give from the same generators,
+// so an attack can switch between them without changing a result.
+TEST(SampleRandom, DirectFillsEqualTheTensorDraws) {
+  SampleRandom tensors(SampleSeeds{3, torch::arange(20, torch::kLong)});
+  SampleRandom fills(SampleSeeds{3, torch::arange(20, torch::kLong)});
+  auto rows = torch::tensor({7, 2, 19, 0, 7}, torch::kLong);  // a repeated row draws twice
+  for (int round = 0; round < 3; ++round) {                  // and the streams stay in step
+    auto u = tensors.per_row(rows, [](at::Generator& g, int64_t) { return torch::rand({1, 5}, g); });
+    EXPECT_TRUE(torch::equal(u, fills.uniform(rows, 5)));
+    auto s = tensors.per_row(rows, [](at::Generator& g, int64_t) {
+      return torch::randint(0, 2, {1, 40}, g, torch::kFloat32) * 2 - 1;
+    });
+    auto f = fills.signs(rows, 40);
+    EXPECT_TRUE(torch::equal(s, f));
+    EXPECT_GT(f.eq(1).sum().item<int64_t>(), 50);  // both signs occur
+    EXPECT_GT(f.eq(-1).sum().item<int64_t>(), 50);
+  }
+  EXPECT_EQ(fills.uniform(rows, 0).sizes(), (std::vector<int64_t>{5, 0}));
+}
+
 struct BatchCase {
   std::string attack;
   std::map<std::string, std::string> options;

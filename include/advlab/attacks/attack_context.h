@@ -36,6 +36,10 @@ class AttackContext {
   // draw(generator, i) -> [1, ...] for each of `local` (undefined = the whole focus).
   torch::Tensor per_sample(const torch::Tensor& local,
                            const std::function<torch::Tensor(at::Generator&, int64_t)>& draw);
+  // The same as per_sample with torch::rand({1, k}, g) / randint(0, 2, ...) * 2 - 1, in
+  // one [n, k] float32 tensor (SampleRandom::uniform, signs).
+  torch::Tensor per_sample_uniform(const torch::Tensor& local, int64_t k);
+  torch::Tensor per_sample_signs(const torch::Tensor& local, int64_t k);
   void set_sample_random(SampleRandom random) { sample_random_ = std::move(random); }
 
   // Logits without a graph; counts one query for each of `local` (indices into the
@@ -89,6 +93,7 @@ class AttackContext {
  private:
   void count(torch::Tensor& counter, const torch::Tensor& local, int64_t n);
   torch::Tensor caller_rows(const torch::Tensor& local, int64_t n) const;
+  SampleRandom& sample_random();  // made on first use when the caller set none
   // exact: the logits are the model's own (logits()), not query_logits()'s.
   void observe(const torch::Tensor& x, const torch::Tensor& logits, const torch::Tensor& local, bool exact);
 

@@ -34,8 +34,18 @@ class SampleRandom {
   // draw(generator of rows[i], i) -> [1, ...] for every i; the rows stacked: [n, ...].
   torch::Tensor per_row(const torch::Tensor& rows,
                         const std::function<torch::Tensor(at::Generator&, int64_t)>& draw);
+  // The numbers of torch::rand({1, k}, g) and of torch::randint(0, 2, {1, k}, g) * 2 - 1
+  // (float32), g the generator of each of `rows`, written straight into [n, k]: the same
+  // draws as per_row with those, without a tensor per sample (Square draws a few numbers
+  // per sample at each of thousands of steps).
+  torch::Tensor uniform(const torch::Tensor& rows, int64_t k);
+  torch::Tensor signs(const torch::Tensor& rows, int64_t k);
 
  private:
+  // fill(generator, out, k) for each of rows into [n, k] float32.
+  template <typename Fill>
+  torch::Tensor fill_rows(const torch::Tensor& rows, int64_t k, Fill fill);
+
   uint64_t seed_ = 0;
   std::vector<int64_t> ids_;
   std::vector<at::Generator> generators_;

@@ -70,10 +70,6 @@ torch::Tensor square_place(const torch::Tensor& pattern, const torch::Tensor& vh
   return (values * inside).unsqueeze(1);
 }
 
-torch::Tensor square_signs(std::vector<int64_t> shape, at::Generator& gen) {
-  return torch::randint(0, 2, shape, gen, torch::kFloat32) * 2 - 1;
-}
-
 // Where the numbers come from: every draw is per sample (sample_random.h), so a sample's
 // squares do not depend on its batch.
 struct SquareDraws {
@@ -83,12 +79,12 @@ struct SquareDraws {
   // For each of `rows` (positions in local; undefined = all), a tensor of `shape` from
   // that sample's generator: [n, shape...].
   torch::Tensor signs(std::vector<int64_t> shape, const torch::Tensor& rows = {}) {
-    shape.insert(shape.begin(), 1);
-    return oracle.per_sample(pick(rows), [&](at::Generator& g, int64_t) { return square_signs(shape, g); });
+    int64_t k = 1;
+    for (auto v : shape) k *= v;
+    shape.insert(shape.begin(), -1);
+    return oracle.per_sample_signs(pick(rows), k).view(shape);
   }
-  torch::Tensor uniform(int64_t k) {
-    return oracle.per_sample(local, [&](at::Generator& g, int64_t) { return torch::rand({1, k}, g); });
-  }
+  torch::Tensor uniform(int64_t k) { return oracle.per_sample_uniform(local, k); }
 
  private:
   torch::Tensor pick(const torch::Tensor& rows) const {

@@ -35,6 +35,8 @@ class Oracle {
                            const std::function<torch::Tensor(at::Generator&, int64_t)>& draw) {
     return context_.per_sample(local, draw);
   }
+  torch::Tensor per_sample_uniform(const torch::Tensor& local, int64_t k) { return context_.per_sample_uniform(local, k); }
+  torch::Tensor per_sample_signs(const torch::Tensor& local, int64_t k) { return context_.per_sample_signs(local, k); }
 
   // In all three, x [n, ...] are inputs for the samples `local` (indices into the
   // attack's batch; undefined = the first n) and each costs one query per row.

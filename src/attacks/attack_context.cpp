@@ -70,7 +70,8 @@ void AttackContext::observe(const torch::Tensor& x, const torch::Tensor& logits,
                          .to(torch::kCPU);
     fresh.index_put_({f}, confirmed);
   }
-  seen_.index_put_({rows}, seen_.index_select(0, rows) | fresh);
+  // Rows may repeat (runs side by side on copies of a sample): set, never overwrite.
+  seen_.index_fill_(0, rows.masked_select(fresh), true);
 }
 
 void AttackContext::record(const std::string& name, const torch::Tensor& values, const torch::Tensor& local) {

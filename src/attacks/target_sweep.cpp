@@ -66,6 +66,17 @@ torch::Tensor other_classes_by_linear_distance(AttackContext& context, const Thr
   return torch::cat(orders, 0).to(x.device());
 }
 
+int64_t runs_side_by_side(int64_t active, int64_t runs, int64_t pass_rows, int64_t max_rows) {
+  if (pass_rows <= 0 || active <= 0 || runs <= 1 || active >= pass_rows) return 1;
+  auto calls = [&](int64_t rows) { return (rows + pass_rows - 1) / pass_rows; };
+  int64_t best = 1, best_calls = runs * calls(active);
+  for (int64_t w = 2; w <= runs && active * w <= std::max(max_rows, pass_rows); ++w) {
+    const int64_t total = (runs / w) * calls(active * w) + (runs % w > 0 ? calls(active * (runs % w)) : 0);
+    if (total < best_calls) best = w, best_calls = total;
+  }
+  return best;
+}
+
 torch::Tensor closest_over_targets(AttackContext& context, const ThreatModel& threat, const torch::Tensor& x,
                                    const Criterion& criterion, int64_t k, const AttackFor& attack) {
   auto best = attack(criterion);

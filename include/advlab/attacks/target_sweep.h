@@ -31,6 +31,14 @@ torch::Tensor other_classes_by_linear_distance(AttackContext& context, const Thr
                                                const torch::Tensor& x, const torch::Tensor& labels,
                                                int64_t candidates, int64_t chunk = 64);
 
+// How many of `runs` independent runs (target classes, restarts) to do side by side when
+// `active` samples are left, on a model that pads every call to `pass_rows` rows (0 = whole
+// batches: 1). A handful of samples per run leaves most of each padded call empty (after
+// APGD-CE a standard model has a few robust samples left, and APGD-T and FAB-T each run
+// 9 targets on them); stacking w runs fills the calls. w minimises the calls of all runs in
+// waves of w, the smaller w on ties, with at most `max_rows` rows in one wave.
+int64_t runs_side_by_side(int64_t active, int64_t runs, int64_t pass_rows, int64_t max_rows = 256);
+
 // The `target_classes` option of the attacks that sweep (help text of their tables).
 inline constexpr const char* kTargetSweepHelp =
     "untargeted: also run towards each of the k most likely other classes, keep the closest (k + 1 runs)";

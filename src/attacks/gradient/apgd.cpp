@@ -40,7 +40,9 @@ const ParamTable<ApgdOptions>& ApgdOptions::table(ApgdVariant variant) {
                "logit: most likely first (AutoAttack); malt: nearest by the linearised distance first")
           .one_of({"logit", "malt"})
           .add("candidates", ADVLAB_FIELD(candidates), "malt: how many of the most likely classes it ranks")
-          .at_least(1);
+          .at_least(1)
+          .add("stack_runs", ADVLAB_FIELD(stack_runs),
+               "run targets side by side while few samples are left (same results, fewer padded model calls)");
     return t;
   };
   static const auto ce = make(ApgdVariant::kCe), dlr = make(ApgdVariant::kDlr), targeted = make(ApgdVariant::kTargeted);
@@ -62,36 +64,69 @@ nlohmann::json Apgd::options_json() const {
 
 torch::Tensor Apgd::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
   BestAdversarial best(x);
-  auto runs = [&](const Criterion& goal) {
+  if (options_.variant() != ApgdVariant::kTargeted || criterion.targeted()) {
     for (int64_t run = 0; run < options_.restarts(); ++run) {
       auto rows = best.remaining();
-      if (rows.numel() == 0) return;
-      run_once(context, x, criterion, goal, rows, best);
+      if (rows.numel() == 0) break;
+      auto rows_cpu = rows.to(torch::kCPU);
+      run_once(context, x, *criterion.select(rows_cpu), *criterion.select(rows_cpu), rows, best, rows);
     }
-  };
-  if (options_.variant() != ApgdVariant::kTargeted || criterion.targeted()) {
-    runs(criterion);
     return best.adversarials();
   }
-  // Untargeted APGD-T: k wrong classes of the clean input, in turn.
+  // Untargeted APGD-T: k wrong classes of the clean input, in turn (or side by side).
   const int64_t classes = context.model().num_classes();
   ADVLAB_CHECK(classes >= 4, name(), " needs at least 4 classes, got ", classes);
   auto order = options_.target_order() == "malt"
                    ? other_classes_by_linear_distance(context, threat(), x, criterion.classes(), options_.candidates())
                    : other_classes_by_logit(context.logits(x), criterion.classes());
   const int64_t k = std::min(options_.target_classes(), classes - 1);
-  for (int64_t t = 0; t < k && best.remaining().numel() > 0; ++t)
-    runs(TargetedMisclassification(order.select(1, t).to(torch::kCPU)));
+  const int64_t runs = k * options_.restarts();
+  for (int64_t next = 0; next < runs;) {
+    const int64_t active = best.remaining().numel();
+    if (active == 0) break;
+    const int64_t w =
+        options_.stack_runs() ? runs_side_by_side(active, runs - next, context.model().pass_rows()) : 1;
+    runs_together(context, x, criterion, order.to(torch::kCPU), next, w, best);
+    next += w;
+  }
   return best.adversarials();
 }
 
+void Apgd::runs_together(AttackContext& context, const torch::Tensor& x, const Criterion& criterion,
+                         const torch::Tensor& targets, int64_t first, int64_t count, BestAdversarial& best) {
+  auto rows = best.remaining().to(torch::kCPU);
+  const int64_t n = rows.numel();
+  std::vector<torch::Tensor> copies, aims;
+  for (int64_t j = first; j < first + count; ++j) {
+    copies.push_back(rows);
+    aims.push_back(targets.index_select(0, rows).select(1, j / options_.restarts()));
+  }
+  auto pair_rows = torch::cat(copies);
+  if (count == 1) {  // in turn: straight into `best`
+    run_once(context, x, *criterion.select(pair_rows), TargetedMisclassification(aims[0]), pair_rows.to(x.device()),
+             best, pair_rows.to(x.device()));
+    return;
+  }
+  BestAdversarial pairs(x.index_select(0, pair_rows.to(x.device())));
+  run_once(context, x, *criterion.select(pair_rows), TargetedMisclassification(torch::cat(aims)),
+           pair_rows.to(x.device()), pairs, torch::arange(pair_rows.numel(), torch::kLong).to(x.device()));
+  // Each sample keeps its earliest successful run, as running them in turn would.
+  for (int64_t j = 0; j < count; ++j) {
+    auto slice = torch::arange(j * n, (j + 1) * n, torch::kLong);
+    best.update(rows.to(x.device()), pairs.adversarials().index_select(0, slice.to(x.device())),
+                pairs.found().index_select(0, slice.to(pairs.found().device())));
+  }
+}
+
 void Apgd::run_once(AttackContext& context, const torch::Tensor& x, const Criterion& success,
-                    const Criterion& goal, const torch::Tensor& rows, BestAdversarial& best) {
+                    const Criterion& goal, const torch::Tensor& rows, BestAdversarial& best,
+                    const torch::Tensor& slots) {
   using detail_apgd::ApgdState;
   auto bounds = context.bounds();
   auto schedule = detail_apgd::make_apgd_schedule(make_threat_model(threat().name()), bounds, options_.n_iter(), options_.rho());
   ApgdState s;
   s.rows = rows.to(x.device());
+  s.slots = slots.to(x.device());
   s.origin = x.index_select(0, s.rows);
   s.eps = per_sample_eps(eps(), s.origin);
   auto start = context.per_sample(s.rows, [&](at::Generator& g, int64_t i) {
@@ -106,17 +141,17 @@ void Apgd::run_once(AttackContext& context, const torch::Tensor& x, const Criter
   schedule->start(s);
 
   // Narrowed with the state, not rebuilt every step.
-  auto rows_cpu = s.rows.to(torch::kCPU);
-  auto succ = success.select(rows_cpu);
-  auto aim = goal.select(rows_cpu);
+  auto all = torch::arange(s.rows.numel(), torch::kLong);
+  auto succ = success.select(all);
+  auto aim = goal.select(all);
   for (int64_t it = 0; it <= options_.n_iter(); ++it) {
     if (it == options_.n_iter()) {  // the last iterate is only checked
-      best.update(s.rows, s.x, succ->is_adversarial(context.logits(s.x, s.rows)));
+      best.update(s.slots, s.x, succ->is_adversarial(context.logits(s.x, s.rows)));
       break;
     }
     auto lg = context.loss_gradient(s.x, loss(), *aim, s.rows);
     auto is_adv = succ->is_adversarial(lg.logits).to(s.x.device());
-    best.update(s.rows, s.x, is_adv);
+    best.update(s.slots, s.x, is_adv);
     context.note_iterations(it + 1);
     s.grad = lg.grad;
     auto value = lg.loss.to(torch::kFloat);

@@ -7,7 +7,7 @@ namespace advlab::detail_apgd {
 
 void ApgdState::select(const torch::Tensor& keep) {
   auto k = keep.to(x.device(), torch::kLong);
-  for (auto* t : {&rows, &origin, &eps, &x, &x_prev, &grad, &x_best, &grad_best, &loss_best, &loss_prev,
+  for (auto* t : {&rows, &slots, &origin, &eps, &x, &x_prev, &grad, &x_best, &grad_best, &loss_best, &loss_prev,
                   &increases, &step, &reduced_last, &loss_best_last, &topk, &sparsity_old})
     if (t->defined()) *t = t->index_select(0, k.to(t->device()));
 }

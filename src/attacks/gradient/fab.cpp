@@ -48,7 +48,10 @@ const ParamTable<FabOptions>& FabOptions::table(bool fab_t) {
         // eta < 1 would stop short of every linearised boundary.
         .add("eta", ADVLAB_FIELD(eta), "overshoot of each projection").at_least(1)
         .add("beta", ADVLAB_FIELD(beta), "backward step towards the clean input").above(0).at_most(1);
-    if (t) table.add("target_classes", ADVLAB_FIELD(target_classes), "top other classes tried as targets").at_least(1);
+    if (t)
+      table.add("target_classes", ADVLAB_FIELD(target_classes), "top other classes tried as targets").at_least(1)
+          .add("stack_runs", ADVLAB_FIELD(stack_runs),
+               "with 1 restart: targets side by side while few samples are left (same results, fewer padded model calls)");
     return table;
   };
   static const auto fab = make(false), fab_t_table = make(true);
@@ -118,6 +121,7 @@ namespace {
 // The samples a FAB run still works on, with their state; shrinks as samples finish.
 struct FabActive {
   torch::Tensor local;          // int64 [n], indices into the attack's batch (x's device)
+  torch::Tensor slots;          // int64 [n], entries of the run's best and reach (x's device)
   torch::Tensor rows_cpu;       // the same on the CPU
   torch::Tensor x0, x1;         // originals and iterates
   torch::Tensor toward, away;   // int64 [n, planes], CPU
@@ -127,6 +131,7 @@ struct FabActive {
     auto k = keep.to(local.device(), torch::kLong);
     auto k_cpu = k.to(torch::kCPU);
     local = local.index_select(0, k);
+    slots = slots.index_select(0, k);
     rows_cpu = rows_cpu.index_select(0, k_cpu);
     x0 = x0.index_select(0, k.to(x0.device()));
     x1 = x1.index_select(0, k.to(x1.device()));
@@ -168,17 +173,19 @@ LossGradient plane_gradients(AttackContext& context, const FabActive& s, const t
 
 void Fab::run_once(AttackContext& context, const torch::Tensor& x, const Criterion& criterion,
                    const torch::Tensor& rows, const FabPlanes& planes, BestAdversarial& best,
-                   torch::Tensor& reach, bool random_start) {
+                   torch::Tensor& reach, bool random_start, torch::Tensor slots) {
   auto bounds = context.bounds();
   FabActive s;
   s.local = rows.to(x.device(), torch::kLong);
+  s.slots = slots.defined() ? slots.to(x.device(), torch::kLong) : s.local;
   s.rows_cpu = rows.to(torch::kCPU, torch::kLong);
+  auto slots_cpu = s.slots.to(torch::kCPU);
   s.x0 = x.index_select(0, s.local);
-  s.toward = planes.toward.index_select(0, s.rows_cpu);
-  s.away = planes.away.index_select(0, s.rows_cpu);
+  s.toward = planes.toward.index_select(0, slots_cpu);
+  s.away = planes.away.index_select(0, slots_cpu);
   s.crit = criterion.select(s.rows_cpu);
-  s.x1 = random_start ? start_point(context, s.x0, best.distance().index_select(0, s.local),
-                                    reach.index_select(0, s.local), s.local)
+  s.x1 = random_start ? start_point(context, s.x0, best.distance().index_select(0, s.slots),
+                                    reach.index_select(0, s.slots), s.local)
                       : s.x0.clone();
   const double eta = options_.eta(), beta = options_.beta();
 
@@ -227,11 +234,11 @@ void Fab::run_once(AttackContext& context, const torch::Tensor& x, const Criteri
                          context.logits(s.x1.index_select(0, local.to(s.x1.device())), s.local.index_select(0, local)));
     }
     auto is_adv = s.crit->is_adversarial(logits);
-    best.update(s.local, s.x1, is_adv, threat().distance(s.x0, s.x1));
+    best.update(s.slots, s.x1, is_adv, threat().distance(s.x0, s.x1));
     context.note_iterations(it + 1);
     if (last) break;
     if (epsilon()) {  // broken within the budget: nothing left to find for these samples
-      auto done = best.found().index_select(0, s.local) & (best.distance().index_select(0, s.local) <= *epsilon());
+      auto done = best.found().index_select(0, s.slots) & (best.distance().index_select(0, s.slots) <= *epsilon());
       auto keep = (~done.to(is_adv.device())).nonzero().squeeze(1);
       if (keep.numel() == 0) return;
       if (keep.numel() < n) {
@@ -253,7 +260,7 @@ void Fab::run_once(AttackContext& context, const torch::Tensor& x, const Criteri
     auto stale_rows = ((~reuse) | adversarial_cpu).nonzero().squeeze(1);
     if (stale_rows.numel() > 0) put_rows(lg, stale_rows, plane_gradients(context, s, stale_rows));
   }
-  reach.index_copy_(0, s.local, threat().distance(s.x0, s.x1).to(reach.dtype()));
+  reach.index_copy_(0, s.slots, threat().distance(s.x0, s.x1).to(reach.dtype()));
 }
 
 torch::Tensor FabT::perturb(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) {
@@ -266,19 +273,62 @@ torch::Tensor FabT::perturb(AttackContext& context, const torch::Tensor& x, cons
 
   BestAdversarial best(x);
   auto reach = torch::full({x.size(0)}, std::numeric_limits<float>::infinity(), x.options());
-  for (int64_t t = 0; t < targets; ++t) {
+  for (int64_t t = 0; t < targets;) {
+    auto rows = unfinished(best, /*refine=*/true);
+    if (rows.numel() == 0) break;
+    // One run per target: several targets side by side while few samples are left.
+    const int64_t w = options().stack_runs() && options().restarts() == 1
+                          ? runs_side_by_side(rows.numel(), targets - t, context.model().pass_rows())
+                          : 1;
+    if (w > 1) {
+      targets_together(context, x, criterion, ranked, t, w, best);
+      t += w;
+      continue;
+    }
     // Targeted linearisation, untargeted success: any misclassification counts.
     FabPlanes planes{ranked.narrow(1, t, 1).contiguous(), labels_cpu};
     for (int64_t run = 0; run < options().restarts(); ++run) {
       // Minimum-norm: a sample broken towards one target may lie closer to another's
       // boundary (the nearest class in L1 is often not the most likely one), so every
       // target runs on every sample; within eps, broken samples are done.
-      auto rows = unfinished(best, /*refine=*/true);
+      if (run > 0) rows = unfinished(best, /*refine=*/true);
       if (rows.numel() == 0) return best.adversarials();
       run_once(context, x, criterion, rows, planes, best, reach, run > 0);
     }
+    ++t;
   }
   return best.adversarials();
+}
+
+void FabT::targets_together(AttackContext& context, const torch::Tensor& x, const Criterion& criterion,
+                            const torch::Tensor& ranked, int64_t first, int64_t count, BestAdversarial& best) {
+  auto rows = unfinished(best, /*refine=*/true).to(torch::kCPU);
+  const int64_t n = rows.numel();
+  auto labels = criterion.classes().to(torch::kCPU, torch::kLong).index_select(0, rows).view({-1, 1});
+  std::vector<torch::Tensor> copies, towards;
+  for (int64_t j = 0; j < count; ++j) {
+    copies.push_back(rows);
+    towards.push_back(ranked.index_select(0, rows).narrow(1, first + j, 1));
+  }
+  auto pair_rows = torch::cat(copies);
+  FabPlanes planes{torch::cat(towards).contiguous(), labels.repeat({count, 1})};
+  BestAdversarial pairs(x.index_select(0, pair_rows.to(x.device())));
+  auto pair_reach = torch::full({pair_rows.numel()}, std::numeric_limits<float>::infinity(), x.options());
+  run_once(context, x, criterion, pair_rows, planes, pairs, pair_reach, /*random_start=*/false,
+           torch::arange(pair_rows.numel(), torch::kLong));
+  // Target by target, as in turn: each sample takes a target's closest adversarial if it
+  // is closer than what it has, and stops taking them once broken within eps.
+  auto device_rows = rows.to(x.device());
+  for (int64_t j = 0; j < count; ++j) {
+    auto slice = torch::arange(j * n, (j + 1) * n, torch::kLong).to(x.device());
+    auto open = torch::ones({n}, torch::kBool).to(x.device());
+    if (epsilon())
+      open = ~(best.found().index_select(0, device_rows) & (best.distance().index_select(0, device_rows) <= *epsilon()))
+                  .to(x.device());
+    best.update(device_rows, pairs.adversarials().index_select(0, slice),
+                pairs.found().index_select(0, slice.to(pairs.found().device())).to(x.device()) & open,
+                pairs.distance().index_select(0, slice.to(pairs.distance().device())));
+  }
 }
 
 }  // namespace advlab

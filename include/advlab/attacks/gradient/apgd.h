@@ -42,6 +42,11 @@ struct ApgdOptions {
   // likely; target_sweep.h). With few targets MALT reaches more samples.
   TORCH_ARG(std::string, target_order) = "logit";
   TORCH_ARG(int64_t, candidates) = 20;
+  // Runs (targets x restarts) side by side while so few samples are left that a run
+  // would not fill the model's padded calls (runs_side_by_side, target_sweep.h): the same
+  // adversarials, fewer calls; false = always in turn. In a stack, a sample's counts
+  // include the runs it did next to the one that broke it.
+  TORCH_ARG(bool, stack_runs) = true;
 };
 
 class Apgd : public BoundedGradientAttack {
@@ -54,10 +59,17 @@ class Apgd : public BoundedGradientAttack {
                         const Criterion& criterion) override;
 
  private:
-  // One run for the samples `rows` of x. `success` decides what is adversarial; `goal`
-  // is the criterion the loss pursues (a chosen target for apgd-t, else `success`).
-  void run_once(AttackContext& context, const torch::Tensor& x, const Criterion& success,
-                const Criterion& goal, const torch::Tensor& rows, class BestAdversarial& best);
+  // One run for the samples `rows` of x (repeats allowed). `success` and `goal` are
+  // already narrowed to rows: what is adversarial, and what the loss pursues (a target for
+  // apgd-t, else `success`). Found adversarials go to entries `slots` of `best`.
+  void run_once(AttackContext& context, const torch::Tensor& x, const Criterion& success, const Criterion& goal,
+                const torch::Tensor& rows, class BestAdversarial& best, const torch::Tensor& slots);
+  // APGD-T's runs (target t, restart r), t-major, from `first` on, side by side for the
+  // samples not yet broken, each on its own copy of the sample: the same adversarials as
+  // running them in turn (every run of a sample draws its start in the same order, and the
+  // first run to succeed is the one kept), with fewer padded model calls.
+  void runs_together(AttackContext& context, const torch::Tensor& x, const Criterion& criterion,
+                     const torch::Tensor& targets, int64_t first, int64_t count, class BestAdversarial& best);
 
   ApgdOptions options_;
 };

@@ -20,6 +20,7 @@ namespace advlab::detail_apgd {
 // Per-sample state of one APGD run; every tensor has the active samples as first dim.
 struct ApgdState {
   torch::Tensor rows;                  // indices into the attack's batch
+  torch::Tensor slots;                 // entries of the BestAdversarial the run fills
   torch::Tensor origin, eps;           // clean inputs and budgets [n]
   torch::Tensor x, x_prev, grad;       // iterate, previous iterate, gradient at x
   torch::Tensor x_best, grad_best;     // highest-loss point so far and its gradient

@@ -39,6 +39,9 @@ struct FabOptions {
   // samples broken within it are not restarted.
   TORCH_ARG(std::optional<double>, eps) = std::nullopt;
   TORCH_ARG(int64_t, target_classes) = 9;  // fab-t only
+  // fab-t with one run per target: targets side by side while few samples are left (as
+  // apgd-t's stack_runs: the same adversarials, fewer padded model calls).
+  TORCH_ARG(bool, stack_runs) = true;
 };
 
 // Which linearised boundaries one run uses, per sample: the pairs (toward, away) whose
@@ -65,11 +68,12 @@ class Fab : public Attack {
   // Samples not yet within eps (without eps: not yet broken at all when `refine` is
   // false, every sample when it is true).
   torch::Tensor unfinished(const BestAdversarial& best, bool refine) const;
-  // One run of n_iter FAB steps on the samples `rows` of x, from x itself or from a
-  // random point at half the current best distance.
+  // One run of n_iter FAB steps on the samples `rows` of x (repeats allowed), from x
+  // itself or from a random point at half the current best distance. `slots` [rows] are
+  // the entries of planes, best and reach that belong to each row (undefined = rows).
   void run_once(AttackContext& context, const torch::Tensor& x, const Criterion& criterion,
                 const torch::Tensor& rows, const FabPlanes& planes, BestAdversarial& best,
-                torch::Tensor& reach, bool random_start);
+                torch::Tensor& reach, bool random_start, torch::Tensor slots = {});
   // The planes of plain FAB: all other classes (untargeted) or the target (targeted).
   static FabPlanes default_planes(const Criterion& criterion, int64_t num_classes);
 
@@ -91,6 +95,13 @@ class FabT : public Fab {
  protected:
   torch::Tensor perturb(AttackContext& context, const torch::Tensor& x,
                         const Criterion& criterion) override;
+
+ private:
+  // Targets first .. first + count - 1 of `ranked` side by side on the unfinished samples,
+  // each on its own copy of the sample, merged into `best` target by target: the same
+  // adversarials as running them in turn (one run per target, no random start).
+  void targets_together(AttackContext& context, const torch::Tensor& x, const Criterion& criterion,
+                        const torch::Tensor& ranked, int64_t first, int64_t count, BestAdversarial& best);
 };
 
 }  // namespace advlab

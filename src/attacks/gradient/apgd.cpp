@@ -68,54 +68,51 @@ torch::Tensor Apgd::perturb(AttackContext& context, const torch::Tensor& x, cons
     for (int64_t run = 0; run < options_.restarts(); ++run) {
       auto rows = best.remaining();
       if (rows.numel() == 0) break;
-      auto rows_cpu = rows.to(torch::kCPU);
-      run_once(context, x, *criterion.select(rows_cpu), *criterion.select(rows_cpu), rows, best, rows);
+      auto selected = criterion.select(rows.to(torch::kCPU));
+      run_once(context, x, *selected, *selected, rows, best, rows);
     }
     return best.adversarials();
   }
   // Untargeted APGD-T: k wrong classes of the clean input, in turn (or side by side).
   const int64_t classes = context.model().num_classes();
   ADVLAB_CHECK(classes >= 4, name(), " needs at least 4 classes, got ", classes);
-  auto order = options_.target_order() == "malt"
-                   ? other_classes_by_linear_distance(context, threat(), x, criterion.classes(), options_.candidates())
-                   : other_classes_by_logit(context.logits(x), criterion.classes());
+  auto order = (options_.target_order() == "malt"
+                    ? other_classes_by_linear_distance(context, threat(), x, criterion.classes(), options_.candidates())
+                    : other_classes_by_logit(context.logits(x), criterion.classes()))
+                   .to(torch::kCPU);
   const int64_t k = std::min(options_.target_classes(), classes - 1);
   const int64_t runs = k * options_.restarts();
   for (int64_t next = 0; next < runs;) {
-    const int64_t active = best.remaining().numel();
-    if (active == 0) break;
+    auto rows = best.remaining().to(torch::kCPU);
+    if (rows.numel() == 0) break;
     const int64_t w =
-        options_.stack_runs() ? runs_side_by_side(active, runs - next, context.model().pass_rows()) : 1;
-    runs_together(context, x, criterion, order.to(torch::kCPU), next, w, best);
+        options_.stack_runs() ? runs_side_by_side(rows.numel(), runs - next, context.model().pass_rows()) : 1;
+    runs_together(context, x, criterion, rows, order, next, w, best);
     next += w;
   }
   return best.adversarials();
 }
 
 void Apgd::runs_together(AttackContext& context, const torch::Tensor& x, const Criterion& criterion,
-                         const torch::Tensor& targets, int64_t first, int64_t count, BestAdversarial& best) {
-  auto rows = best.remaining().to(torch::kCPU);
+                         const torch::Tensor& rows, const torch::Tensor& targets, int64_t first, int64_t count,
+                         BestAdversarial& best) {
   const int64_t n = rows.numel();
-  std::vector<torch::Tensor> copies, aims;
-  for (int64_t j = first; j < first + count; ++j) {
-    copies.push_back(rows);
-    aims.push_back(targets.index_select(0, rows).select(1, j / options_.restarts()));
-  }
-  auto pair_rows = torch::cat(copies);
+  auto own_targets = targets.index_select(0, rows);
+  std::vector<torch::Tensor> aims;
+  for (int64_t j = first; j < first + count; ++j) aims.push_back(own_targets.select(1, j / options_.restarts()));
+  auto pair_rows = rows.repeat({count});
+  auto local = pair_rows.to(x.device());
   if (count == 1) {  // in turn: straight into `best`
-    run_once(context, x, *criterion.select(pair_rows), TargetedMisclassification(aims[0]), pair_rows.to(x.device()),
-             best, pair_rows.to(x.device()));
+    run_once(context, x, *criterion.select(pair_rows), TargetedMisclassification(aims[0]), local, best, local);
     return;
   }
-  BestAdversarial pairs(x.index_select(0, pair_rows.to(x.device())));
-  run_once(context, x, *criterion.select(pair_rows), TargetedMisclassification(torch::cat(aims)),
-           pair_rows.to(x.device()), pairs, torch::arange(pair_rows.numel(), torch::kLong).to(x.device()));
+  BestAdversarial pairs(x.index_select(0, local));
+  run_once(context, x, *criterion.select(pair_rows), TargetedMisclassification(torch::cat(aims)), local, pairs,
+           torch::arange(pair_rows.numel(), local.options()));
   // Each sample keeps its earliest successful run, as running them in turn would.
-  for (int64_t j = 0; j < count; ++j) {
-    auto slice = torch::arange(j * n, (j + 1) * n, torch::kLong);
-    best.update(rows.to(x.device()), pairs.adversarials().index_select(0, slice.to(x.device())),
-                pairs.found().index_select(0, slice.to(pairs.found().device())));
-  }
+  auto device_rows = rows.to(x.device());
+  for (int64_t j = 0; j < count; ++j)
+    best.update(device_rows, pairs.adversarials().narrow(0, j * n, n), pairs.found().narrow(0, j * n, n));
 }
 
 void Apgd::run_once(AttackContext& context, const torch::Tensor& x, const Criterion& success,

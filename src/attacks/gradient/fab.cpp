@@ -281,7 +281,7 @@ torch::Tensor FabT::perturb(AttackContext& context, const torch::Tensor& x, cons
                           ? runs_side_by_side(rows.numel(), targets - t, context.model().pass_rows())
                           : 1;
     if (w > 1) {
-      targets_together(context, x, criterion, ranked, t, w, best);
+      targets_together(context, x, criterion, rows.to(torch::kCPU), ranked, t, w, best);
       t += w;
       continue;
     }
@@ -301,17 +301,14 @@ torch::Tensor FabT::perturb(AttackContext& context, const torch::Tensor& x, cons
 }
 
 void FabT::targets_together(AttackContext& context, const torch::Tensor& x, const Criterion& criterion,
-                            const torch::Tensor& ranked, int64_t first, int64_t count, BestAdversarial& best) {
-  auto rows = unfinished(best, /*refine=*/true).to(torch::kCPU);
+                            const torch::Tensor& rows, const torch::Tensor& ranked, int64_t first, int64_t count,
+                            BestAdversarial& best) {
   const int64_t n = rows.numel();
   auto labels = criterion.classes().to(torch::kCPU, torch::kLong).index_select(0, rows).view({-1, 1});
-  std::vector<torch::Tensor> copies, towards;
-  for (int64_t j = 0; j < count; ++j) {
-    copies.push_back(rows);
-    towards.push_back(ranked.index_select(0, rows).narrow(1, first + j, 1));
-  }
-  auto pair_rows = torch::cat(copies);
-  FabPlanes planes{torch::cat(towards).contiguous(), labels.repeat({count, 1})};
+  // Run j's copies are rows j*n .. (j+1)*n - 1, towards target first + j.
+  auto towards = ranked.index_select(0, rows).narrow(1, first, count).t().reshape({-1, 1});
+  auto pair_rows = rows.repeat({count});
+  FabPlanes planes{towards.contiguous(), labels.repeat({count, 1})};
   BestAdversarial pairs(x.index_select(0, pair_rows.to(x.device())));
   auto pair_reach = torch::full({pair_rows.numel()}, std::numeric_limits<float>::infinity(), x.options());
   run_once(context, x, criterion, pair_rows, planes, pairs, pair_reach, /*random_start=*/false,

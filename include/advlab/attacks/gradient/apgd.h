@@ -65,11 +65,12 @@ class Apgd : public BoundedGradientAttack {
   void run_once(AttackContext& context, const torch::Tensor& x, const Criterion& success, const Criterion& goal,
                 const torch::Tensor& rows, class BestAdversarial& best, const torch::Tensor& slots);
   // APGD-T's runs (target t, restart r), t-major, from `first` on, side by side for the
-  // samples not yet broken, each on its own copy of the sample: the same adversarials as
-  // running them in turn (every run of a sample draws its start in the same order, and the
-  // first run to succeed is the one kept), with fewer padded model calls.
+  // samples `rows` not yet broken (CPU), each on its own copy of the sample: the same
+  // adversarials as running them in turn (every run of a sample draws its start in the
+  // same order, and the first run to succeed is the one kept), with fewer padded calls.
   void runs_together(AttackContext& context, const torch::Tensor& x, const Criterion& criterion,
-                     const torch::Tensor& targets, int64_t first, int64_t count, class BestAdversarial& best);
+                     const torch::Tensor& rows, const torch::Tensor& targets, int64_t first, int64_t count,
+                     class BestAdversarial& best);
 
   ApgdOptions options_;
 };

@@ -97,11 +97,12 @@ class FabT : public Fab {
                         const Criterion& criterion) override;
 
  private:
-  // Targets first .. first + count - 1 of `ranked` side by side on the unfinished samples,
-  // each on its own copy of the sample, merged into `best` target by target: the same
-  // adversarials as running them in turn (one run per target, no random start).
+  // Targets first .. first + count - 1 of `ranked` side by side on the unfinished samples
+  // `rows` (CPU), each on its own copy of the sample, merged into `best` target by target:
+  // the same adversarials as running them in turn (one run per target, no random start).
   void targets_together(AttackContext& context, const torch::Tensor& x, const Criterion& criterion,
-                        const torch::Tensor& ranked, int64_t first, int64_t count, BestAdversarial& best);
+                        const torch::Tensor& rows, const torch::Tensor& ranked, int64_t first, int64_t count,
+                        BestAdversarial& best);
 };
 
 }  // namespace advlab

@@ -49,11 +49,15 @@ std::vector<std::string> resolve_suite(const std::string& suite, const std::stri
   return names;
 }
 
-SuiteBudgets suite_budgets(const std::string& suite) {
+SuiteBudgets suite_budgets(const std::string& suite, const std::string& norm) {
   SuiteBudgets b;
   if (suite == "standard") {  // AutoAttack's own settings, so its robust accuracy is the bar
     b.attack_options["fab-t"]["steps"] = "100";
     b.queries = 5000;
+    if (norm == "l1") {  // its L1 recipe: five APGD-CE runs, APGD-T on five targets
+      b.attack_options["apgd-ce"]["restarts"] = "5";
+      b.attack_options["apgd-t"]["target_classes"] = "5";
+    }
   } else if (suite == "standard-fast") {  // the cheaper preset: a fifth of FAB-T's iterations
     b.attack_options["fab-t"]["steps"] = "20";
   } else if (suite == "rapid") {  // MALT's recipe: APGD-T towards the few nearest classes only

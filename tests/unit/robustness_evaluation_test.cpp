@@ -113,6 +113,14 @@ TEST(AttackSuite, StandardCarriesAutoAttacksBudgets) {
   EXPECT_EQ(fast.queries, 0);
   EXPECT_EQ(fast.attack_options.at("fab-t").at("steps"), "20");
   EXPECT_EQ(fast.attack_options.size(), 1u);
+  // At L1, AutoAttack's L1 recipe: the same four attacks, APGD with more runs, fewer targets.
+  EXPECT_EQ(eval::resolve_suite("standard", "l1"), recipe);
+  auto l1 = eval::suite_budgets("standard", "l1");
+  EXPECT_EQ(l1.attack_options.at("apgd-ce").at("restarts"), "5");
+  EXPECT_EQ(l1.attack_options.at("apgd-t").at("target_classes"), "5");
+  EXPECT_EQ(l1.attack_options.at("fab-t").at("steps"), "100");
+  EXPECT_TRUE(make_attack("apgd-ce", {{"eps", "8"}, {"norm", "l1"}})->params()["large_eps"].get<bool>());
+  EXPECT_EQ(eval::suite_budgets("standard", "l2").attack_options.count("apgd-ce"), 0u);
 }
 
 // `rapid` is MALT's recipe: APGD-CE, then APGD-T towards the 3 nearest classes only.

@@ -59,7 +59,7 @@ void run(EvalFlags f, bool queries_given, dist::Group* group) {
     ADVLAB_CHECK(std::find(options.attacks.begin(), options.attacks.end(), attack) != options.attacks.end(),
                  "--set names attack '", attack, "', which is not in the suite");
   // The suite's own budgets, beneath the user's --set and --queries.
-  auto budgets = eval::suite_budgets(f.suite);
+  auto budgets = eval::suite_budgets(f.suite, f.norm);
   if (budgets.queries > 0 && !queries_given) options.queries = budgets.queries;
   for (const auto& [attack, settings] : budgets.attack_options) {
     if (std::find(options.attacks.begin(), options.attacks.end(), attack) == options.attacks.end()) continue;

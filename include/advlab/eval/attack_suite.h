@@ -2,7 +2,9 @@
 // Named lists of attacks for `advlab eval`:
 //   standard       apgd-ce, apgd-t, fab-t, square with AutoAttack's budgets (Croce & Hein
 //                  2020, version 'standard'): APGD 100 iterations, APGD-T and FAB-T 9
-//                  target classes, FAB-T 100 iterations, Square 5000 queries
+//                  target classes, FAB-T 100 iterations, Square 5000 queries; at L1 its
+//                  L1 recipe: APGD-CE 5 runs, APGD-T 5 targets, both through wider balls
+//                  first (large_eps), and the L1 Square
 //   standard-fast  the same attacks at cheaper budgets: FAB-T 20 iterations, Square at
 //                  the --queries given (1000 by default)
 //   rapid          apgd-ce, then apgd-t towards the 3 nearest classes by MALT's linearised
@@ -24,11 +26,11 @@ std::vector<std::string> resolve_suite(const std::string& suite, const std::stri
 
 // The options a named suite sets for its attacks (attack -> key -> value), beneath what
 // the user sets with --set; `queries` is the black-box budget the suite implies (0 = the
-// caller's).
+// caller's). Some suites differ by `norm` (AutoAttack's L1 recipe).
 struct SuiteBudgets {
   std::map<std::string, std::map<std::string, std::string>> attack_options;
   int64_t queries = 0;
 };
-SuiteBudgets suite_budgets(const std::string& suite);
+SuiteBudgets suite_budgets(const std::string& suite, const std::string& norm = "linf");
 
 }  // namespace advlab::eval

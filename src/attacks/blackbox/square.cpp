@@ -4,6 +4,7 @@
 #include "advlab/attacks/blackbox/active_samples.h"
 #include "advlab/attacks/blackbox/score_losses.h"
 #include "advlab/core/error.h"
+#include "advlab/threat/threat_model.h"
 
 #include <torch/torch.h>
 
@@ -25,38 +26,46 @@ double square_fraction(double p_init, int64_t it, int64_t total) {
 
 namespace {
 
-// Concentric rectangles of weight 1/(k+1)^2 around the centre of an [a, b] patch.
-torch::Tensor square_rectangles(int64_t a, int64_t b) {
+// Concentric rectangles of weight 1/(k+1)^power around the centre of an [a, b] patch.
+torch::Tensor square_rectangles(int64_t a, int64_t b, int power) {
   auto delta = torch::zeros({a, b});
   if (a == 0 || b == 0) return delta;
   int64_t r = a / 2, c = b / 2;  // top-left corner of the current rectangle
   for (int64_t k = 0; k < std::max(a / 2 + 1, b / 2 + 1); ++k, --r, --c) {
     int64_t r0 = std::max<int64_t>(r, 0), r1 = std::min(r + 2 * k + 1, a);
     int64_t c0 = std::max<int64_t>(c, 0), c1 = std::min(c + 2 * k + 1, b);
-    if (r1 > r0 && c1 > c0) delta.slice(0, r0, r1).slice(1, c0, c1) += 1.0 / double((k + 1) * (k + 1));
+    if (r1 > r0 && c1 > c0) delta.slice(0, r0, r1).slice(1, c0, c1) += 1.0 / std::pow(double(k + 1), power);
   }
   return delta;
 }
 
-torch::Tensor square_unit(const torch::Tensor& t) {
-  auto norm = t.norm().item<double>();
+// t scaled to unit Lp norm (p = 1 or 2).
+torch::Tensor square_unit(const torch::Tensor& t, int p) {
+  auto norm = (p == 1 ? t.abs().sum() : t.norm()).item<double>();
   return norm > 0 ? t / norm : t;
+}
+
+// Two halves of opposite sign, each rectangles of weight 1/(k+1)^power, unit Lp norm.
+torch::Tensor square_pattern(int64_t s, bool transpose, int p, int power) {
+  auto delta = torch::zeros({s, s});
+  delta.slice(0, 0, s / 2).copy_(square_unit(square_rectangles(s / 2, s, power), p));
+  delta.slice(0, s / 2, s).copy_(-square_unit(square_rectangles(s - s / 2, s, power), p));
+  delta = square_unit(delta, p);
+  return transpose ? delta.t().contiguous() : delta;
 }
 
 }  // namespace
 
-torch::Tensor square_l2_pattern(int64_t s, bool transpose) {
-  auto delta = torch::zeros({s, s});
-  delta.slice(0, 0, s / 2).copy_(square_unit(square_rectangles(s / 2, s)));
-  delta.slice(0, s / 2, s).copy_(-square_unit(square_rectangles(s - s / 2, s)));
-  delta = square_unit(delta);
-  return transpose ? delta.t().contiguous() : delta;
-}
+torch::Tensor square_l2_pattern(int64_t s, bool transpose) { return square_pattern(s, transpose, 2, 2); }
+
+// The L1 attack's blocks fall off faster, 1/(k+1)^4 (AutoAttack's L1 Square).
+torch::Tensor square_l1_pattern(int64_t s, bool transpose) { return square_pattern(s, transpose, 1, 4); }
 
 }  // namespace detail_square
 
 namespace {
 
+using detail_square::square_l1_pattern;
 using detail_square::square_l2_pattern;
 
 // pattern [s, s] placed at per-sample corners (vh, vw) of an H x W image: [n, 1, H, W].
@@ -99,12 +108,12 @@ torch::Tensor square_sum_sq(const torch::Tensor& t, std::vector<int64_t> dims) {
 
 // The two norms as strategies: a starting point and a proposal from the current best.
 struct SquareStrategy {
-  torch::Tensor (*init)(const torch::Tensor& x0, double eps, SquareDraws& draws);
+  torch::Tensor (*init)(const torch::Tensor& x0, double eps, const Bounds& bounds, SquareDraws& draws);
   torch::Tensor (*propose)(const torch::Tensor& x0, const torch::Tensor& xb, double eps, double p,
                            const Bounds& bounds, SquareDraws& draws);
 };
 
-torch::Tensor square_linf_init(const torch::Tensor& x0, double eps, SquareDraws& draws) {
+torch::Tensor square_linf_init(const torch::Tensor& x0, double eps, const Bounds& /*bounds*/, SquareDraws& draws) {
   // Vertical stripes: one sign per column and channel.
   auto stripes = draws.signs({x0.size(1), 1, x0.size(3)}).to(x0.device());
   return x0 + eps * stripes;
@@ -133,17 +142,35 @@ torch::Tensor square_linf_propose(const torch::Tensor& x0, const torch::Tensor& 
   return candidate;
 }
 
+// Per-sample L1 mass over the given dims, kept for broadcasting.
+torch::Tensor square_sum_abs(const torch::Tensor& t, std::vector<int64_t> dims) {
+  return t.abs().sum(dims, /*keepdim=*/true);
+}
+
+// What the L2 and L1 attacks share, apart from the norm: the pattern of a block, how a
+// perturbation's size is measured, and how a perturbation is brought back to eps.
+struct SquareNorm {
+  torch::Tensor (*pattern)(int64_t s, bool transpose);
+  torch::Tensor (*mass)(const torch::Tensor& t, std::vector<int64_t> dims);  // ||.||^p over dims
+  int p;
+  torch::Tensor root(const torch::Tensor& m) const { return p == 2 ? m.sqrt() : m; }
+  torch::Tensor raise(const torch::Tensor& v) const { return p == 2 ? v.pow(2) : v; }
+  double power(double v) const { return p == 2 ? v * v : v; }
+};
+const SquareNorm kSquareL2{square_l2_pattern, square_sum_sq, 2};
+const SquareNorm kSquareL1{square_l1_pattern, square_sum_abs, 1};
+
 // pattern (or its transpose where `transpose` [n] is true) at per-sample corners: [n, 1, H, W].
-torch::Tensor square_place_l2(int64_t s, const torch::Tensor& transpose, const torch::Tensor& vh,
-                              const torch::Tensor& vw, int64_t H, int64_t W) {
-  auto plain = square_place(square_l2_pattern(s, false), vh, vw, H, W);
-  auto turned = square_place(square_l2_pattern(s, true), vh, vw, H, W);
+torch::Tensor square_place_pattern(const SquareNorm& norm, int64_t s, const torch::Tensor& transpose,
+                                   const torch::Tensor& vh, const torch::Tensor& vw, int64_t H, int64_t W) {
+  auto plain = square_place(norm.pattern(s, false), vh, vw, H, W);
+  auto turned = square_place(norm.pattern(s, true), vh, vw, H, W);
   return torch::where(transpose.view({-1, 1, 1, 1}), turned, plain);
 }
 
-torch::Tensor square_l2_init(const torch::Tensor& x0, double eps, SquareDraws& draws) {
-  // A grid of centred pseudo-Gaussian blocks of side H/5, each with a random orientation
-  // and random signs per sample.
+// A grid of centred pseudo-Gaussian blocks of side H/5, each with a random orientation
+// and random signs per sample: [n, C, H, W], each block of unit norm per channel.
+torch::Tensor square_block_grid(const SquareNorm& norm, const torch::Tensor& x0, SquareDraws& draws) {
   const int64_t n = x0.size(0), C = x0.size(1), H = x0.size(2), W = x0.size(3);
   const int64_t s = std::max<int64_t>(std::min(H, W) / 5, 1);
   const int64_t top = (H - s * (H / s)) / 2, left = (W - s * (W / s)) / 2;
@@ -154,21 +181,35 @@ torch::Tensor square_l2_init(const torch::Tensor& x0, double eps, SquareDraws& d
   int64_t b = 0;
   for (int64_t h = top; h + s <= H; h += s)
     for (int64_t w = left; w + s <= W; w += s, ++b) {
-      auto block = torch::where(turn.select(1, b).view({n, 1, 1, 1}), square_l2_pattern(s, true).view({1, 1, s, s}),
-                                square_l2_pattern(s, false).view({1, 1, s, s}));
+      auto block = torch::where(turn.select(1, b).view({n, 1, 1, 1}), norm.pattern(s, true).view({1, 1, s, s}),
+                                norm.pattern(s, false).view({1, 1, s, s}));
       delta.slice(2, h, h + s).slice(3, w, w + s) += block * signs.select(1, b);
     }
+  return delta;
+}
+
+torch::Tensor square_l2_init(const torch::Tensor& x0, double eps, const Bounds& /*bounds*/, SquareDraws& draws) {
+  auto delta = square_block_grid(kSquareL2, x0, draws);
   auto norm = square_sum_sq(delta, {1, 2, 3}).sqrt().clamp_min(1e-12);
   return x0 + (delta * eps / norm).to(x0.device());
 }
 
-torch::Tensor square_l2_propose(const torch::Tensor& x0, const torch::Tensor& xb, double eps, double p,
-                                const Bounds& /*bounds*/, SquareDraws& draws) {
+torch::Tensor square_l1_init(const torch::Tensor& x0, double eps, const Bounds& bounds, SquareDraws& draws) {
+  // The grid as it is (unit L1 mass per block), projected onto the ball within the box:
+  // the projection's soft threshold keeps the blocks' centres, a sparse start.
+  auto delta = square_block_grid(kSquareL1, x0, draws).to(x0.device());
+  return make_threat_model("l1")->project_in_box(x0, x0 + delta, per_sample_eps(eps, x0), bounds.lower, bounds.upper);
+}
+
+// One step of the L2/L1 search: window 1 gets a fresh block plus its own perturbation,
+// rescaled to carry the mass of windows 1 and 2 and what the budget still allows; window 2
+// is emptied. Returns the new perturbation, still to be brought back to eps.
+torch::Tensor square_move_mass(const SquareNorm& norm, const torch::Tensor& x0, const torch::Tensor& xb, double eps,
+                               double p, SquareDraws& draws) {
   const int64_t C = x0.size(1), H = x0.size(2), W = x0.size(3);
   int64_t s = std::max<int64_t>(std::llround(std::sqrt(p * double(H * W))), 3);
   if (s % 2 == 0) ++s;
   s = std::min(s, std::min(H, W));
-  auto device = x0.device();
   auto delta = (xb - x0).to(torch::kCPU);
   // Per sample: two window corners, the new block's orientation, then its signs.
   auto u = draws.uniform(5);
@@ -181,17 +222,31 @@ torch::Tensor square_l2_propose(const torch::Tensor& x0, const torch::Tensor& xb
   auto ones = torch::ones({s, s});
   auto m1 = square_place(ones, vh1, vw1, H, W);
   auto m12 = torch::maximum(m1, square_place(ones, vh2, vw2, H, W));
-  auto norm_w1 = square_sum_sq(delta * m1, {2, 3}).sqrt();          // [n, C, 1, 1]
-  auto norm_image = square_sum_sq(delta, {1, 2, 3}).sqrt();         // [n, 1, 1, 1]
-  auto norm_w12 = square_sum_sq(delta * m12, {2, 3}).sqrt();        // [n, C, 1, 1]
-  auto fresh = square_place_l2(s, transpose, vh1, vw1, H, W) * draws.signs({C, 1, 1});
+  auto size = [&](const torch::Tensor& t, std::vector<int64_t> dims) { return norm.root(norm.mass(t, dims)); };
+  auto norm_w1 = size(delta * m1, {2, 3});         // [n, C, 1, 1]
+  auto norm_image = size(delta, {1, 2, 3});        // [n, 1, 1, 1]
+  auto norm_w12 = size(delta * m12, {2, 3});       // [n, C, 1, 1]
+  auto fresh = square_place_pattern(norm, s, transpose, vh1, vw1, H, W) * draws.signs({C, 1, 1});
   fresh = fresh + delta * m1 / (norm_w1 + 1e-10);
   // Window 1 gets the mass of both windows plus whatever the eps budget still allows.
-  auto target = ((eps * eps - norm_image.pow(2)).clamp_min(0) / double(C) + norm_w12.pow(2)).sqrt();
-  fresh = fresh / square_sum_sq(fresh, {2, 3}).sqrt().clamp_min(1e-12) * target;
-  auto updated = delta * (1 - m12) + fresh;
+  auto target = norm.root((norm.power(eps) - norm.raise(norm_image)).clamp_min(0) / double(C) + norm.raise(norm_w12));
+  fresh = fresh / size(fresh, {2, 3}).clamp_min(1e-12) * target;
+  return delta * (1 - m12) + fresh;
+}
+
+torch::Tensor square_l2_propose(const torch::Tensor& x0, const torch::Tensor& xb, double eps, double p,
+                                const Bounds& /*bounds*/, SquareDraws& draws) {
+  auto updated = square_move_mass(kSquareL2, x0, xb, eps, p, draws);
   auto norm = square_sum_sq(updated, {1, 2, 3}).sqrt().clamp_min(1e-12);
-  return x0 + (updated * eps / norm).to(device);
+  return x0 + (updated * eps / norm).to(x0.device());
+}
+
+torch::Tensor square_l1_propose(const torch::Tensor& x0, const torch::Tensor& xb, double eps, double p,
+                                const Bounds& bounds, SquareDraws& draws) {
+  // Onto the L1 ball within the box: rescaling, then clipping, would lose budget to the box.
+  auto updated = square_move_mass(kSquareL1, x0, xb, eps, p, draws).to(x0.device());
+  return make_threat_model("l1")->project_in_box(x0, x0 + updated, per_sample_eps(eps, x0), bounds.lower,
+                                                 bounds.upper);
 }
 
 }  // namespace
@@ -204,11 +259,11 @@ double SquareOptions::initial_fraction() const {
 const ParamTable<SquareOptions>& SquareOptions::table() {
   static const auto table = ParamTable<SquareOptions>("square", SquareOptions(0))
       .add("eps", ADVLAB_FIELD(eps), "perturbation budget").at_least(0).required()
-      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"linf", "l2"})
+      .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"linf", "l2", "l1"})
       .add("queries", ADVLAB_FIELD(queries), "per-sample query budget, the clean check included; 0 = unlimited (needs steps)").at_least(0)
       .add("steps", ADVLAB_FIELD(steps), "most iterations; 0 = until the queries run out").at_least(0)
       .add("output", ADVLAB_FIELD(output), "what the oracle answers").one_of({"probs", "logits"})
-      .add("p_init", ADVLAB_FIELD(p_init), "fraction of the image the first squares cover; 0 = 0.8 (linf), 0.1 (l2)")
+      .add("p_init", ADVLAB_FIELD(p_init), "fraction of the image the first squares cover; 0 = 0.8 (linf, l1), 0.1 (l2)")
       .at_least(0).at_most(1);
   return table;
 }
@@ -230,8 +285,9 @@ nlohmann::json SquareAttack::options_json() const {
 torch::Tensor SquareAttack::attack(Oracle& oracle, const torch::Tensor& x, const Criterion& criterion) {
   require_stopping_rule("square", query_budget(), options_.steps());
   ADVLAB_CHECK(x.dim() == 4, "square: inputs must be images [N, C, H, W], got ", x.sizes());
-  const SquareStrategy strategy = threat().name() == "l2" ? SquareStrategy{square_l2_init, square_l2_propose}
-                                                          : SquareStrategy{square_linf_init, square_linf_propose};
+  const SquareStrategy strategy = threat().name() == "l2"   ? SquareStrategy{square_l2_init, square_l2_propose}
+                                  : threat().name() == "l1" ? SquareStrategy{square_l1_init, square_l1_propose}
+                                                            : SquareStrategy{square_linf_init, square_linf_propose};
   SquareDraws draws{oracle, {}};
   const auto bounds = oracle.bounds();
   const double eps = this->eps();
@@ -242,7 +298,7 @@ torch::Tensor SquareAttack::attack(Oracle& oracle, const torch::Tensor& x, const
   ActiveSamples active(oracle, criterion, 1);
   auto x0 = x.index_select(0, active.indices().to(device));
   draws.local = active.indices();
-  auto xb = bounds.clip(strategy.init(x0, eps, draws));
+  auto xb = bounds.clip(strategy.init(x0, eps, bounds, draws));
   auto logp = query_log_probabilities(oracle, xb, active.indices());
   auto margin = score_margin(logp, active.criterion());
   auto adversarial = surely_adversarial(oracle, logp, active.criterion());

@@ -5,6 +5,7 @@
 #include "advlab/attacks/target_sweep.h"
 #include "advlab/core/error.h"
 
+#include <cmath>
 #include <limits>
 
 namespace advlab {
@@ -32,7 +33,9 @@ const ParamTable<ApgdOptions>& ApgdOptions::table(ApgdVariant variant) {
         .add("steps", ADVLAB_FIELD(n_iter), "iterations per run").at_least(1).alias("n_iter")
         .add("restarts", ADVLAB_FIELD(restarts), v == ApgdVariant::kTargeted ? "runs per target class" : "total runs")
         .at_least(1)
-        .add("rho", ADVLAB_FIELD(rho), "step-halving threshold on the fraction of successful steps").above(0).at_most(1);
+        .add("rho", ADVLAB_FIELD(rho), "step-halving threshold on the fraction of successful steps").above(0).at_most(1)
+        .add("large_eps", ADVLAB_FIELD(large_eps),
+             "l1: 30% of the steps in a ball of 3 eps, 30% in 2 eps, the rest in eps (AutoAttack's L1 recipe)");
     if (v == ApgdVariant::kTargeted)
       t.add("target_classes", ADVLAB_FIELD(target_classes), "wrong classes tried as targets, in target_order")
           .at_least(1)
@@ -115,63 +118,89 @@ void Apgd::runs_together(AttackContext& context, const torch::Tensor& x, const C
     best.update(device_rows, pairs.adversarials().narrow(0, j * n, n), pairs.found().narrow(0, j * n, n));
 }
 
+std::vector<std::pair<double, int64_t>> Apgd::eps_stages() const {
+  const int64_t n = options_.n_iter();
+  if (!options_.large_eps() || threat().name() != "l1" || n < 3) return {{1.0, n}};
+  // AutoAttack's split: ceil(0.3 n), ceil(0.3 n), the rest.
+  const auto wide = static_cast<int64_t>(std::ceil(0.3 * static_cast<double>(n) - 1e-9));
+  return {{3.0, wide}, {2.0, wide}, {1.0, n - 2 * wide}};
+}
+
 void Apgd::run_once(AttackContext& context, const torch::Tensor& x, const Criterion& success,
                     const Criterion& goal, const torch::Tensor& rows, BestAdversarial& best,
                     const torch::Tensor& slots) {
   using detail_apgd::ApgdState;
   auto bounds = context.bounds();
-  auto schedule = detail_apgd::make_apgd_schedule(make_threat_model(threat().name()), bounds, options_.n_iter(), options_.rho());
+  const auto stages = eps_stages();
   ApgdState s;
   s.rows = rows.to(x.device());
   s.slots = slots.to(x.device());
   s.origin = x.index_select(0, s.rows);
-  s.eps = per_sample_eps(eps(), s.origin);
+  s.eps = per_sample_eps(eps() * stages.front().first, s.origin);
   auto start = context.per_sample(s.rows, [&](at::Generator& g, int64_t i) {
     return threat().random_init(s.origin.narrow(0, i, 1), s.eps.narrow(0, i, 1), g, bounds);
   });
   s.x = detail_apgd::apgd_constrain(threat(), bounds, s, start);
-  s.x_prev = s.x;
-  s.x_best = s.x;
-  s.grad_best = torch::zeros_like(s.x);
-  s.loss_best = torch::full({s.x.size(0)}, -std::numeric_limits<float>::infinity(), s.eps.options());
-  s.increases = torch::zeros_like(s.loss_best);
-  schedule->start(s);
 
   // Narrowed with the state, not rebuilt every step.
   auto all = torch::arange(s.rows.numel(), torch::kLong);
   auto succ = success.select(all);
   auto aim = goal.select(all);
-  for (int64_t it = 0; it <= options_.n_iter(); ++it) {
-    if (it == options_.n_iter()) {  // the last iterate is only checked
-      best.update(s.slots, s.x, succ->is_adversarial(context.logits(s.x, s.rows)));
-      break;
+  int64_t done = 0;  // gradient steps of the earlier stages
+  for (size_t stage = 0; stage < stages.size(); ++stage) {
+    const double scale = stages[stage].first;
+    const int64_t steps = stages[stage].second;
+    const bool last_stage = stage + 1 == stages.size();
+    if (stage > 0) {  // from the highest-loss point of the wider ball
+      s.eps = per_sample_eps(eps() * scale, s.origin);
+      s.x = threat().project_in_box(s.origin, s.x_best, s.eps, bounds.lower, bounds.upper);
     }
-    auto lg = context.loss_gradient(s.x, loss(), *aim, s.rows);
-    auto is_adv = succ->is_adversarial(lg.logits).to(s.x.device());
-    best.update(s.slots, s.x, is_adv);
-    context.note_iterations(it + 1);
-    s.grad = lg.grad;
-    auto value = lg.loss.to(torch::kFloat);
-    auto keep = (~is_adv).nonzero().squeeze(1);
-    if (keep.numel() == 0) break;
-    if (keep.numel() < is_adv.numel()) {
-      s.select(keep);
-      value = value.index_select(0, keep);
-      auto keep_cpu = keep.to(torch::kCPU);
-      succ = succ->select(keep_cpu);
-      aim = aim->select(keep_cpu);
-    }
-    if (it > 0) s.increases += (value > s.loss_prev).to(s.increases.dtype());
-    s.loss_prev = value;
-    auto improved = value > s.loss_best;
-    auto r = expand_like(improved, s.x).to(torch::kBool);
-    s.x_best = torch::where(r, s.x, s.x_best);
-    s.grad_best = torch::where(r, s.grad, s.grad_best);
-    s.loss_best = torch::where(improved, value, s.loss_best);
-    schedule->after_evaluation(s, it);
-    auto next = schedule->next(s, it);
+    // Iterates of a wider ball count only where they lie within eps.
+    auto adversarial = [&](const torch::Tensor& logits) {
+      auto hit = succ->is_adversarial(logits).to(s.x.device());
+      return scale > 1 ? hit & ~outside_ball(threat().distance(s.origin, s.x), eps()) : hit;
+    };
+    auto schedule = detail_apgd::make_apgd_schedule(make_threat_model(threat().name()), bounds, steps, options_.rho());
     s.x_prev = s.x;
-    s.x = next;
+    s.x_best = s.x;
+    s.grad_best = torch::zeros_like(s.x);
+    s.loss_best = torch::full({s.x.size(0)}, -std::numeric_limits<float>::infinity(), s.eps.options());
+    s.increases = torch::zeros_like(s.loss_best);
+    schedule->start(s);
+    for (int64_t it = 0; it <= steps; ++it) {
+      if (it == steps) {  // the run's last iterate is only checked
+        if (last_stage) best.update(s.slots, s.x, adversarial(context.logits(s.x, s.rows)));
+        break;
+      }
+      auto lg = context.loss_gradient(s.x, loss(), *aim, s.rows);
+      auto is_adv = adversarial(lg.logits);
+      best.update(s.slots, s.x, is_adv);
+      context.note_iterations(done + it + 1);
+      s.grad = lg.grad;
+      auto value = lg.loss.to(torch::kFloat);
+      auto keep = (~is_adv).nonzero().squeeze(1);
+      if (keep.numel() == 0) return;
+      if (keep.numel() < is_adv.numel()) {
+        s.select(keep);
+        value = value.index_select(0, keep);
+        auto keep_cpu = keep.to(torch::kCPU);
+        succ = succ->select(keep_cpu);
+        aim = aim->select(keep_cpu);
+      }
+      if (it > 0) s.increases += (value > s.loss_prev).to(s.increases.dtype());
+      s.loss_prev = value;
+      auto improved = value > s.loss_best;
+      auto r = expand_like(improved, s.x).to(torch::kBool);
+      s.x_best = torch::where(r, s.x, s.x_best);
+      s.grad_best = torch::where(r, s.grad, s.grad_best);
+      s.loss_best = torch::where(improved, value, s.loss_best);
+      if (!last_stage && it + 1 == steps) break;  // the next stage starts from x_best
+      schedule->after_evaluation(s, it);
+      auto next = schedule->next(s, it);
+      s.x_prev = s.x;
+      s.x = next;
+    }
+    done += steps;
   }
 }
 

@@ -5,8 +5,9 @@
 // an update is kept when it lowers the margin of the scores. L-inf starts from vertical
 // stripes of +-eps and sets each square to +-eps per channel; L2 starts from a grid of
 // centred pseudo-Gaussian blocks and moves perturbation mass between two squares,
-// keeping the L2 norm at eps.
-// Black-box (scores); untargeted or targeted; L-inf, L2. Inputs must be images
+// keeping the L2 norm at eps; L1 (AutoAttack's L1 Square, Croce & Hein 2021) does the
+// same with sharper blocks and L1 mass, projecting onto the L1 ball within the box.
+// Black-box (scores); untargeted or targeted; L-inf, L2, L1. Inputs must be images
 // [N, C, H, W]. A sample stops costing queries as soon as it is adversarial.
 #include "advlab/attacks/blackbox/black_box_attack.h"
 #include "advlab/attacks/param_table.h"
@@ -17,7 +18,7 @@ namespace advlab {
 
 struct SquareOptions {
   explicit SquareOptions(double eps) : eps_(eps) {}
-  // p_init in effect: the option, or the paper's default for the norm (0.8 L-inf, 0.1 L2).
+  // p_init in effect: the option, or the default for the norm (0.8 L-inf and L1, 0.1 L2).
   double initial_fraction() const;
   static const ParamTable<SquareOptions>& table();
 
@@ -50,6 +51,8 @@ double square_fraction(double p_init, int64_t it, int64_t total);
 // The centred pseudo-Gaussian pattern of the L2 attack: two halves of opposite sign,
 // unit L2 norm, [s, s] (transposed when `transpose`).
 torch::Tensor square_l2_pattern(int64_t s, bool transpose);
+// The L1 attack's pattern: rectangles of weight 1/(k+1)^4, unit L1 norm.
+torch::Tensor square_l1_pattern(int64_t s, bool transpose);
 }  // namespace detail_square
 
 }  // namespace advlab

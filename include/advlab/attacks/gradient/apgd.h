@@ -47,6 +47,12 @@ struct ApgdOptions {
   // adversarials, fewer calls; false = always in turn. In a stack, a sample's counts
   // include the runs it did next to the one that broke it.
   TORCH_ARG(bool, stack_runs) = true;
+  // L1 only (AutoAttack's L1 recipe, Croce & Hein 2021): each run spends 30% of its steps
+  // in a ball of 3 eps, 30% in one of 2 eps and the rest in the eps-ball, each stage
+  // starting from the highest-loss point of the last one projected onto the smaller ball;
+  // only iterates within eps count as adversarial. The wide first stages get past the box
+  // on images with a black background, where the sparse step stalls. Ignored for L-inf, L2.
+  TORCH_ARG(bool, large_eps) = true;
 };
 
 class Apgd : public BoundedGradientAttack {
@@ -64,6 +70,9 @@ class Apgd : public BoundedGradientAttack {
   // apgd-t, else `success`). Found adversarials go to entries `slots` of `best`.
   void run_once(AttackContext& context, const torch::Tensor& x, const Criterion& success, const Criterion& goal,
                 const torch::Tensor& rows, class BestAdversarial& best, const torch::Tensor& slots);
+  // The stages of one run: (ball radius over eps, gradient steps); one stage of
+  // (1, steps) unless large_eps applies.
+  std::vector<std::pair<double, int64_t>> eps_stages() const;
   // APGD-T's runs (target t, restart r), t-major, from `first` on, side by side for the
   // samples `rows` not yet broken (CPU), each on its own copy of the sample: the same
   // adversarials as running them in turn (every run of a sample draws its start in the

@@ -117,7 +117,7 @@ def run_peer(make, model, x, y, norm, eps, bounded, batch):
 
 def run_autoattack(model, x, y, eps, norm, batch):
     from pyautoattack import AutoAttack
-    adversary = AutoAttack(model, eps=eps, norm={"linf": "Linf", "l2": "L2"}[norm], version="standard",
+    adversary = AutoAttack(model, eps=eps, norm={"linf": "Linf", "l2": "L2", "l1": "L1"}[norm], version="standard",
                            device="cpu", seed=0)
     cpu0, start = time.process_time(), time.perf_counter()
     adv = adversary.run_standard_evaluation(x, y, batch_size=batch)
@@ -151,12 +151,13 @@ def main():
     p.add_argument("--images", type=int, default=500)
     p.add_argument("--eps", type=float, default=0.1, help="L-inf budget")
     p.add_argument("--eps-l2", type=float, default=1.5, help="L2 budget of the AutoAttack row at L2")
+    p.add_argument("--eps-l1", type=float, default=5.0, help="L1 budget of the AutoAttack row at L1")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--attacks", default="pgd,bim,mifgsm,apgd-ce,apgd-dlr,fab,square,cw,deepfool")
     p.add_argument("--autoattack", type=int, default=0, metavar="N",
                    help="also AutoAttack standard vs advlab eval --suite standard on N images (0 = skip)")
-    p.add_argument("--autoattack-norms", default="linf")
+    p.add_argument("--autoattack-norms", default="linf", help="comma separated: linf, l2, l1")
     p.add_argument("--autoattack-suites", default="standard",
                    help="advlab eval suites each set against the one AutoAttack run (e.g. standard,rapid)")
     p.add_argument("--tolerance", type=float, default=0.01, help="robust accuracy advlab may exceed the peer by")
@@ -192,7 +193,7 @@ def main():
                   f"{ours[1]:11.3f}{theirs[1]:9.3f}{fmt(ours[2], '9.3f'):>9}{fmt(theirs[2], '9.3f'):>9}"
                   f"{ours[4]:9.2f}{theirs[3]:9.2f}{theirs[3] / ours[4]:6.2f}x", flush=True)
         for norm in (args.autoattack_norms.split(",") if args.autoattack else []):
-            eps = args.eps if norm == "linf" else args.eps_l2
+            eps = {"linf": args.eps, "l2": args.eps_l2, "l1": args.eps_l1}[norm]
             xa, ya = x[:args.autoattack], y[:args.autoattack]
             theirs = run_autoattack(model, xa, ya, eps, norm, args.batch)
             for suite in args.autoattack_suites.split(","):

@@ -65,7 +65,7 @@ bool Pdpgd::proximal() const {
 }
 
 int64_t Pdpgd::target_classes() const {
-  return options_.target_classes().value_or(threat().name() == "linf" ? 0 : 3);
+  return options_.target_classes().value_or(threat().name() == "linf" ? 1 : 3);
 }
 
 namespace {

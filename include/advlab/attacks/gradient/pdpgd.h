@@ -28,7 +28,7 @@ struct PdpgdOptions {
   TORCH_ARG(std::optional<double>, eps);
   TORCH_ARG(std::string, norm) = "l1";
   // Per run; none = 250 for L1 and L2 (four runs with the sweep: 2000 passes), 500 for
-  // L-inf (one run: the sweep's shorter runs lost there, 0.94 -> 0.88 on the FGSM-RS CNN).
+  // L-inf (two runs: the sweep's shorter runs lost there, 0.94 -> 0.88 on the FGSM-RS CNN).
   TORCH_ARG(std::optional<int64_t>, steps);
   TORCH_ARG(double, primal_lr) = 0.1;            // Adam's step, a fraction of the box width
   TORCH_ARG(double, primal_lr_decrease) = 0.01;  // final step = primal_lr * this
@@ -39,7 +39,7 @@ struct PdpgdOptions {
   TORCH_ARG(double, dual_min_ratio) = 1e-6;      // lambda_0 / lambda_1 stays in [this, 1 / this]
   TORCH_ARG(int64_t, proximal_steps) = 5;
   TORCH_ARG(double, proximal_tolerance) = 0.01;  // relative change that ends the proximal iterations
-  TORCH_ARG(std::optional<int64_t>, target_classes);  // untargeted: + k targeted runs; none = 3 (L1, L2), 0 (L-inf)
+  TORCH_ARG(std::optional<int64_t>, target_classes);  // untargeted: + k targeted runs; none = 3 (L1, L2), 1 (L-inf)
   // How the norm term enters the primal step: "proximal" (its proximal operator after
   // Adam's step) or "gradient" (its gradient inside Adam's step, the paper's PDGD, L2
   // only); auto = gradient for L2, proximal otherwise.

@@ -63,7 +63,7 @@ def attack(
 ) -> AttackResult: ...
 def evaluate(
     model: Model, inputs: torch.Tensor, labels: torch.Tensor, *, norm: str = ...,
-    eps: Union[float, Sequence[float]] = ..., suite: str = ..., queries: int = ...,
+    eps: Union[float, Sequence[float]] = ..., suite: str = ..., queries: Optional[int] = ...,
     options: Optional[Dict[str, Dict[str, Option]]] = ..., individual: bool = ...,
     checks: bool = ..., seed: int = ..., batch_size: int = ..., bounds: Tuple[float, float] = ...,
     mean: Optional[Sequence[float]] = ..., std: Optional[Sequence[float]] = ...,

@@ -61,14 +61,16 @@ class EvaluationReport:
 
 
 def evaluate(model, inputs, labels, *, norm="linf", eps=(0.05, 0.1, 0.2), suite="standard",
-             queries=1000, options=None, individual=False, checks=True, seed=0, batch_size=256,
+             queries=None, options=None, individual=False, checks=True, seed=0, batch_size=256,
              bounds=(0.0, 1.0), mean=None, std=None, progress=False) -> EvaluationReport:
     """Robustness of `model` on `inputs`, as ``advlab eval`` measures it.
 
     For each eps in `eps`, the attacks of `suite` ("standard" = apgd-ce, apgd-t, fab-t,
     square; "quick" = fgsm, pgd; "full"; or "a,b,c") run in order, each on the samples
     still robust (`individual`: each on every correct sample). `options` gives extra
-    options per attack, e.g. ``{"apgd-ce": {"steps": 50}}``. `checks` runs the soundness
+    options per attack, e.g. ``{"apgd-ce": {"steps": 50}}``, over the suite's own budgets
+    (``standard`` is AutoAttack's recipe); `queries` is the black-box budget per sample
+    (None = the suite's: 5000 for ``standard``, else 1000). `checks` runs the soundness
     checks. Same defaults and errors as the command line.
     """
     if isinstance(eps, (int, float)):
@@ -76,10 +78,13 @@ def evaluate(model, inputs, labels, *, norm="linf", eps=(0.05, 0.1, 0.2), suite=
     eps = list(eps)
     for e in eps:
         check_eps(e)
+    if queries is not None and (isinstance(queries, bool) or not isinstance(queries, int) or queries < 1):
+        raise _advlab.AdvlabError(f"query budget must be an integer >= 1, got {queries!r}")
     per_attack = {attack: option_texts(values) for attack, values in (options or {}).items()}
     lower, upper = bounds
     evaluation = _advlab.evaluate(
-        script_module(model), inputs, labels, norm, [float(e) for e in eps], suite, int(queries),
+        script_module(model), inputs, labels, norm, [float(e) for e in eps], suite,
+        -1 if queries is None else int(queries),
         per_attack, bool(individual), bool(checks), int(seed), int(batch_size), float(lower),
         float(upper), channel_values("mean", mean), channel_values("std", std), bool(progress))
     return EvaluationReport(evaluation)

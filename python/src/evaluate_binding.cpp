@@ -46,11 +46,13 @@ std::shared_ptr<EvaluationHandle> evaluate(
   options.attacks = eval::resolve_suite(suite, norm);
   options.norm = norm;
   options.eps = std::move(eps);
-  options.queries = queries;
   options.attack_options = std::move(attack_options);
   for (const auto& [attack, _] : options.attack_options)
     ADVLAB_CHECK(std::find(options.attacks.begin(), options.attacks.end(), attack) != options.attacks.end(),
                  "options name attack '", attack, "', which is not in the suite");
+  // queries < 0: the suite's budget (Square's 5000 in `standard`), else 1000, as the CLI.
+  options.queries = queries < 0 ? 1000 : queries;
+  eval::merge_suite_budgets(suite, norm, options.attacks, options.attack_options, options.queries, queries >= 0);
   options.individual = individual;
   options.checks = checks;
   options.batch_size = batch_size;

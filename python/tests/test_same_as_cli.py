@@ -69,3 +69,28 @@ def test_evaluate_equals_cli(cli, cli_files, scripted, test_batch, tmp_path, one
         theirs = torch.load(tmp_path / "eval" / f"adversarials-eps{eps:g}.pt", weights_only=False)
         assert torch.equal(ours.adversarials[eps], theirs["adversarials"])
     assert ours.robust_accuracy[0.1] < ours.clean_accuracy
+
+
+def test_evaluate_applies_the_suites_budgets_as_the_cli(scripted, test_batch, one_thread):
+    # `standard` is AutoAttack's recipe in Python too: Square's 5000 queries and, at L1,
+    # APGD-CE's 5 runs and APGD-T's 5 targets; what the caller sets wins.
+    x, y = test_batch
+    x, y = x[:8], y[:8]
+
+    def params(report):
+        return {a["attack"]: a["params"] for a in report.data["results"][0]["attacks"]}
+
+    report = advlab.evaluate(scripted, x, y, norm="l1", eps=[40.0], suite="standard", checks=False)
+    assert report.data["queries"] == 5000
+    assert params(report)["apgd-ce"]["restarts"] == 5
+    assert params(report)["apgd-t"]["target_classes"] == 5
+    assert params(report)["fab-t"]["steps"] == 100
+    report = advlab.evaluate(scripted, x, y, norm="l1", eps=[40.0], suite="standard", checks=False,
+                             queries=300, options={"apgd-ce": {"restarts": 2}})
+    assert report.data["queries"] == 300
+    assert params(report)["apgd-ce"]["restarts"] == 2
+    assert params(report)["apgd-t"]["target_classes"] == 5
+    report = advlab.evaluate(scripted, x, y, norm="linf", eps=[0.3], suite="fgsm,square", checks=False)
+    assert report.data["queries"] == 1000
+    with pytest.raises(advlab.AdvlabError, match=r"^query budget must be an integer >= 1, got 0$"):
+        advlab.evaluate(scripted, x, y, eps=[0.1], queries=0)

@@ -67,4 +67,22 @@ SuiteBudgets suite_budgets(const std::string& suite, const std::string& norm) {
   return b;
 }
 
+void merge_suite_budgets(const std::string& suite, const std::string& norm, const std::vector<std::string>& attacks,
+                         std::map<std::string, std::map<std::string, std::string>>& attack_options, int64_t& queries,
+                         bool queries_given) {
+  auto budgets = suite_budgets(suite, norm);
+  if (budgets.queries > 0 && !queries_given) queries = budgets.queries;
+  for (const auto& [attack, settings] : budgets.attack_options) {
+    if (std::find(attacks.begin(), attacks.end(), attack) == attacks.end()) continue;
+    auto& given = attack_options[attack];
+    for (const auto& [key, value] : settings) {
+      bool set_by_user = given.count(key) > 0;  // under its name or an older one
+      if (const auto* row = find_attack(attack).param(key))
+        for (const auto& alias : row->aliases) set_by_user = set_by_user || given.count(alias) > 0;
+      if (!set_by_user) given[key] = value;
+    }
+    if (given.empty()) attack_options.erase(attack);
+  }
+}
+
 }  // namespace advlab::eval

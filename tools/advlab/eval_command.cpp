@@ -59,19 +59,7 @@ void run(EvalFlags f, bool queries_given, dist::Group* group) {
     ADVLAB_CHECK(std::find(options.attacks.begin(), options.attacks.end(), attack) != options.attacks.end(),
                  "--set names attack '", attack, "', which is not in the suite");
   // The suite's own budgets, beneath the user's --set and --queries.
-  auto budgets = eval::suite_budgets(f.suite, f.norm);
-  if (budgets.queries > 0 && !queries_given) options.queries = budgets.queries;
-  for (const auto& [attack, settings] : budgets.attack_options) {
-    if (std::find(options.attacks.begin(), options.attacks.end(), attack) == options.attacks.end()) continue;
-    auto& given = options.attack_options[attack];
-    for (const auto& [key, value] : settings) {
-      bool set_by_user = given.count(key) > 0;  // under its name or an older one
-      if (const auto* row = find_attack(attack).param(key))
-        for (const auto& alias : row->aliases) set_by_user = set_by_user || given.count(alias) > 0;
-      if (!set_by_user) given[key] = value;
-    }
-    if (given.empty()) options.attack_options.erase(attack);
-  }
+  eval::merge_suite_budgets(f.suite, f.norm, options.attacks, options.attack_options, options.queries, queries_given);
   options.individual = f.individual;
   options.checks = !f.no_checks;
   options.batch_size = f.batch_size;

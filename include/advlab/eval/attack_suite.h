@@ -33,4 +33,12 @@ struct SuiteBudgets {
 };
 SuiteBudgets suite_budgets(const std::string& suite, const std::string& norm = "linf");
 
+// Puts the suite's budgets beneath what the caller set, for the attacks of `attacks`: an
+// option the caller gave (under its name or an alias) wins, and the suite's query budget
+// replaces `queries` unless `queries_given`. The command line and Python share it, so a
+// named suite means the same budgets in both.
+void merge_suite_budgets(const std::string& suite, const std::string& norm, const std::vector<std::string>& attacks,
+                         std::map<std::string, std::map<std::string, std::string>>& attack_options, int64_t& queries,
+                         bool queries_given);
+
 }  // namespace advlab::eval

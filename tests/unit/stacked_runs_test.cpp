@@ -76,6 +76,22 @@ TEST(StackedRuns, MinimumNormFabTKeepsTheSameClosestAdversarials) {
   EXPECT_TRUE(torch::equal(stacked.result.adversarials, in_turn.result.adversarials));
 }
 
+// At L1 every run goes through the wider balls (large_eps); stacked copies of a sample
+// pass through the same stages as the runs in turn.
+TEST(StackedRuns, ApgdTAtL1ThroughWiderBallsReturnsWhatRunsInTurnReturn) {
+  if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  std::map<std::string, std::string> options{{"eps", "3"}, {"norm", "l1"}, {"steps", "10"}, {"target_classes", "9"}};
+  auto stacked = run("apgd-t", options, true, 10);
+  auto in_turn = run("apgd-t", options, false, 10);
+  std::cout << "apgd-t l1: " << stacked.result.success.sum().item<int64_t>() << " broken; gradients stacked "
+            << stacked.gradients << ", in turn " << in_turn.gradients << "\n";
+  EXPECT_GT(stacked.result.success.sum().item<int64_t>(), 3);
+  EXPECT_LT(stacked.result.success.sum().item<int64_t>(), 10);
+  EXPECT_TRUE(torch::equal(stacked.result.success, in_turn.result.success));
+  EXPECT_TRUE(torch::equal(stacked.result.adversarials, in_turn.result.adversarials));
+  EXPECT_GT(stacked.gradients, in_turn.gradients);  // samples broke inside stacks
+}
+
 INSTANTIATE_TEST_SUITE_P(Attacks, StackedRuns, ::testing::Values("apgd-t", "fab-t"),
                          [](const auto& info) { return info.param == "apgd-t" ? "apgd_t" : "fab_t"; });
 

@@ -147,8 +147,8 @@ torch::Tensor square_sum_abs(const torch::Tensor& t, std::vector<int64_t> dims) 
   return t.abs().sum(dims, /*keepdim=*/true);
 }
 
-// What the L2 and L1 attacks share, apart from the norm: the pattern of a block, how a
-// perturbation's size is measured, and how a perturbation is brought back to eps.
+// What tells the L2 and L1 searches apart: the pattern of a block and how a
+// perturbation's size is measured (mass = ||.||^p, root/raise between mass and norm).
 struct SquareNorm {
   torch::Tensor (*pattern)(int64_t s, bool transpose);
   torch::Tensor (*mass)(const torch::Tensor& t, std::vector<int64_t> dims);  // ||.||^p over dims
@@ -194,11 +194,17 @@ torch::Tensor square_l2_init(const torch::Tensor& x0, double eps, const Bounds& 
   return x0 + (delta * eps / norm).to(x0.device());
 }
 
+// The L1 ball within the box, built once rather than at every query.
+const ThreatModel& square_l1_ball() {
+  static const auto l1 = make_threat_model("l1");
+  return *l1;
+}
+
 torch::Tensor square_l1_init(const torch::Tensor& x0, double eps, const Bounds& bounds, SquareDraws& draws) {
   // The grid as it is (unit L1 mass per block), projected onto the ball within the box:
   // the projection's soft threshold keeps the blocks' centres, a sparse start.
   auto delta = square_block_grid(kSquareL1, x0, draws).to(x0.device());
-  return make_threat_model("l1")->project_in_box(x0, x0 + delta, per_sample_eps(eps, x0), bounds.lower, bounds.upper);
+  return square_l1_ball().project_in_box(x0, x0 + delta, per_sample_eps(eps, x0), bounds.lower, bounds.upper);
 }
 
 // One step of the L2/L1 search: window 1 gets a fresh block plus its own perturbation,
@@ -245,8 +251,7 @@ torch::Tensor square_l1_propose(const torch::Tensor& x0, const torch::Tensor& xb
                                 const Bounds& bounds, SquareDraws& draws) {
   // Onto the L1 ball within the box: rescaling, then clipping, would lose budget to the box.
   auto updated = square_move_mass(kSquareL1, x0, xb, eps, p, draws).to(x0.device());
-  return make_threat_model("l1")->project_in_box(x0, x0 + updated, per_sample_eps(eps, x0), bounds.lower,
-                                                 bounds.upper);
+  return square_l1_ball().project_in_box(x0, x0 + updated, per_sample_eps(eps, x0), bounds.lower, bounds.upper);
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ struct DeepFoolOptions {
   TORCH_ARG(int64_t, candidates) = 10;  // classes considered, the original one included
   TORCH_ARG(double, overshoot) = 0.02;
   TORCH_ARG(int64_t, refine_steps) = 10;  // bisection steps back towards x at the end
-  TORCH_ARG(int64_t, projections) = 3;    // rounds of projection onto the tangent plane
+  TORCH_ARG(int64_t, projections) = 6;    // rounds of projection onto the tangent plane
   TORCH_ARG(int64_t, target_classes) = 3;  // untargeted: + k targeted runs, closest kept
 };
 

@@ -20,6 +20,7 @@ import os
 import resource
 import shutil
 import struct
+import socket
 import subprocess
 import sys
 import tempfile
@@ -129,12 +130,32 @@ def run_autoattack(model, x, y, eps, norm, batch):
     return seconds, robust, cpu
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def run_advlab_eval(args, model, n, eps, norm, out, suite):
     cmd = [str(args.advlab), "eval", "--model", str(model), "--limit", str(n), "--batch-size", str(args.batch),
            "--suite", suite, "--norm", norm, "--eps", str(eps), "--seed", "0", "--out", str(out)]
-    env = dict(os.environ, ADVLAB_THREADS=str(args.threads))
+    ranks = max(1, args.advlab_ranks)
+    # The peer's threads as ranks of threads / ranks threads each: several batches in
+    # flight. The ranks are started as torchrun would (Debian 12's torchrun cannot start).
+    threads = max(1, args.threads // ranks)
+    port = free_port()
     cpu0, start = child_cpu(), time.perf_counter()
-    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    procs = []
+    for rank in range(ranks):
+        env = dict(os.environ, ADVLAB_THREADS=str(threads))
+        if ranks > 1:
+            env.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(ranks), MASTER_ADDR="127.0.0.1",
+                       MASTER_PORT=str(port))
+        procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+    errors = [p.communicate()[1] for p in procs]
+    for p, err in zip(procs, errors):
+        if p.returncode != 0:
+            raise subprocess.CalledProcessError(p.returncode, cmd, stderr=err)
     seconds, cpu = time.perf_counter() - start, child_cpu() - cpu0
     report = json.loads((Path(out) / "report.json").read_text())
     per_attack = {a["attack"]: a["seconds"] for a in report["results"][0]["attacks"]}
@@ -160,6 +181,8 @@ def main():
     p.add_argument("--autoattack-norms", default="linf", help="comma separated: linf, l2, l1")
     p.add_argument("--autoattack-suites", default="standard",
                    help="advlab eval suites each set against the one AutoAttack run (e.g. standard,rapid)")
+    p.add_argument("--advlab-ranks", type=int, default=1,
+                   help="run advlab eval as this many ranks sharing --threads (the AutoAttack rows)")
     p.add_argument("--tolerance", type=float, default=0.01, help="robust accuracy advlab may exceed the peer by")
     p.add_argument("--advlab", type=Path, default=REPO / "build" / "advlab")
     p.add_argument("--json", type=Path, help="write the rows here too")
@@ -172,7 +195,8 @@ def main():
     table = attack_table(args.eps, args.eps_l2)
     rows, weaker = [], []
     work = Path(tempfile.mkdtemp(prefix="advlab-compare-"))
-    print(f"torch {torch.__version__}, {args.threads} thread(s), {args.images} images, L-inf eps {args.eps}")
+    ranks = f", advlab eval as {args.advlab_ranks} ranks" if args.advlab_ranks > 1 else ""
+    print(f"torch {torch.__version__}, {args.threads} thread(s){ranks}, {args.images} images, L-inf eps {args.eps}")
     header = f"{'model':28}{'attack':10}{'advlab s':>10}{'peer s':>10}{'speed-up':>9}{'advlab acc':>11}{'peer acc':>9}"
     print(header + f"{'adv med':>9}{'peer med':>9}{'adv cpu':>9}{'peer cpu':>9}{'cpu x':>7}")
     for model_path in args.model:

@@ -20,7 +20,6 @@ import os
 import resource
 import shutil
 import struct
-import socket
 import subprocess
 import sys
 import tempfile
@@ -130,32 +129,15 @@ def run_autoattack(model, x, y, eps, norm, batch):
     return seconds, robust, cpu
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def run_advlab_eval(args, model, n, eps, norm, out, suite):
     cmd = [str(args.advlab), "eval", "--model", str(model), "--limit", str(n), "--batch-size", str(args.batch),
            "--suite", suite, "--norm", norm, "--eps", str(eps), "--seed", "0", "--out", str(out)]
     ranks = max(1, args.advlab_ranks)
-    # The peer's threads as ranks of threads / ranks threads each: several batches in
-    # flight. The ranks are started as torchrun would (Debian 12's torchrun cannot start).
-    threads = max(1, args.threads // ranks)
-    port = free_port()
+    if ranks > 1:  # the peer's threads as ranks of threads / ranks each: several batches in flight
+        cmd = [cmd[0], "--ranks", str(ranks)] + cmd[1:]
+    env = dict(os.environ, ADVLAB_THREADS=str(max(1, args.threads // ranks)))
     cpu0, start = child_cpu(), time.perf_counter()
-    procs = []
-    for rank in range(ranks):
-        env = dict(os.environ, ADVLAB_THREADS=str(threads))
-        if ranks > 1:
-            env.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(ranks), MASTER_ADDR="127.0.0.1",
-                       MASTER_PORT=str(port))
-        procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
-    errors = [p.communicate()[1] for p in procs]
-    for p, err in zip(procs, errors):
-        if p.returncode != 0:
-            raise subprocess.CalledProcessError(p.returncode, cmd, stderr=err)
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     seconds, cpu = time.perf_counter() - start, child_cpu() - cpu0
     report = json.loads((Path(out) / "report.json").read_text())
     per_attack = {a["attack"]: a["seconds"] for a in report["results"][0]["attacks"]}

@@ -85,6 +85,56 @@ TEST(DistributedEval, AnyWorldSizeAndBatchSizeGivesTheSingleProcessReport) {
   }
 }
 
+std::string log_with_env(const std::vector<std::string>& args,
+                         const std::vector<std::pair<std::string, std::string>>& env, int& status);
+
+// `advlab --ranks 2 eval ...` from one plain process: it starts the two ranks itself (what
+// torchrun would, which Debian 12 cannot run), and the job is the single-process one.
+TEST(DistributedEval, RanksOptionStartsTheRanksAndGivesTheSingleProcessReport) {
+  if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const auto model = testing::fashion_cnn().path;
+  testing::ScratchDir scratch;
+  const auto reference = scratch.file("single");
+  run_job(eval_args(model, reference, 7), 0, scratch);
+  auto expected = nlohmann::json::parse(read_bytes(reference + "/report.json"));
+  drop_run_facts(expected);
+
+  const auto out = scratch.file("ranks");
+  auto args = eval_args(model, out, 7);
+  args.insert(args.begin(), {"--ranks", "2"});
+  auto log = run_job(args, 0, scratch);
+  EXPECT_NE(log.find("(all ranks)"), std::string::npos) << log;
+  auto report = nlohmann::json::parse(read_bytes(out + "/report.json"));
+  EXPECT_EQ(report["distributed"]["world_size"], 2);
+  drop_run_facts(report);
+  EXPECT_EQ(report, expected);
+  EXPECT_EQ(read_bytes(out + "/adversarials-eps0.1.pt"), read_bytes(reference + "/adversarials-eps0.1.pt"));
+}
+
+TEST(DistributedEval, RanksOptionMisuseIsAOneLineError) {
+  struct Case {
+    std::vector<std::string> args;
+    std::vector<std::pair<std::string, std::string>> env;
+    std::string says;
+  };
+  testing::ScratchDir scratch;
+  const auto out = scratch.file("out");
+  const std::vector<Case> cases{
+      {{"--ranks", "0", "eval", "--model", "none.pt", "--out", out}, {}, "--ranks must be >= 1, got 0"},
+      {{"--ranks", "2", "attack", "--model", "none.pt", "--attack", "pgd", "--eps", "0.1", "--out", out}, {},
+       "--ranks runs eval and train across processes; attack runs in one process"},
+      {{"--ranks", "2", "eval", "--model", "none.pt", "--out", out}, {{"RANK", "0"}, {"WORLD_SIZE", "2"}},
+       "RANK or WORLD_SIZE is already set"},
+  };
+  for (const auto& c : cases) {
+    int status = 0;
+    auto log = log_with_env(c.args, c.env, status);
+    EXPECT_EQ(status, 2) << log;
+    EXPECT_NE(log.find(c.says), std::string::npos) << log;
+    EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
+  }
+}
+
 TEST(DistributedEval, AKilledRankStopsTheOthersWithOneLineNamingIt) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   const auto model = testing::fashion_cnn().path;
@@ -118,10 +168,10 @@ TEST(DistributedEval, AKilledRankStopsTheOthersWithOneLineNamingIt) {
   EXPECT_FALSE(fs::exists(scratch.file("out") + "/report.json"));
 }
 
-// Runs `advlab eval` on a missing model with the given launch variables; returns stderr.
-std::string eval_log_with_env(const std::vector<std::pair<std::string, std::string>>& env, int& status) {
+// Runs advlab with `args` and the given launch variables; returns stderr.
+std::string log_with_env(const std::vector<std::string>& args,
+                         const std::vector<std::pair<std::string, std::string>>& env, int& status) {
   testing::ScratchDir scratch;
-  std::vector<std::string> args{"eval", "--model", "none.pt", "--out", scratch.file("out")};
   pid_t pid = fork();
   if (pid == 0) {
     FILE* f = std::freopen(scratch.file("log").c_str(), "w", stderr);
@@ -135,6 +185,12 @@ std::string eval_log_with_env(const std::vector<std::pair<std::string, std::stri
   }
   status = testing::wait_exit(pid);
   return read_bytes(scratch.file("log"));
+}
+
+// Runs `advlab eval` on a missing model with the given launch variables; returns stderr.
+std::string eval_log_with_env(const std::vector<std::pair<std::string, std::string>>& env, int& status) {
+  testing::ScratchDir scratch;
+  return log_with_env({"eval", "--model", "none.pt", "--out", scratch.file("out")}, env, status);
 }
 
 TEST(DistributedEval, BadLaunchVariablesAreOneLineErrors) {

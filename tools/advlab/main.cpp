@@ -6,11 +6,25 @@
 #include "commands.h"
 #include "error_lines.h"
 #include "option_values.h"
+#include "rank_launcher.h"
 #include "subcommand_hint.h"
 
 #include <c10/util/Exception.h>
 
 #include <iostream>
+
+namespace {
+
+int run_ranks_or_explain(int ranks, int argc, char** argv) {
+  try {
+    return advlab::cli::run_ranks(ranks, advlab::cli::args_without_ranks(argc, argv));
+  } catch (const advlab::Error& e) {
+    std::cerr << "advlab: error: " << advlab::cli::first_line(e.what()) << "\n";
+    return 2;
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"advlab: adversarial attacks on image classifiers"};
@@ -21,6 +35,12 @@ int main(int argc, char** argv) {
   app.add_option("--log-format", log_format,
                  "progress output: auto (a redrawn line on a terminal, plain lines otherwise), "
                  "terminal, plain, json (one object per event) or quiet");
+  int ranks = 1;
+  app.add_option("--ranks", ranks,
+                 "run eval or train as this many processes on this machine (ranks of one job, as torchrun "
+                 "--nproc-per-node starts them; the cores are shared out unless --threads says otherwise)");
+  // Set once the command line asks for ranks: main starts them instead of running the command.
+  bool launch_ranks = false;
   bool quiet = false;
   app.add_flag("--quiet,-q", quiet, "no progress output (results and errors are still printed)");
   app.add_flag_callback(
@@ -35,6 +55,14 @@ int main(int argc, char** argv) {
     advlab::set_log_format(quiet ? advlab::LogFormat::kQuiet : advlab::parse_log_format(log_format));
     ADVLAB_CHECK(app.count("--threads") == 0 || threads >= 1, "--threads must be >= 1, got ", threads);
     advlab::configure_runtime(threads);
+    if (app.count("--ranks") > 0) {
+      ADVLAB_CHECK(ranks >= 1, "--ranks must be >= 1, got ", ranks);
+      const auto name = app.get_subcommands().front()->get_name();
+      ADVLAB_CHECK(name == "eval" || name == "train", "--ranks runs eval and train across processes; ", name,
+                   " runs in one process");
+      launch_ranks = ranks > 1;
+      if (launch_ranks) throw CLI::Success();  // the ranks run the command, not this process
+    }
   });
 
   advlab::cli::register_train_command(app);
@@ -53,6 +81,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (launch_ranks) return run_ranks_or_explain(ranks, argc, argv);
     if (e.get_exit_code() == 0) {  // --help: an attack's help adds its parameter table
       int rc = app.exit(e);
       advlab::cli::print_attack_help_from_args(argc, argv, std::cout);

@@ -11,8 +11,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -44,6 +44,10 @@ pid_t g_rank_pids[kMaxRanks];
 void forward_signal(int sig) {
   for (int i = 0; i < g_rank_count; ++i) kill(g_rank_pids[i], sig);
 }
+
+// Ctrl-C reaches the ranks from the terminal already; the launcher outlives it to exit with
+// their status. (A handler, not SIG_IGN: exec resets handlers, but would keep an ignore.)
+void wait_for_ranks(int) {}
 
 int exit_status(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
 
@@ -81,6 +85,10 @@ int run_ranks(int ranks, const std::vector<std::string>& args) {
   sigemptyset(&forward.sa_mask);
   sigaction(SIGTERM, &forward, nullptr);
   sigaction(SIGHUP, &forward, nullptr);
+  struct sigaction stay {};
+  stay.sa_handler = wait_for_ranks;
+  sigemptyset(&stay.sa_mask);
+  sigaction(SIGINT, &stay, nullptr);
 
   for (int r = 0; r < ranks; ++r) {
     pid_t pid = fork();

@@ -1,11 +1,13 @@
 #include "advlab/attacks/attack.h"
 
 #include "advlab/core/error.h"
+#include "advlab/models/row_groups.h"
 #include "advlab/threat/mask.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <torch/torch.h>
 
 namespace advlab {
@@ -93,6 +95,10 @@ AttackResult Attack::run(Classifier& model, const torch::Tensor& x, const Criter
   check_inputs(model, x, criterion, eps);
   const int64_t n = x.size(0);
   auto device = model.device();
+  // The attack's own operators are small; its model passes run as groups side by side on
+  // the cores (row_groups.h), which OpenMP helpers spinning between those operators slow.
+  std::optional<SerialOperators> serial;
+  if (device.is_cpu() && model.pass_rows() > 0) serial.emplace();
   auto clean = x.detach().to(device, torch::kFloat32);
   auto crit = criterion.select(torch::arange(n, torch::kLong));
 

@@ -103,35 +103,52 @@ torch::Tensor AttackContext::fast_logits(const torch::Tensor& x, const torch::Te
   return z;
 }
 
+namespace {
+
+// The logits as a leaf, for the loss's gradient with respect to them: the model's part of
+// the backward then runs in the model's own pass (Classifier::gradient_pass).
+struct LogitLoss {
+  torch::Tensor value;     // [n], detached
+  torch::Tensor upstream;  // d sum(value) / d logits
+};
+
+LogitLoss loss_on_logits(const torch::Tensor& logits, const AttackLoss& loss, const Criterion& criterion) {
+  torch::AutoGradMode grad_on(true);
+  auto z = logits.detach().requires_grad_(true);
+  auto per_sample = loss(z, criterion);
+  auto upstream = torch::autograd::grad({per_sample.sum()}, {z})[0];
+  return {per_sample.detach(), upstream.detach()};
+}
+
+}  // namespace
+
 LossGradient AttackContext::loss_gradient(const torch::Tensor& x, const AttackLoss& loss,
                                           const Criterion& criterion, const torch::Tensor& local) {
-  torch::AutoGradMode grad_on(true);
-  auto input = x.detach().requires_grad_(true);
-  auto z = model_.logits(input);
-  auto per_sample = loss(z, criterion);
-  auto grad = torch::autograd::grad({per_sample.sum()}, {input})[0];
+  auto pass = model_.gradient_pass(x);
+  const auto& z = pass->logits();
+  auto value = loss_on_logits(z, loss, criterion);
+  auto grad = pass->input_gradient(value.upstream, /*keep=*/false);
   count(queries_, local, x.size(0));
   count(gradients_, local, x.size(0));
   observe(x, z, local, /*exact=*/true);
-  return {per_sample.detach(), z.detach(), grad.detach()};
+  return {value.value, z, grad};
 }
 
 LossGradient AttackContext::loss_gradients(const torch::Tensor& x, const std::vector<const AttackLoss*>& losses,
                                            const Criterion& criterion, const torch::Tensor& local) {
-  torch::AutoGradMode grad_on(true);
-  auto input = x.detach().requires_grad_(true);
-  auto z = model_.logits(input);
+  auto pass = model_.gradient_pass(x);
+  const auto& z = pass->logits();
   std::vector<torch::Tensor> values, grads;
   for (size_t i = 0; i < losses.size(); ++i) {
-    auto per_sample = (*losses[i])(z, criterion);
+    auto value = loss_on_logits(z, *losses[i], criterion);
     const bool more = i + 1 < losses.size();
-    grads.push_back(torch::autograd::grad({per_sample.sum()}, {input}, {}, /*retain_graph=*/more)[0].detach());
-    values.push_back(per_sample.detach());
+    grads.push_back(pass->input_gradient(value.upstream, /*keep=*/more));
+    values.push_back(value.value);
     count(gradients_, local, x.size(0));
   }
   count(queries_, local, x.size(0));
   observe(x, z, local, /*exact=*/true);
-  return {torch::stack(values, 1), z.detach(), torch::stack(grads, 1)};
+  return {torch::stack(values, 1), z, torch::stack(grads, 1)};
 }
 
 }  // namespace advlab

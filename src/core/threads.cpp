@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <malloc.h>
 
+#include <atomic>
 #include <cstdlib>
 
 #include <thread>
@@ -24,7 +25,11 @@ void set_blas_threads(int n) {
   if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(n);
 }
 
+std::atomic<int> g_configured{0};
+
 }  // namespace
+
+int configured_threads() { return g_configured.load(); }
 
 int configure_threads(int requested) {
   int n = requested;
@@ -39,7 +44,8 @@ int configure_threads(int requested) {
   if (n <= 0) n = 1;
   at::set_num_threads(n);
   set_blas_threads(n);
-  return at::get_num_threads();
+  g_configured = at::get_num_threads();
+  return g_configured;
 }
 
 int configure_runtime(int requested_threads) {

@@ -5,6 +5,7 @@
 #include "advlab/io/zip_check.h"
 #include "advlab/models/fixed_row_passes.h"
 #include "advlab/models/inference_module.h"
+#include "advlab/models/row_groups.h"
 
 #include <torch/torch.h>
 
@@ -41,7 +42,59 @@ Error forward_error(const std::string& what, const torch::Tensor& x, const Bound
                         " float32 images in [", bounds.lower, ", ", bounds.upper, "])"));
 }
 
+// One autograd graph over the model's logits (Classifier::gradient_pass's default).
+class GraphPass : public GradientPass {
+ public:
+  GraphPass(Classifier& model, const torch::Tensor& x) {
+    torch::AutoGradMode grad_on(true);
+    input_ = x.detach().requires_grad_(true);
+    output_ = model.logits(input_);
+    logits_ = output_.detach();
+  }
+  const torch::Tensor& logits() const override { return logits_; }
+  torch::Tensor input_gradient(const torch::Tensor& upstream, bool keep) override {
+    return torch::autograd::grad({output_}, {input_}, {upstream}, keep)[0].detach();
+  }
+
+ private:
+  torch::Tensor input_, output_, logits_;
+};
+
+// One graph per group of rows, each built and walked back on its own thread.
+class GroupedPass : public GradientPass {
+ public:
+  struct Group {
+    int64_t begin = 0, end = 0;
+    torch::Tensor input, output;  // the group's leaf and its logits (with the graph)
+  };
+  GroupedPass(std::vector<Group> groups, torch::TensorOptions grad_options)
+      : groups_(std::move(groups)), grad_options_(grad_options) {
+    std::vector<torch::Tensor> parts;
+    for (const auto& g : groups_) parts.push_back(g.output.detach());
+    logits_ = torch::cat(parts);
+  }
+  const torch::Tensor& logits() const override { return logits_; }
+  torch::Tensor input_gradient(const torch::Tensor& upstream, bool keep) override {
+    std::vector<torch::Tensor> grads(groups_.size());
+    run_side_by_side(static_cast<int64_t>(groups_.size()), [&](int64_t i) {
+      const auto& g = groups_[static_cast<size_t>(i)];
+      auto up = upstream.narrow(0, g.begin, g.end - g.begin);
+      grads[static_cast<size_t>(i)] = torch::autograd::grad({g.output}, {g.input}, {up}, keep)[0].detach();
+    });
+    return torch::cat(grads).to(grad_options_);
+  }
+
+ private:
+  std::vector<Group> groups_;
+  torch::TensorOptions grad_options_;
+  torch::Tensor logits_;
+};
+
 }  // namespace
+
+std::unique_ptr<GradientPass> Classifier::gradient_pass(const torch::Tensor& x) {
+  return std::make_unique<GraphPass>(*this, x);
+}
 
 int64_t Classifier::probe(const std::vector<int64_t>& sample_shape) {
   std::vector<int64_t> shape{1};
@@ -136,24 +189,10 @@ torch::Tensor TorchScriptClassifier::query_logits(const torch::Tensor& x) {
   return run(x, fast_copy_allowed());
 }
 
-torch::Tensor TorchScriptClassifier::run(const torch::Tensor& x, bool fast) {
-  EvalModeGuard eval(module_);
-  torch::Tensor out;
+template <typename Fn>
+auto TorchScriptClassifier::translate_errors(const torch::Tensor& x, Fn&& fn) -> decltype(fn()) {
   try {
-    auto input = preprocess(x.to(options_.device, torch::kFloat32));
-    auto shape = input.sizes().slice(1).vec();
-    const bool accepted = std::find(accepted_shapes_.begin(), accepted_shapes_.end(), shape) != accepted_shapes_.end();
-    // Only shapes the module itself accepted reach the copy, and never with gradients on.
-    fast = fast && accepted && !torch::GradMode::is_enabled();
-    // Made at the first pass that can use it: a classifier that only ever takes gradients
-    // (a transfer surrogate, made per batch) never pays for freezing.
-    if (fast && !inference_tried_) {
-      inference_module_ = make_inference_module(module_);
-      inference_tried_ = true;
-    }
-    auto& module = fast && inference_module_ ? *inference_module_ : module_;
-    out = run_in_fixed_rows(input, pass_rows_, [&](const torch::Tensor& rows) { return forward(module, rows); });
-    if (!accepted) accepted_shapes_.push_back(std::move(shape));
+    return fn();
   } catch (const Error&) {
     throw;
   } catch (const c10::Error& e) {
@@ -161,8 +200,70 @@ torch::Tensor TorchScriptClassifier::run(const torch::Tensor& x, bool fast) {
   } catch (const std::exception& e) {  // torch::jit::JITException: a raise or assert in the model
     throw forward_error(e.what(), x, options_.bounds);
   }
+}
+
+std::vector<std::pair<int64_t, int64_t>> TorchScriptClassifier::side_by_side_groups(int64_t n) const {
+  if (!options_.device.is_cpu() || pass_rows_ <= 0) return {{0, n}};
+  return row_groups(n, pass_rows_, side_by_side_threads());
+}
+
+torch::Tensor TorchScriptClassifier::run_passes(torch::jit::Module& module, const torch::Tensor& input) {
+  auto pass = [&](const torch::Tensor& rows) { return forward(module, rows); };
+  const auto groups = side_by_side_groups(input.size(0));
+  if (groups.size() <= 1) return run_in_fixed_rows(input, pass_rows_, pass);
+  std::vector<torch::Tensor> outputs(groups.size());
+  run_side_by_side(static_cast<int64_t>(groups.size()), [&](int64_t i) {
+    const auto [begin, end] = groups[static_cast<size_t>(i)];
+    outputs[static_cast<size_t>(i)] = run_in_fixed_rows(input.narrow(0, begin, end - begin), pass_rows_, pass);
+  });
+  return torch::cat(outputs);
+}
+
+torch::Tensor TorchScriptClassifier::run(const torch::Tensor& x, bool fast) {
+  EvalModeGuard eval(module_);
+  auto out = translate_errors(x, [&] {
+    auto input = preprocess(x.to(options_.device, torch::kFloat32));
+    auto shape = input.sizes().slice(1).vec();
+    const bool accepted = std::find(accepted_shapes_.begin(), accepted_shapes_.end(), shape) != accepted_shapes_.end();
+    // Only shapes the module itself accepted reach the copy, and never with gradients on.
+    const bool use_copy = fast && accepted && !torch::GradMode::is_enabled();
+    // Made at the first pass that can use it: a classifier that only ever takes gradients
+    // (a transfer surrogate, made per batch) never pays for freezing.
+    if (use_copy && !inference_tried_) {
+      inference_module_ = make_inference_module(module_);
+      inference_tried_ = true;
+    }
+    auto& module = use_copy && inference_module_ ? *inference_module_ : module_;
+    auto result = run_passes(module, input);
+    if (!accepted) accepted_shapes_.push_back(std::move(shape));
+    return result;
+  });
   num_classes_ = out.size(1);
   return out;
+}
+
+std::unique_ptr<GradientPass> TorchScriptClassifier::gradient_pass(const torch::Tensor& x) {
+  const auto ranges = side_by_side_groups(x.size(0));
+  if (ranges.size() <= 1) return Classifier::gradient_pass(x);
+  EvalModeGuard eval(module_);
+  auto pass = translate_errors(x, [&] {
+    torch::AutoGradMode grad_on(true);
+    auto input = x.detach().to(options_.device, torch::kFloat32);
+    std::vector<GroupedPass::Group> groups;
+    for (const auto& [begin, end] : ranges)
+      groups.push_back({begin, end, input.narrow(0, begin, end - begin).detach().requires_grad_(true), {}});
+    run_side_by_side(static_cast<int64_t>(groups.size()), [&](int64_t i) {
+      auto& g = groups[static_cast<size_t>(i)];
+      g.output = run_in_fixed_rows(preprocess(g.input), pass_rows_,
+                                   [&](const torch::Tensor& rows) { return forward(module_, rows); });
+    });
+    return std::make_unique<GroupedPass>(std::move(groups), x.options());
+  });
+  auto shape = x.sizes().slice(1).vec();
+  if (std::find(accepted_shapes_.begin(), accepted_shapes_.end(), shape) == accepted_shapes_.end())
+    accepted_shapes_.push_back(std::move(shape));
+  num_classes_ = pass->logits().size(1);
+  return pass;
 }
 
 int64_t TorchScriptClassifier::num_classes() const {

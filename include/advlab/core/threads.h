@@ -6,6 +6,8 @@ namespace advlab {
 // environment if set (advlab::Error unless it is a whole number >= 1), else the number
 // of cores. Returns the count in effect.
 int configure_threads(int requested = 0);
+// The count the last configure_threads() put in effect; 0 if it was never called.
+int configured_threads();
 
 // Process-wide settings for tensor work: the thread count above, and a malloc that keeps
 // freed memory instead of returning every large tensor to the kernel (glibc's default

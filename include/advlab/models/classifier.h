@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace advlab {
@@ -29,6 +30,17 @@ struct ClassifierOptions {
 
   static constexpr int64_t kAutoPassRows = -1;
   static constexpr int64_t kCpuPassRows = 16;
+};
+
+// One forward pass of a batch kept for input gradients (Classifier::gradient_pass).
+class GradientPass {
+ public:
+  virtual ~GradientPass() = default;
+  // The pass's logits [n, K], detached.
+  virtual const torch::Tensor& logits() const = 0;
+  // The gradient of sum(upstream * logits) with respect to the pass's input x ([n, ...]),
+  // detached; keep = the pass may be asked again (another upstream, another loss).
+  virtual torch::Tensor input_gradient(const torch::Tensor& upstream, bool keep) = 0;
 };
 
 class Classifier {
@@ -52,6 +64,10 @@ class Classifier {
   // Rows per call into the model (ClassifierOptions::pass_rows); 0 = whole batches. Work
   // split into pieces of a multiple of this wastes no padded rows.
   virtual int64_t pass_rows() const { return 0; }
+  // The logits of x (values as logits() gives them) and a way back to x's gradient: what
+  // attacks use for loss gradients. The default keeps one autograd graph over logits();
+  // a classifier may split the pass and its backward across the cores.
+  virtual std::unique_ptr<GradientPass> gradient_pass(const torch::Tensor& x);
 
   // Runs one input of `sample_shape` ([C, H, W]) through the model and checks the
   // output is [1, K] with K >= 2; throws advlab::Error otherwise. Returns K.
@@ -82,6 +98,10 @@ class TorchScriptClassifier : public Classifier {
   torch::Device device() const override { return options_.device; }
   int64_t num_classes() const override;
   int64_t pass_rows() const override { return pass_rows_; }
+  // On the CPU with several threads, a batch of more than one fixed-row pass runs as
+  // groups of whole passes side by side, forward and backward (row_groups.h); logits and
+  // gradients are the same bit for bit as with one thread.
+  std::unique_ptr<GradientPass> gradient_pass(const torch::Tensor& x) override;
 
   torch::jit::Module& module() { return module_; }
   const ClassifierOptions& options() const { return options_; }
@@ -93,6 +113,14 @@ class TorchScriptClassifier : public Classifier {
   bool fast_copy_allowed() const { return options_.optimize_forward && options_.device.is_cpu(); }
   // logits() (fast = false) and query_logits() (fast: through the inference copy where allowed).
   torch::Tensor run(const torch::Tensor& x, bool fast);
+  // The module over an already preprocessed batch: fixed-row passes, in groups side by
+  // side where row_groups() gives more than one.
+  torch::Tensor run_passes(torch::jit::Module& module, const torch::Tensor& input);
+  // Row ranges for groups side by side (one range = run in this thread).
+  std::vector<std::pair<int64_t, int64_t>> side_by_side_groups(int64_t n) const;
+  // Runs fn, turning torch's and the interpreter's errors into one advlab::Error line.
+  template <typename Fn>
+  auto translate_errors(const torch::Tensor& x, Fn&& fn) -> decltype(fn());
 
   torch::jit::Module module_;
   std::optional<torch::jit::Module> inference_module_;  // for query_logits(); made at its first use

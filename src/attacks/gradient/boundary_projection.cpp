@@ -1,8 +1,8 @@
 #include "advlab/attacks/gradient/boundary_projection.h"
 
 #include "advlab/core/error.h"
+#include "advlab/models/row_groups.h"
 
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -207,6 +207,10 @@ void project_row(Norm norm, const T* x, const T* w, double b, const Bounds& boun
   write([&](int64_t i) { return a[i] > 0 ? std::min(tau * s(i), room[i]) : 0.0; });
 }
 
+// Rows per unit of work when rows are shared out to the cores: below it the hand-over
+// costs more than the rows.
+constexpr int64_t kRowsPerGroupUnit = 8;
+
 torch::Tensor project_rows_cpu(Norm norm, const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b,
                                const Bounds& bounds) {
   ADVLAB_CHECK(x.dim() == 2 && w.sizes() == x.sizes() && b.dim() == 1 && b.size(0) == x.size(0),
@@ -222,11 +226,13 @@ torch::Tensor project_rows_cpu(Norm norm, const torch::Tensor& x, const torch::T
     const auto* wp = wc.data_ptr<scalar_t>();
     const auto* bp = bc.data_ptr<double>();
     auto* op = out.data_ptr<scalar_t>();
-    at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
+    // Rows are independent: groups of rows side by side on the cores.
+    const auto groups = row_groups(n, kRowsPerGroupUnit, side_by_side_threads());
+    run_side_by_side(static_cast<int64_t>(groups.size()), [&](int64_t g) {
       std::vector<double> a(d), room(d), key(d);
       std::vector<int64_t> order;
       order.reserve(d);
-      for (int64_t r = begin; r < end; ++r)
+      for (int64_t r = groups[static_cast<size_t>(g)].first; r < groups[static_cast<size_t>(g)].second; ++r)
         project_row(norm, xp + r * d, wp + r * d, bp[r], bounds, d, op + r * d, a, room, key, order);
     });
   });

@@ -22,14 +22,15 @@ namespace {
 // wheel), looked up at run time: advlab itself is not an OpenMP program, and linking a
 // second runtime would give the process two thread pools.
 // MKL (the PyPI wheel's BLAS) keeps a count of its own, set process-wide by LibTorch; its
-// per-thread override returns the one it replaces (0 = the process-wide one).
+// per-thread override returns the one it replaces (0 = the process-wide one). The C entry
+// point: the lower-case names are the Fortran ones, which take a pointer.
 struct OpenMp {
   using Set = void (*)(int);
   using Get = int (*)();
   using SetLocal = int (*)(int);
   Set set = reinterpret_cast<Set>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
   Get get = reinterpret_cast<Get>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
-  SetLocal mkl_local = reinterpret_cast<SetLocal>(dlsym(RTLD_DEFAULT, "mkl_set_num_threads_local"));
+  SetLocal mkl_local = reinterpret_cast<SetLocal>(dlsym(RTLD_DEFAULT, "MKL_Set_Num_Threads_Local"));
   bool found() const { return set && get; }
 };
 

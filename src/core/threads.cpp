@@ -14,16 +14,21 @@
 
 namespace advlab {
 
-namespace {
-
-// OpenBLAS (Debian's LibTorch calls it for matrix products) keeps its own thread pool,
-// one thread per core, which at::set_num_threads does not size: "--threads 1" ran its
-// products on every core, and two such processes fought over them. Looked up at run time,
-// so builds whose LibTorch uses MKL (sized by at::set_num_threads) need no OpenBLAS.
-void set_blas_threads(int n) {
-  using SetThreads = void (*)(int);
-  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(n);
+// OpenBLAS keeps one thread per core unless told: "--threads 1" ran its products on every
+// core, and two such processes fought over them.
+int blas_threads() {
+  using Get = int (*)();
+  static const auto get = reinterpret_cast<Get>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  return get ? get() : 0;
 }
+
+void set_blas_threads(int n) {
+  using Set = void (*)(int);
+  static const auto set = reinterpret_cast<Set>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (set) set(n);
+}
+
+namespace {
 
 std::atomic<int> g_configured{0};
 

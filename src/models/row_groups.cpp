@@ -57,25 +57,15 @@ class InsideGroup {
 // run, then back.
 class BlasOnOneThread {
  public:
-  BlasOnOneThread() {
-    using Get = int (*)();
-    static const auto get = reinterpret_cast<Get>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
-    if (set() && get) {
-      before_ = get();
-      if (before_ != 1) set()(1);
-    }
+  BlasOnOneThread() : before_(blas_threads()) {
+    if (before_ > 1) set_blas_threads(1);
   }
   ~BlasOnOneThread() {
-    if (before_ > 1) set()(before_);
+    if (before_ > 1) set_blas_threads(before_);
   }
 
  private:
-  using Set = void (*)(int);
-  static Set set() {
-    static const auto fn = reinterpret_cast<Set>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-    return fn;
-  }
-  int before_ = 0;
+  int before_;
 };
 
 // Threads kept for the process's lifetime; each runs its tasks on one OpenMP thread.

@@ -9,6 +9,12 @@ int configure_threads(int requested = 0);
 // The count the last configure_threads() put in effect; 0 if it was never called.
 int configured_threads();
 
+// OpenBLAS's own thread pool (Debian's LibTorch calls it for matrix products; at::
+// set_num_threads does not size it). Looked up at run time: 0 / no-op where the process
+// has no OpenBLAS (the PyPI wheel's MKL is sized by at::set_num_threads).
+int blas_threads();
+void set_blas_threads(int n);
+
 // Process-wide settings for tensor work: the thread count above, and a malloc that keeps
 // freed memory instead of returning every large tensor to the kernel (glibc's default
 // maps and unmaps each one, and the page faults cost ~40% of a training step here).

@@ -57,6 +57,18 @@ void BM_ModelPassGradient(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(1));
 }
 
+// The attacks' route: one pass kept for input gradients (groups of rows side by side
+// when the model call is cut into rows and there is more than one thread).
+void BM_ModelPassGradientPass(benchmark::State& state) {
+  auto c = make_case(state);
+  for (auto _ : state) {
+    auto pass = c.model.gradient_pass(c.x);
+    auto upstream = torch::softmax(pass->logits(), 1);
+    benchmark::DoNotOptimize(pass->input_gradient(upstream, false));
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(1));
+}
+
 void pass_cases(benchmark::internal::Benchmark* b) {
   for (int64_t arch : {0, 1})
     for (int64_t batch : {1, 7, 256})
@@ -68,3 +80,4 @@ void pass_cases(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_ModelPassForward)->Apply(pass_cases)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ModelPassQuery)->Apply(pass_cases)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ModelPassGradient)->Apply(pass_cases)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ModelPassGradientPass)->Apply(pass_cases)->Unit(benchmark::kMicrosecond);

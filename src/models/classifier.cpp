@@ -5,6 +5,7 @@
 #include "advlab/io/zip_check.h"
 #include "advlab/models/fixed_row_passes.h"
 #include "advlab/models/inference_module.h"
+#include "advlab/models/torch_kernels.h"
 #include "advlab/models/row_groups.h"
 
 #include <torch/torch.h>
@@ -139,6 +140,7 @@ void Classifier::require_finite_logits(const torch::Tensor& x, const std::string
 
 TorchScriptClassifier::TorchScriptClassifier(torch::jit::Module module, ClassifierOptions options)
     : module_(std::move(module)), options_(std::move(options)) {
+  if (options_.device.is_cpu()) install_torch_kernels();
   ADVLAB_CHECK(options_.bounds.lower < options_.bounds.upper, "bounds must satisfy lower < upper, got [",
                options_.bounds.lower, ", ", options_.bounds.upper, "]");
   ADVLAB_CHECK(options_.mean.size() == options_.std.size(),

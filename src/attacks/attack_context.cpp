@@ -53,25 +53,31 @@ void AttackContext::observe(const torch::Tensor& x, const torch::Tensor& logits,
   torch::NoGradGuard no_grad;
   auto rows = caller_rows(local, x.size(0));
   auto hit = watch_->criterion->select(rows)->is_adversarial(logits.detach()).to(torch::kCPU);
-  auto inside = model_.bounds().contains_per_sample(x.detach()).to(torch::kCPU);
+  // Only misclassified inputs of samples not yet seen can count: the image-sized checks
+  // below run on those alone (a robust sample's queries, most of a black-box attack's,
+  // cost nothing more here).
+  auto open = (hit & ~seen_.index_select(0, rows)).nonzero().squeeze(1);
+  if (open.numel() == 0) return;
+  auto open_rows = rows.index_select(0, open);
+  auto xs = x.detach().index_select(0, open.to(x.device()));
+  auto fresh = model_.bounds().contains_per_sample(xs).to(torch::kCPU);
   if (watch_->eps) {
-    auto ref = watch_->clean.index_select(0, rows.to(watch_->clean.device()));
-    auto d = watch_->threat->distance(ref, x.detach()).to(torch::kCPU);
-    inside = inside & ~outside_ball(d, *watch_->eps);
+    auto ref = watch_->clean.index_select(0, open_rows.to(watch_->clean.device()));
+    auto d = watch_->threat->distance(ref, xs).to(torch::kCPU);
+    fresh = fresh & ~outside_ball(d, *watch_->eps);
   }
-  auto fresh = hit & inside & ~seen_.index_select(0, rows);
   if (!exact && !model_.queries_are_exact() && fresh.any().item<bool>()) {
     // Answers from the fast copy (query_logits) can differ from the model's at the
     // boundary: a sample first counts as seen once the model itself agrees, so a silent
     // failure is never one that verification (logits()) would not confirm.
     auto f = fresh.nonzero().squeeze(1);
-    auto confirmed = watch_->criterion->select(rows.index_select(0, f))
-                         ->is_adversarial(model_.logits(x.detach().index_select(0, f.to(x.device()))))
+    auto confirmed = watch_->criterion->select(open_rows.index_select(0, f))
+                         ->is_adversarial(model_.logits(xs.index_select(0, f.to(xs.device()))))
                          .to(torch::kCPU);
     fresh.index_put_({f}, confirmed);
   }
   // Rows may repeat (runs side by side on copies of a sample): set, never overwrite.
-  seen_.index_fill_(0, rows.masked_select(fresh), true);
+  seen_.index_fill_(0, open_rows.masked_select(fresh), true);
 }
 
 void AttackContext::record(const std::string& name, const torch::Tensor& values, const torch::Tensor& local) {

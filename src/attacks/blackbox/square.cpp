@@ -8,7 +8,10 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 namespace advlab {
 
@@ -119,14 +122,74 @@ torch::Tensor square_linf_init(const torch::Tensor& x0, double eps, const Bounds
   return x0 + eps * stripes;
 }
 
-torch::Tensor square_linf_propose(const torch::Tensor& x0, const torch::Tensor& xb, double eps, double p,
-                                  const Bounds& bounds, SquareDraws& draws) {
-  const int64_t n = x0.size(0), C = x0.size(1), H = x0.size(2), W = x0.size(3);
+// The side of the L-inf square covering about a fraction p of an H x W image.
+int64_t square_linf_side(double p, int64_t H, int64_t W) {
   const int64_t side_max = std::max<int64_t>(std::min(H, W) - 1, 1);
-  const int64_t s = std::clamp<int64_t>(std::llround(std::sqrt(p * double(H * W))), 1, side_max);
+  return std::clamp<int64_t>(std::llround(std::sqrt(p * double(H * W))), 1, side_max);
+}
+
+// Each sample's square corner: row, then column, from its two uniform draws.
+std::pair<torch::Tensor, torch::Tensor> square_linf_corners(SquareDraws& draws, int64_t s, int64_t H, int64_t W) {
   auto u = draws.uniform(2);
   auto vh = (u.select(1, 0) * double(H - s + 1)).floor().to(torch::kLong).clamp(0, H - s);
   auto vw = (u.select(1, 1) * double(W - s + 1)).floor().to(torch::kLong).clamp(0, W - s);
+  return {vh.contiguous(), vw.contiguous()};
+}
+
+// square_linf_propose on contiguous float32 CPU tensors, writing each sample's square
+// only: the same draws in the same order and the same float operations (x0 + eps * sign,
+// clamped; a change is a difference above 1e-7), so the same candidates bit for bit. The
+// tensor version spends about 20 whole-image operations a query, most of Square's own
+// time once the squares are small.
+torch::Tensor square_linf_propose_in_place(const torch::Tensor& x0, const torch::Tensor& xb, double eps, double p,
+                                           const Bounds& bounds, SquareDraws& draws) {
+  const int64_t n = x0.size(0), C = x0.size(1), H = x0.size(2), W = x0.size(3);
+  const int64_t s = square_linf_side(p, H, W);
+  const auto [vh, vw] = square_linf_corners(draws, s, H, W);
+  auto candidate = xb.clone();
+  const float e = static_cast<float>(eps), lo = static_cast<float>(bounds.lower), hi = static_cast<float>(bounds.upper);
+  const float* x0p = x0.data_ptr<float>();
+  const float* xbp = xb.data_ptr<float>();
+  float* out = candidate.data_ptr<float>();
+  const int64_t* rows_at = vh.data_ptr<int64_t>();
+  const int64_t* cols_at = vw.data_ptr<int64_t>();
+  std::vector<int64_t> todo(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) todo[static_cast<size_t>(i)] = i;
+  // Resample the signs of a square that would change nothing (as the reference does),
+  // drawing only for those samples so that no sample's draws depend on another's.
+  for (int tries = 0; tries < 10 && !todo.empty(); ++tries) {
+    auto sign = draws.signs({C}, torch::tensor(todo, torch::kLong)).contiguous();
+    const float* sp = sign.data_ptr<float>();
+    std::vector<int64_t> unchanged;
+    for (size_t j = 0; j < todo.size(); ++j) {
+      const int64_t i = todo[j];
+      bool changed = false;
+      for (int64_t c = 0; c < C; ++c) {
+        const float step = e * sp[static_cast<int64_t>(j) * C + c];
+        const int64_t plane = (i * C + c) * H * W;
+        for (int64_t r = rows_at[i]; r < rows_at[i] + s; ++r)
+          for (int64_t q = cols_at[i]; q < cols_at[i] + s; ++q) {
+            const int64_t k = plane + r * W + q;
+            const float v = std::min(std::max(x0p[k] + step, lo), hi);
+            out[k] = v;
+            changed = changed || std::fabs(v - xbp[k]) > 1e-7f;
+          }
+      }
+      if (!changed) unchanged.push_back(i);
+    }
+    todo = std::move(unchanged);
+  }
+  return candidate;
+}
+
+torch::Tensor square_linf_propose(const torch::Tensor& x0, const torch::Tensor& xb, double eps, double p,
+                                  const Bounds& bounds, SquareDraws& draws) {
+  const bool in_place = x0.device().is_cpu() && xb.device().is_cpu() && x0.scalar_type() == torch::kFloat &&
+                        xb.scalar_type() == torch::kFloat && x0.is_contiguous() && xb.is_contiguous();
+  if (in_place) return square_linf_propose_in_place(x0, xb, eps, p, bounds, draws);
+  const int64_t n = x0.size(0), C = x0.size(1), H = x0.size(2), W = x0.size(3);
+  const int64_t s = square_linf_side(p, H, W);
+  const auto [vh, vw] = square_linf_corners(draws, s, H, W);
   auto mask = square_place(torch::ones({s, s}), vh, vw, H, W).to(x0.device()) > 0;
   auto candidate = xb.clone();
   auto todo = torch::ones({n}, torch::kBool).to(x0.device());

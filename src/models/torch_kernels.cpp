@@ -45,14 +45,19 @@ bool install_torch_kernels() {
     library->impl("mkldnn_convolution", TORCH_FN(single_channel_conv_forward));
     library->impl("convolution_backward", TORCH_FN(single_channel_conv_backward));
 #endif
-    // TorchScript's graph executor otherwise differentiates the model's own graph, with a
-    // ReLU backward of three tensor operations where autograd has one kernel: 22% of the
-    // small CNN's gradient pass. Its fusions are for GPUs; CPU inference goes through the
-    // frozen copy (inference_module.h), which is optimised when it is made.
-    torch::jit::setGraphExecutorOptimize(false);
     return true;
   }();
   return installed;
+}
+
+void use_plain_graph_executor() {
+  const char* env = std::getenv("ADVLAB_TORCH_KERNELS");
+  if (env && std::strcmp(env, "0") == 0) return;
+  // The optimising executor differentiates the model's own graph, with a ReLU backward of
+  // three tensor operations where autograd has one kernel: 22% of the small CNN's
+  // gradient pass. Its fusions are for GPUs; CPU queries go through the frozen copy
+  // (inference_module.h), which is optimised when it is made.
+  torch::jit::setGraphExecutorOptimize(false);
 }
 
 }  // namespace advlab

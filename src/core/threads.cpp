@@ -1,7 +1,6 @@
 #include "advlab/core/threads.h"
 
 #include "advlab/core/error.h"
-#include "advlab/models/torch_kernels.h"
 
 #include <ATen/Parallel.h>
 
@@ -60,7 +59,6 @@ int configure_runtime(int requested_threads) {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_TOP_PAD, 256 << 20);
 #endif
-  use_plain_graph_executor();
   return configure_threads(requested_threads);
 }
 

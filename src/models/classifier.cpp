@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <optional>
 
 namespace advlab {
 
@@ -178,6 +179,8 @@ torch::Tensor TorchScriptClassifier::preprocess(const torch::Tensor& x) const {
 }
 
 torch::Tensor TorchScriptClassifier::forward(torch::jit::Module& module, const torch::Tensor& x) {
+  std::optional<GraphExecutorOptimize> plain;
+  if (options_.device.is_cpu() && torch_kernels_enabled()) plain.emplace(false);
   auto out = module.forward({x}).toTensor();
   ADVLAB_CHECK(out.dim() == 2 && out.size(0) == x.size(0),
                "model output must be [N, classes], got ", out.sizes(), " for input ", x.sizes());

@@ -1,11 +1,14 @@
 #include "advlab/models/inference_module.h"
 
+#include "advlab/models/torch_kernels.h"
+
 #include <torch/csrc/jit/api/module.h>
 
 namespace advlab {
 
 std::optional<torch::jit::Module> make_inference_module(const torch::jit::Module& module) {
   try {
+    GraphExecutorOptimize optimise(true);  // freezing inlines through the optimiser
     auto copy = module.clone();
     copy.eval();
     // optimize_numerics=false: no folding that changes results beyond rounding.

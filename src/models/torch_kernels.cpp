@@ -29,8 +29,7 @@ class QuietWarnings : public c10::WarningHandler {
 
 bool install_torch_kernels() {
   static const bool installed = [] {
-    const char* env = std::getenv("ADVLAB_TORCH_KERNELS");
-    if (env && std::strcmp(env, "0") == 0) return false;
+    if (!torch_kernels_enabled()) return false;
     QuietWarnings quiet;
 #if TORCH_VERSION_MAJOR >= 2
     c10::WarningUtils::WarningHandlerGuard guard(&quiet);
@@ -50,14 +49,18 @@ bool install_torch_kernels() {
   return installed;
 }
 
-void use_plain_graph_executor() {
-  const char* env = std::getenv("ADVLAB_TORCH_KERNELS");
-  if (env && std::strcmp(env, "0") == 0) return;
-  // The optimising executor differentiates the model's own graph, with a ReLU backward of
-  // three tensor operations where autograd has one kernel: 22% of the small CNN's
-  // gradient pass. Its fusions are for GPUs; CPU queries go through the frozen copy
-  // (inference_module.h), which is optimised when it is made.
-  torch::jit::setGraphExecutorOptimize(false);
+bool torch_kernels_enabled() {
+  static const bool enabled = [] {
+    const char* env = std::getenv("ADVLAB_TORCH_KERNELS");
+    return !(env && std::strcmp(env, "0") == 0);
+  }();
+  return enabled;
 }
+
+GraphExecutorOptimize::GraphExecutorOptimize(bool on) : before_(torch::jit::getGraphExecutorOptimize()) {
+  torch::jit::setGraphExecutorOptimize(on);
+}
+
+GraphExecutorOptimize::~GraphExecutorOptimize() { torch::jit::setGraphExecutorOptimize(before_); }
 
 }  // namespace advlab

@@ -7,8 +7,10 @@
 #include "advlab/models/architectures.h"
 #include "advlab/models/classifier.h"
 #include "advlab/models/inference_module.h"
+#include "advlab/models/torch_kernels.h"
 
 #include <gtest/gtest.h>
+#include <torch/csrc/jit/python/update_graph_executor_opt.h>
 #include <torch/torch.h>
 
 namespace advlab {
@@ -26,6 +28,27 @@ TEST(InferenceModule, AgreesWithThePlainModuleToRounding) {
   auto plain = module.forward({x}).toTensor();
   auto fast = copy->forward({x}).toTensor();
   EXPECT_TRUE(torch::allclose(plain, fast, 1e-4, 1e-5)) << (plain - fast).abs().max().item<double>();
+}
+
+// Modules exported from PyTorch call their submodules' methods; LibTorch 2.x's freezing
+// inlines them only through TorchScript's optimiser (and fails on a module scripted in the
+// same Python process without it), which advlab's model calls switch off on their thread.
+TEST(InferenceModule, InlinesSubmodulesWhileTheExecutorIsPlain) {
+  torch::jit::Module child("Child");
+  child.register_parameter("weight", torch::randn({10, 784}), false);
+  child.define("def forward(self, x):\n    return torch.relu(x.flatten(1).matmul(self.weight.t()))\n");
+  torch::jit::Module parent("Parent");
+  parent.register_module("child", child);
+  parent.define("def forward(self, x):\n    return self.child.forward(x) * 2.0\n");
+  GraphExecutorOptimize plain(false);
+  auto copy = make_inference_module(parent);
+  ASSERT_TRUE(copy.has_value());
+  for (const auto* node : copy->get_method("forward").graph()->nodes())
+    EXPECT_NE(node->kind(), c10::prim::CallMethod) << *copy->get_method("forward").graph();
+  auto x = torch::rand({3, 1, 28, 28});
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::allclose(copy->forward({x}).toTensor(), parent.forward({x}).toTensor(), 1e-4, 1e-5));
+  EXPECT_FALSE(torch::jit::getGraphExecutorOptimize());  // the guard in make_inference_module gave it back
 }
 
 TEST(InferenceModule, OnlyQueryLogitsUseItAndOnlyForAcceptedShapes) {

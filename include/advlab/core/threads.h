@@ -17,8 +17,7 @@ void set_blas_threads(int n);
 
 // Process-wide settings for tensor work: the thread count above, and a malloc that keeps
 // freed memory instead of returning every large tensor to the kernel (glibc's default
-// maps and unmaps each one, and the page faults cost ~40% of a training step here); and
-// TorchScript's executor without its optimisations (models/torch_kernels.h).
+// maps and unmaps each one, and the page faults cost ~40% of a training step here).
 int configure_runtime(int requested_threads = 0);
 
 }  // namespace advlab

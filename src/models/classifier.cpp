@@ -5,6 +5,7 @@
 #include "advlab/io/zip_check.h"
 #include "advlab/models/fixed_row_passes.h"
 #include "advlab/models/inference_module.h"
+#include "advlab/models/pool_first.h"
 #include "advlab/models/torch_kernels.h"
 #include "advlab/models/row_groups.h"
 
@@ -187,6 +188,15 @@ torch::Tensor TorchScriptClassifier::forward(torch::jit::Module& module, const t
   return out;
 }
 
+torch::jit::Module& TorchScriptClassifier::graph_module() {
+  if (!pool_first_tried_) {
+    pool_first_tried_ = true;
+    // With advlab's kernels off (ADVLAB_TORCH_KERNELS=0), LibTorch runs the model as written.
+    if (torch_kernels_enabled()) pool_first_module_ = make_pool_first_module(module_);
+  }
+  return pool_first_module_ ? *pool_first_module_ : module_;
+}
+
 torch::Tensor TorchScriptClassifier::logits(const torch::Tensor& x) { return run(x, /*fast=*/false); }
 
 torch::Tensor TorchScriptClassifier::query_logits(const torch::Tensor& x) {
@@ -238,7 +248,7 @@ torch::Tensor TorchScriptClassifier::run(const torch::Tensor& x, bool fast) {
       inference_module_ = make_inference_module(module_);
       inference_tried_ = true;
     }
-    auto& module = use_copy && inference_module_ ? *inference_module_ : module_;
+    auto& module = use_copy && inference_module_ ? *inference_module_ : graph_module();
     auto result = run_passes(module, input);
     if (!accepted) accepted_shapes_.push_back(std::move(shape));
     return result;
@@ -252,6 +262,7 @@ std::unique_ptr<GradientPass> TorchScriptClassifier::gradient_pass(const torch::
   if (ranges.size() <= 1) return Classifier::gradient_pass(x);
   EvalModeGuard eval(module_);
   auto pass = translate_errors(x, [&] {
+    auto& module = graph_module();  // made here, not in the groups' threads
     torch::AutoGradMode grad_on(true);
     auto input = x.detach().to(options_.device, torch::kFloat32);
     std::vector<GroupedPass::Group> groups;
@@ -260,7 +271,7 @@ std::unique_ptr<GradientPass> TorchScriptClassifier::gradient_pass(const torch::
     run_side_by_side(static_cast<int64_t>(groups.size()), [&](int64_t i) {
       auto& g = groups[static_cast<size_t>(i)];
       g.output = run_in_fixed_rows(preprocess(g.input), pass_rows_,
-                                   [&](const torch::Tensor& rows) { return forward(module_, rows); });
+                                   [&](const torch::Tensor& rows) { return forward(module, rows); });
     });
     return std::make_unique<GroupedPass>(std::move(groups), x.options());
   });

@@ -103,12 +103,20 @@ class TorchScriptClassifier : public Classifier {
   // gradients are the same bit for bit as with one thread.
   std::unique_ptr<GradientPass> gradient_pass(const torch::Tensor& x) override;
 
-  torch::jit::Module& module() { return module_; }
+  // The module as loaded. A caller may change it: the pool-first copy is made again.
+  torch::jit::Module& module() {
+    pool_first_module_.reset();
+    pool_first_tried_ = false;
+    return module_;
+  }
   const ClassifierOptions& options() const { return options_; }
 
  private:
   torch::Tensor preprocess(const torch::Tensor& x) const;
   torch::Tensor forward(torch::jit::Module& module, const torch::Tensor& x);
+  // What logits() and gradient passes run: the pool-first copy (pool_first.h) where one
+  // could be made, else the module itself.
+  torch::jit::Module& graph_module();
   // The inference copy is for the CPU only, unless --plain-forward turned it off.
   bool fast_copy_allowed() const { return options_.optimize_forward && options_.device.is_cpu(); }
   // logits() (fast = false) and query_logits() (fast: through the inference copy where allowed).
@@ -125,6 +133,8 @@ class TorchScriptClassifier : public Classifier {
   torch::jit::Module module_;
   std::optional<torch::jit::Module> inference_module_;  // for query_logits(); made at its first use
   bool inference_tried_ = false;                       // make_inference_module may decline (nullopt)
+  std::optional<torch::jit::Module> pool_first_module_;  // made at the first pass; same bits as module_
+  bool pool_first_tried_ = false;
   // Sample shapes the module itself has run without error. The inference copy only gets
   // these: its oneDNN convolutions do not check shapes (a wrong channel count crashes).
   std::vector<std::vector<int64_t>> accepted_shapes_;

@@ -4,9 +4,12 @@
 
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/passes/constant_propagation.h>
-#include <torch/csrc/jit/passes/inliner.h>
 #include <torch/csrc/jit/ir/subgraph_matcher.h>
+#include <torch/csrc/jit/passes/inliner.h>
 #include <torch/csrc/jit/passes/subgraph_rewrite.h>
+
+#include <algorithm>
+#include <vector>
 
 namespace advlab {
 
@@ -31,19 +34,30 @@ int64_t pools_after_relus(const torch::jit::Graph& graph) {
   return count;
 }
 
+// Operations whose output is a new tensor, never a view of another.
+bool makes_a_fresh_tensor(const torch::jit::Node* node) {
+  using namespace torch::jit;
+  static const std::vector<c10::Symbol> fresh{aten::conv2d,  aten::_convolution, aten::convolution,
+                                              aten::batch_norm, aten::linear,   aten::addmm,
+                                              aten::add,     aten::mul};
+  return std::find(fresh.begin(), fresh.end(), node->kind()) != fresh.end();
+}
+
 void rewrite(std::shared_ptr<torch::jit::Graph> graph, const char* relu) {
   const std::string pattern = std::string(R"(
 graph(%x, %kernel, %stride, %padding, %dilation, %ceil):
   %r = )") + relu + R"((%x)
   %y = aten::max_pool2d(%r, %kernel, %stride, %padding, %dilation, %ceil)
   return (%y))";
-  // Only where the ReLU's output feeds the pool alone, and an in-place ReLU's input is
-  // read nowhere else (it would have seen the ReLU's effect).
+  // Only where the ReLU's output feeds the pool alone; an in-place ReLU also only on a
+  // fresh tensor read nowhere else (on a view, or on a value read again, its effect
+  // would be seen elsewhere, and the rewritten ReLU is not in place).
   auto only_the_pool = [&](const torch::jit::Match& match,
                            const std::unordered_map<std::string, torch::jit::Value*>& vmap) {
     const auto* r = match.values_map.at(vmap.at("r"));
     const auto* x = match.values_map.at(vmap.at("x"));
-    return r->uses().size() == 1 && (std::string(relu) == "aten::relu" || x->uses().size() == 1);
+    if (r->uses().size() != 1) return false;
+    return std::string(relu) == "aten::relu" || (x->uses().size() == 1 && makes_a_fresh_tensor(x->node()));
   };
   torch::jit::SubgraphRewriter rewriter;
   rewriter.RegisterRewritePattern(pattern, kReplacement);

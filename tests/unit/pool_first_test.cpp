@@ -109,6 +109,15 @@ def forward(self, x):
   expect_same_passes(net, {2, 3, 8, 8}, "relu read twice", /*expect_copy=*/false);
   auto graph = net.get_method("forward").graph()->copy();
   EXPECT_EQ(move_pools_before_relus(graph), 0);
+  // An in-place ReLU on a view changes the tensor it views, which is read afterwards.
+  torch::jit::Module view("InPlaceOnAView");
+  view.define(R"(
+def forward(self, x):
+    y = x * 2.0
+    r = torch.relu_(y[:, 0:2])
+    return torch.max_pool2d(r, [2, 2]).flatten(1)[:, 0:4] + y.flatten(1)[:, 0:4]
+)");
+  expect_same_passes(view, {2, 3, 8, 8}, "in-place relu on a view", /*expect_copy=*/false);
 }
 
 TEST(PoolFirst, SharesTheOriginalsParameters) {

@@ -52,12 +52,13 @@ graph(%x, %kernel, %stride, %padding, %dilation, %ceil):
   // Only where the ReLU's output feeds the pool alone; an in-place ReLU also only on a
   // fresh tensor read nowhere else (on a view, or on a value read again, its effect
   // would be seen elsewhere, and the rewritten ReLU is not in place).
-  auto only_the_pool = [&](const torch::jit::Match& match,
-                           const std::unordered_map<std::string, torch::jit::Value*>& vmap) {
+  const bool in_place = std::string(relu) == "aten::relu_";
+  auto only_the_pool = [in_place](const torch::jit::Match& match,
+                                  const std::unordered_map<std::string, torch::jit::Value*>& vmap) {
     const auto* r = match.values_map.at(vmap.at("r"));
     const auto* x = match.values_map.at(vmap.at("x"));
     if (r->uses().size() != 1) return false;
-    return std::string(relu) == "aten::relu" || (x->uses().size() == 1 && makes_a_fresh_tensor(x->node()));
+    return !in_place || (x->uses().size() == 1 && makes_a_fresh_tensor(x->node()));
   };
   torch::jit::SubgraphRewriter rewriter;
   rewriter.RegisterRewritePattern(pattern, kReplacement);

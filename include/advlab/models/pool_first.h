@@ -14,8 +14,8 @@
 
 namespace advlab {
 
-// Rewrites the graph in place; a ReLU whose input or output is used elsewhere (or an
-// in-place ReLU on a value read again) stays. Returns the number of pools moved.
+// Rewrites the graph in place; a ReLU whose output is read elsewhere, or an in-place ReLU
+// on a view or on a value read again, stays. Returns the number of pools moved.
 int64_t move_pools_before_relus(const std::shared_ptr<torch::jit::Graph>& graph);
 
 // Ensures: a copy of `module` in eval mode that shares its parameter tensors (training

@@ -116,8 +116,10 @@ AttackRun run_attack(Attack& attack, Classifier& model, const data::Dataset& dat
   std::vector<AttackResult> parts;
   int64_t first = 0;
   if (options.resumed) {
-    first = options.resumed_batches * options.batch_size;
-    ADVLAB_CHECK(options.resumed_batches >= 0 && first <= dataset.size() &&
+    // A checkpoint after the last batch, which may be short, covers every sample.
+    first = std::min(options.resumed_batches * options.batch_size, dataset.size());
+    ADVLAB_CHECK(options.resumed_batches >= 0 &&
+                     options.resumed_batches <= (dataset.size() + options.batch_size - 1) / options.batch_size &&
                      options.resumed->success.size(0) == first,
                  "resumed attack results do not match the batches they claim to cover");
     if (first > 0) parts.push_back(*options.resumed);

@@ -67,7 +67,7 @@ def attack_table(eps, eps_l2):
         "square": (["--attack", "square", "--eps", eps, "--queries", 1000],
                    lambda m: ta.Square(m, norm="Linf", eps=eps, n_queries=1000, seed=0), "linf", True),
         # Minimum-norm L2 attacks: success at any distance, plus the median distance.
-        "cw": (["--attack", "cw", "--steps", 50, "--set", "search_steps=1", "--set", "learning_rate=0.01",
+        "cw": (["--attack", "cw", "--steps", 50, "--set", "search_steps=1", "--set", "learning_rate=0.01", "--set", "box=tanh",
                 "--set", "abort_early=false"],
                lambda m: ta.CW(m, c=1, kappa=0, steps=50, lr=0.01), "l2", False),
         "deepfool": (["--attack", "deepfool", "--norm", "l2", "--steps", 50, "--set", "target_classes=0"],

@@ -120,7 +120,7 @@ const std::vector<AttackSpec>& attack_registry() {
                    0, ApgdOptions::table(ApgdVariant::kDlr)),
       entry<Apgd>("Targeted Auto-PGD (DLR) over the most likely wrong classes, as in AutoAttack",
                    0, ApgdOptions::table(ApgdVariant::kTargeted)),
-      entry<CarliniWagner>("Carlini-Wagner L2: tanh box, Adam, binary search over c; smallest L2 adversarial (2017)",
+      entry<CarliniWagner>("Carlini-Wagner L2: Adam on the margin loss (box clipped or tanh), binary search over c; smallest L2 adversarial (2017)",
                    0, CarliniWagnerOptions::table()),
       entry<DeepFool>("DeepFool: steps onto the nearest linearised class boundary (Moosavi-Dezfooli et al. 2016)",
                    0, DeepFoolOptions::table()),

@@ -61,7 +61,9 @@ TEST(OnePixel, FewPixelsBeatRandomChangesOfTheSameSizeAndBudget) {
   // pixels gave 0.10/0.05/0.05 and 0.125/0.025/0.15). Margins: one of the 40 samples.
   EXPECT_GE(de, random + 1.0 / 40);
   EXPECT_GE(de, 1.5 * random);
-  EXPECT_GE(de, extreme - 1.0 / 40);  // the evolution keeps up with its initial distribution
+  // The evolution keeps up with its initial distribution (1e-6: de is a float mean, and
+  // 9 of 40 against 10 of 40 landed a rounding below the margin on a Zen 3 machine).
+  EXPECT_GE(de, extreme - 1.0 / 40 - 1e-6);
   EXPECT_TRUE((result.distances.l0 <= pixels).all().item<bool>());
   EXPECT_LE(result.queries.max().item<int64_t>(), budget);
   EXPECT_TRUE((result.gradients == 0).all().item<bool>());

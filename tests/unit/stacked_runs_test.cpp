@@ -33,7 +33,7 @@ struct Outcome {
   int64_t gradients;
 };
 
-Outcome run(const std::string& attack, std::map<std::string, std::string> options, bool stack, int64_t n = 24) {
+Outcome run(const std::string& attack, std::map<std::string, std::string> options, bool stack, int64_t n) {
   const auto& trained = testing::fashion_cnn();
   auto x = trained.test.images.narrow(0, 0, n);
   auto labels = trained.test.labels.narrow(0, 0, n);
@@ -47,15 +47,16 @@ class StackedRuns : public ::testing::TestWithParam<std::string> {};
 TEST_P(StackedRuns, ReturnExactlyWhatRunsInTurnReturn) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
   std::map<std::string, std::string> options{{"eps", "0.065"}, {"steps", "10"}, {"target_classes", "9"}};
-  auto stacked = run(GetParam(), options, true);
-  auto in_turn = run(GetParam(), options, false);
+  // 16 samples, two calls of 8 rows: once a few break, fewer than 8 are left and runs stack.
+  auto stacked = run(GetParam(), options, true, 16);
+  auto in_turn = run(GetParam(), options, false, 16);
   const auto& a = stacked.result;
   const auto& b = in_turn.result;
   std::cout << GetParam() << ": " << a.success.sum().item<int64_t>() << " broken; gradients stacked "
             << stacked.gradients << ", in turn " << in_turn.gradients << "\n";
   // Some samples broken, some left for the later (stacked) targets.
   EXPECT_GT(a.success.sum().item<int64_t>(), 5);
-  EXPECT_GT((a.predictions == testing::fashion_cnn().test.labels.narrow(0, 0, 24)).sum().item<int64_t>(), 2);
+  EXPECT_GT((a.predictions == testing::fashion_cnn().test.labels.narrow(0, 0, 16)).sum().item<int64_t>(), 2);
   EXPECT_TRUE(torch::equal(a.success, b.success));
   EXPECT_TRUE(torch::equal(a.adversarials, b.adversarials))
       << "largest difference " << (a.adversarials - b.adversarials).abs().max().item<double>();
@@ -80,13 +81,13 @@ TEST(StackedRuns, MinimumNormFabTKeepsTheSameClosestAdversarials) {
 // pass through the same stages as the runs in turn.
 TEST(StackedRuns, ApgdTAtL1ThroughWiderBallsReturnsWhatRunsInTurnReturn) {
   if (!testing::fashion_mnist_available()) GTEST_SKIP() << "Fashion-MNIST not installed";
-  std::map<std::string, std::string> options{{"eps", "3"}, {"norm", "l1"}, {"steps", "10"}, {"target_classes", "9"}};
-  auto stacked = run("apgd-t", options, true, 10);
-  auto in_turn = run("apgd-t", options, false, 10);
+  std::map<std::string, std::string> options{{"eps", "4"}, {"norm", "l1"}, {"steps", "10"}, {"target_classes", "9"}};
+  auto stacked = run("apgd-t", options, true, 7);
+  auto in_turn = run("apgd-t", options, false, 7);
   std::cout << "apgd-t l1: " << stacked.result.success.sum().item<int64_t>() << " broken; gradients stacked "
             << stacked.gradients << ", in turn " << in_turn.gradients << "\n";
-  EXPECT_GT(stacked.result.success.sum().item<int64_t>(), 3);
-  EXPECT_LT(stacked.result.success.sum().item<int64_t>(), 10);
+  EXPECT_GT(stacked.result.success.sum().item<int64_t>(), 2);
+  EXPECT_LT(stacked.result.success.sum().item<int64_t>(), 7);
   EXPECT_TRUE(torch::equal(stacked.result.success, in_turn.result.success));
   EXPECT_TRUE(torch::equal(stacked.result.adversarials, in_turn.result.adversarials));
   EXPECT_GT(stacked.gradients, in_turn.gradients);  // samples broke inside stacks

@@ -32,7 +32,7 @@ void ModelFlags::add_to(CLI::App& cmd, bool required) {
   cmd.add_option("--pass-rows", pass_rows,
                  "rows per model call, the last call padded: one shape for every call makes a sample's result "
                  "independent of --batch-size and of the number of processes (BLAS rounds by shape); "
-                 "0 = whole batches (faster where the BLAS prefers large ones); -1 = 16 on the CPU, 0 on a GPU")
+                 "0 = whole batches (faster where the BLAS prefers large ones); -1 = 8 on the CPU, 0 on a GPU")
       ->capture_default_str();
   cmd.add_flag("--plain-forward", plain_forward,
                "black-box score queries through the module as loaded, not its frozen, inference-optimised copy "

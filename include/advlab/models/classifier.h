@@ -29,7 +29,11 @@ struct ClassifierOptions {
   bool optimize_forward = true;
 
   static constexpr int64_t kAutoPassRows = -1;
-  static constexpr int64_t kCpuPassRows = 16;
+  // 8, not 16: OpenBLAS (0.3.21, AMD Zen) runs a 16-row product with few output columns
+  // as 12 + 4 rows, and the last 4 round differently, so a sample's bits depended on its
+  // place in the pass; at 8 rows (and 4) every place computes alike on every shape tried
+  // (session 19, docs/distributed.md). 16 was 4-6% faster there.
+  static constexpr int64_t kCpuPassRows = 8;
 };
 
 // One forward pass of a batch kept for input gradients (Classifier::gradient_pass).

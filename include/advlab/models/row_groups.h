@@ -2,7 +2,7 @@
 // Work on a batch split across the cores: each core takes a contiguous group of whole
 // fixed-row passes (fixed_row_passes.h) and runs them on its own, single-threaded.
 //
-// Why: on the CPU every call into the model has 16 rows, too little to share between
+// Why: on the CPU every call into the model has 8 rows, too little to share between
 // threads (two threads on one 16-row pass made `eval` 1.6x slower than one thread). Whole
 // passes side by side use every core, and since each pass runs on one thread as it would
 // with one thread in all, every logit and gradient is the same bit for bit whatever the

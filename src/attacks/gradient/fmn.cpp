@@ -81,7 +81,7 @@ const ParamTable<FmnOptions>& FmnOptions::table() {
       .add("eps", ADVLAB_FIELD(eps), "budget; none = minimum-norm only").at_least(0)
       .add("norm", ADVLAB_FIELD(norm), "threat model").one_of({"l0", "l1", "l2", "linf"})
       .add("steps", ADVLAB_FIELD(steps), "iterations").at_least(1)
-      .add("alpha_init", ADVLAB_FIELD(alpha_init), "initial step, cosine-annealed").above(0)
+      .add("alpha_init", ADVLAB_FIELD(alpha_init), "initial step, cosine-annealed; 0 = 30 at l0, 1 otherwise").at_least(0)
       .add("alpha_final", ADVLAB_FIELD(alpha_final), "final step, <= alpha_init; 0 = alpha_init / 100").at_least(0)
       .add("gamma_init", ADVLAB_FIELD(gamma_init), "initial change of the eps-ball per step").above(0).below(1)
       .add("gamma_final", ADVLAB_FIELD(gamma_final), "final change of the eps-ball, <= gamma_init").at_least(0)
@@ -93,19 +93,27 @@ const ParamTable<FmnOptions>& FmnOptions::table() {
 Fmn::Fmn(FmnOptions options)
     : MinimumNormAttack("fmn", options.norm(), options.eps()), options_(std::move(options)) {
   FmnOptions::table().validate(options_);
-  ADVLAB_CHECK(options_.alpha_final() <= options_.alpha_init(), "fmn: alpha_final must be in [0, alpha_init], got ",
+  ADVLAB_CHECK(options_.alpha_final() <= alpha_init(), "fmn: alpha_final must be in [0, alpha_init], got ",
                options_.alpha_final());
   ADVLAB_CHECK(options_.gamma_final() <= options_.gamma_init(), "fmn: gamma_final must be in [0, gamma_init], got ",
                options_.gamma_final());
 }
 
+double Fmn::alpha_init() const {
+  if (options_.alpha_init() > 0) return options_.alpha_init();
+  // At L0 the step is spread over every pixel the gradient touches and the projection then
+  // keeps only eps of them: a step of 1 barely moves those (docs/attacks/fmn.md).
+  return options_.norm() == "l0" ? 30.0 : 1.0;
+}
+
 double Fmn::alpha_final() const {
-  return options_.alpha_final() > 0 ? options_.alpha_final() : options_.alpha_init() / 100;
+  return options_.alpha_final() > 0 ? options_.alpha_final() : alpha_init() / 100;
 }
 
 nlohmann::json Fmn::options_json() const {
   auto p = FmnOptions::table().to_json(options_);
-  p["alpha_final"] = alpha_final();  // the value in effect
+  p["alpha_init"] = alpha_init();  // the values in effect
+  p["alpha_final"] = alpha_final();
   return p;
 }
 
@@ -140,7 +148,7 @@ torch::Tensor Fmn::minimise(AttackContext& context, const torch::Tensor& x, cons
     eps = rule->update(eps, is_adv, found, best_norm, norm, lg.loss.to(torch::kFloat), grad, gamma);
     eps = torch::min(eps, worst);
 
-    double alpha = cosine_anneal(options_.alpha_init(), alpha_final(), step, steps);
+    double alpha = cosine_anneal(alpha_init(), alpha_final(), step, steps);
     auto direction = grad / expand_like(flat(grad).norm(2, 1).clamp_min(1e-12), grad);
     delta = threat().project_in_box(x, x + delta + alpha * direction, eps, bounds.lower, bounds.upper) - x;
   }

@@ -109,19 +109,24 @@ torch::Tensor GradientDescentAttack::run_once(AttackContext& context, const torc
     auto keep = (~is_adv).nonzero().squeeze(1);
     if (keep.numel() == 0) break;
     context.note_iterations(step + 1);
-    active = active.index_select(0, keep);
-    origin = origin.index_select(0, keep);
-    eps = eps.index_select(0, keep);
-    place = place.index_select(0, keep);
-    auto grad = lg.grad.index_select(0, keep);
+    auto grad = lg.grad;
+    // Rows leave once broken; while none do (a robust model's steps), nothing is copied.
+    if (keep.numel() < active.numel()) {
+      active = active.index_select(0, keep);
+      origin = origin.index_select(0, keep);
+      eps = eps.index_select(0, keep);
+      place = place.index_select(0, keep);
+      grad = grad.index_select(0, keep);
+      adv = adv.index_select(0, keep);
+      if (s.decay > 0) momentum = momentum.index_select(0, keep);
+    }
     if (s.decay > 0) {
       // Momentum accumulates gradients scaled to unit L1 norm, so no step dominates.
       auto l1 = flat(grad).abs().sum(1).clamp_min(1e-12);
-      grad = s.decay * momentum.index_select(0, keep) + grad / expand_like(l1, grad);
+      grad = s.decay * momentum + grad / expand_like(l1, grad);
       momentum = grad;
     }
-    adv = projected_step(threat(), origin, adv.index_select(0, keep), grad, s.step_size, eps, bounds.lower,
-                         bounds.upper);
+    adv = projected_step(threat(), origin, adv, grad, s.step_size, eps, bounds.lower, bounds.upper);
     last.index_copy_(0, place, adv);
   }
   return last;

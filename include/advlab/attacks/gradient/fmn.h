@@ -29,9 +29,9 @@ struct FmnOptions {
   TORCH_ARG(std::optional<double>, eps);
   TORCH_ARG(std::string, norm) = "linf";
   TORCH_ARG(int64_t, steps) = 100;
-  // First step (the L2 length of the normalised gradient step). At L0, 30 finds far fewer
-  // pixels on the Fashion CNNs but not on every model (docs/attacks/fmn.md), so 1 stays.
-  TORCH_ARG(double, alpha_init) = 1.0;
+  // First step (the L2 length of the normalised gradient step); 0 = by norm: 30 at L0,
+  // where 1 barely moves the pixels the projection keeps (docs/attacks/fmn.md), else 1.
+  TORCH_ARG(double, alpha_init) = 0;
   // Final step after annealing; <= 0 means alpha_init / 100.
   TORCH_ARG(double, alpha_final) = 0;
   TORCH_ARG(double, gamma_init) = 0.05;
@@ -52,6 +52,7 @@ class Fmn : public MinimumNormAttack {
   torch::Tensor minimise(AttackContext& context, const torch::Tensor& x, const Criterion& criterion) override;
 
  private:
+  double alpha_init() const;   // the first step in effect (0 resolved by norm)
   double alpha_final() const;
   FmnOptions options_;
 };

@@ -3,6 +3,7 @@
 #include "advlab/attacks/target_sweep.h"
 
 #include "advlab/attacks/best_adversarial.h"
+#include "advlab/attacks/keep_rows.h"
 #include "advlab/attacks/gradient/segment_search.h"
 #include "advlab/attacks/losses.h"
 #include "advlab/core/error.h"
@@ -132,14 +133,7 @@ torch::Tensor deepfool_search(AttackContext& context, const torch::Tensor& x, co
       int64_t m = std::min(options.candidates(), logits.size(1)) - 1;
       others = detail_deepfool::top_other_classes(logits, classes, m);
     }
-    active = active.index_select(0, keep);
-    local = local.index_select(0, keep);
-    x0 = x0.index_select(0, keep);
-    adv = adv.index_select(0, keep);
-    total = total.index_select(0, keep);
-    classes = classes.index_select(0, keep);
-    logits = logits.index_select(0, keep);
-    if (movable_now.defined()) movable_now = movable_now.index_select(0, keep);
+    keep_rows(keep, {&active, &local, &x0, &adv, &total, &classes, &logits, &movable_now});
     if (!targeted) others = others.index_select(0, keep);
 
     // Pairs (a, b) whose difference z_a - z_b must become positive: (k, y) for each

@@ -1,6 +1,7 @@
 #include "advlab/attacks/gradient/gradient_descent.h"
 
 #include "advlab/attacks/best_adversarial.h"
+#include "advlab/attacks/keep_rows.h"
 #include "advlab/core/error.h"
 
 #include <torch/torch.h>
@@ -112,13 +113,8 @@ torch::Tensor GradientDescentAttack::run_once(AttackContext& context, const torc
     auto grad = lg.grad;
     // Rows leave once broken; while none do (a robust model's steps), nothing is copied.
     if (keep.numel() < active.numel()) {
-      active = active.index_select(0, keep);
-      origin = origin.index_select(0, keep);
-      eps = eps.index_select(0, keep);
-      place = place.index_select(0, keep);
-      grad = grad.index_select(0, keep);
-      adv = adv.index_select(0, keep);
-      if (s.decay > 0) momentum = momentum.index_select(0, keep);
+      if (s.decay <= 0) momentum = torch::Tensor();
+      keep_rows(keep, {&active, &origin, &eps, &place, &grad, &adv, &momentum});
     }
     if (s.decay > 0) {
       // Momentum accumulates gradients scaled to unit L1 norm, so no step dominates.

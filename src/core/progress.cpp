@@ -46,10 +46,13 @@ bool ProgressWriter::due(bool final) const {
 
 void ProgressWriter::write(const std::string& text, nlohmann::json event, bool final) {
   if (!out_) return;
+  std::lock_guard<std::mutex> lock(progress_output_mutex());
+  if (progress_silenced()) return;
   last_write_ = std::chrono::steady_clock::now();
   switch (static_cast<LogFormat>(format_)) {
     case LogFormat::kTerminal:
       *out_ << "\r" << text << "\033[K" << (final ? "\n" : "");
+      open_progress_line() = final ? nullptr : out_;
       break;
     case LogFormat::kJson:
       event["event"] = final ? "done" : "progress";

@@ -1,6 +1,7 @@
 #include "advlab/dist/group.h"
 
 #include "advlab/core/error.h"
+#include "advlab/core/log_format.h"
 #include "advlab/dist/tensor_bytes.h"
 
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
@@ -133,7 +134,9 @@ void Group::beat() {
                      launch_.master_port, "): ", first_message_line(e.what()));
     }
     if (!why.empty()) {
-      // The main thread may be deep in an attack: stop the whole process now.
+      // The main thread may be deep in an attack: stop the whole process now, its progress
+      // output first, so that this error stays the log's last line.
+      silence_progress();
       std::fprintf(stderr, "advlab: error: %s\n", why.c_str());
       std::fflush(stderr);
       try {

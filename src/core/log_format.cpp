@@ -12,30 +12,8 @@ namespace advlab {
 namespace {
 
 std::atomic<LogFormat> g_format{LogFormat::kAuto};
-std::atomic<bool> g_silenced{false};
 
 }  // namespace
-
-std::mutex& progress_output_mutex() {
-  static std::mutex mutex;
-  return mutex;
-}
-
-std::ostream*& open_progress_line() {
-  static std::ostream* out = nullptr;
-  return out;
-}
-
-void silence_progress() {
-  std::lock_guard<std::mutex> lock(progress_output_mutex());
-  g_silenced = true;
-  // A terminal line redrawn in place has no newline yet: end it, so the error that
-  // follows starts a line of its own.
-  if (auto* out = open_progress_line()) *out << "\n" << std::flush;
-  open_progress_line() = nullptr;
-}
-
-bool progress_silenced() { return g_silenced; }
 
 void set_log_format(LogFormat format) { g_format = format; }
 

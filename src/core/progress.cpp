@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <mutex>
 #include <ostream>
 
 namespace advlab {
@@ -15,7 +16,20 @@ namespace {
 constexpr std::chrono::milliseconds kTerminalInterval{100};
 constexpr std::chrono::seconds kLogInterval{5};
 
+// Held while a progress line is written; under it, whether output is silenced and the
+// stream whose terminal line has no newline yet.
+std::mutex g_output_mutex;
+bool g_silenced = false;
+std::ostream* g_open_line = nullptr;
+
 }  // namespace
+
+void silence_progress() {
+  std::lock_guard<std::mutex> lock(g_output_mutex);
+  g_silenced = true;
+  if (g_open_line) *g_open_line << "\n" << std::flush;  // the error starts a line of its own
+  g_open_line = nullptr;
+}
 
 std::string format_duration(double seconds) {
   if (!(seconds >= 0) || seconds > 1e7) return "?";
@@ -46,13 +60,13 @@ bool ProgressWriter::due(bool final) const {
 
 void ProgressWriter::write(const std::string& text, nlohmann::json event, bool final) {
   if (!out_) return;
-  std::lock_guard<std::mutex> lock(progress_output_mutex());
-  if (progress_silenced()) return;
+  std::lock_guard<std::mutex> lock(g_output_mutex);
+  if (g_silenced) return;
   last_write_ = std::chrono::steady_clock::now();
   switch (static_cast<LogFormat>(format_)) {
     case LogFormat::kTerminal:
       *out_ << "\r" << text << "\033[K" << (final ? "\n" : "");
-      open_progress_line() = final ? nullptr : out_;
+      g_open_line = final ? nullptr : out_;
       break;
     case LogFormat::kJson:
       event["event"] = final ? "done" : "progress";

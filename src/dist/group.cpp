@@ -1,7 +1,7 @@
 #include "advlab/dist/group.h"
 
 #include "advlab/core/error.h"
-#include "advlab/core/log_format.h"
+#include "advlab/core/progress.h"
 #include "advlab/dist/tensor_bytes.h"
 
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>

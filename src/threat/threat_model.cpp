@@ -36,12 +36,7 @@ namespace advlab {
 torch::Tensor projected_step(const ThreatModel& threat, const torch::Tensor& origin, const torch::Tensor& x,
                              const torch::Tensor& grad, double step, const torch::Tensor& eps, double lower,
                              double upper) {
-  return threat.step_in_box(origin, x, grad, step, eps, lower, upper);
-}
-
-torch::Tensor ThreatModel::step_in_box(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& g,
-                                       double step, const torch::Tensor& eps, double lower, double upper) const {
-  return project_in_box(ref, x + step * ascent_direction(g, x, lower, upper), eps, lower, upper);
+  return threat.project_in_box(origin, x + step * threat.ascent_direction(grad, x, lower, upper), eps, lower, upper);
 }
 
 torch::Tensor drop_outward_at_bounds(const torch::Tensor& g, const torch::Tensor& x, double lower, double upper) {

@@ -51,4 +51,10 @@ class ProgressLine {
 // "1m05s" style durations.
 std::string format_duration(double seconds);
 
+// Stops progress output for the rest of the process, after any line being written (an
+// open terminal line is ended): a fatal error printed from another thread (a lost rank,
+// noticed by the heartbeat) is then the log's last line, not followed by the main
+// thread's next progress line.
+void silence_progress();
+
 }  // namespace advlab

@@ -13,8 +13,6 @@ class LinfThreat : public ThreatModel {
   torch::Tensor random_init(const torch::Tensor& ref, const torch::Tensor& eps, at::Generator& gen,
                             const Bounds& bounds) const override;
   torch::Tensor dual_norm(const torch::Tensor& g) const override;
-  torch::Tensor step_in_box(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& g, double step,
-                            const torch::Tensor& eps, double lower, double upper) const override;
 };
 
 class L2Threat : public ThreatModel {

@@ -45,10 +45,6 @@ class ThreatModel {
   // exact projection onto the intersection).
   virtual torch::Tensor project_in_box(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& eps,
                                        double lower, double upper) const;
-  // One projected ascent step: project_in_box(ref, x + step * ascent_direction(g, x)). L-inf
-  // does it in one pass over the rows on the CPU, with the same floating-point results.
-  virtual torch::Tensor step_in_box(const torch::Tensor& ref, const torch::Tensor& x, const torch::Tensor& g,
-                                    double step, const torch::Tensor& eps, double lower, double upper) const;
 };
 
 // "linf" | "l2" | "l1" | "l0" (also "inf"); throws advlab::Error for other names.

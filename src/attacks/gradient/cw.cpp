@@ -69,7 +69,7 @@ torch::Tensor CarliniWagner::minimise(AttackContext& context, const torch::Tenso
   BestAdversarial best(x);
   ConstantSearch search(x.size(0), options_.initial_const(), x.options());
   const bool tanh_box = options_.box() == "tanh";
-  auto to_w = [&](const torch::Tensor& v) { return tanh_box ? detail_cw::to_tanh_space(v, context.bounds()) : v.clone(); };
+  auto to_w = [&](const torch::Tensor& v) { return tanh_box ? detail_cw::to_tanh_space(v, context.bounds()) : v; };
   auto w0 = to_w(x);
   int64_t iterations = 0;
   for (int64_t s = 0; s < options_.search_steps(); ++s) {

@@ -93,7 +93,7 @@ torch::Tensor GradientDescentAttack::run_once(AttackContext& context, const torc
   auto adv = random_start ? bounds.clip(threat().project(origin, context.per_sample(active, draw_start), eps))
                           : origin.clone();
   auto last = adv.clone();  // the last iterate of each row of `all`
-  auto momentum = torch::zeros_like(origin);
+  auto momentum = s.decay > 0 ? torch::zeros_like(origin) : torch::Tensor();  // MI-FGSM only
   auto place = torch::arange(all.size(0), torch::TensorOptions(torch::kLong).device(device));
 
   for (int64_t step = 0; step <= s.steps; ++step) {
@@ -112,10 +112,7 @@ torch::Tensor GradientDescentAttack::run_once(AttackContext& context, const torc
     context.note_iterations(step + 1);
     auto grad = lg.grad;
     // Rows leave once broken; while none do (a robust model's steps), nothing is copied.
-    if (keep.numel() < active.numel()) {
-      if (s.decay <= 0) momentum = torch::Tensor();
-      keep_rows(keep, {&active, &origin, &eps, &place, &grad, &adv, &momentum});
-    }
+    if (keep.numel() < active.numel()) keep_rows(keep, {&active, &origin, &eps, &place, &grad, &adv, &momentum});
     if (s.decay > 0) {
       // Momentum accumulates gradients scaled to unit L1 norm, so no step dominates.
       auto l1 = flat(grad).abs().sum(1).clamp_min(1e-12);

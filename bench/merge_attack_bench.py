@@ -19,7 +19,11 @@ def load(spec):
     p = Path(path)
     if p.is_dir():
         p = p / "attack_bench.json"
-    report = json.loads(p.read_text())
+    try:
+        report = json.loads(p.read_text())
+        report["n"], report["attacks"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise SystemExit(f"merge: {spec}: not a readable attack_bench.json ({type(e).__name__}: {e})")
     return (label or p.parent.name), report
 
 

@@ -42,12 +42,34 @@ TEST_P(PdpgdLinear, FindsTheExactMinimalDistance) {
   ASSERT_TRUE(r.success.all().item<bool>());
   auto ratio = r.minimum_distance / exact;
   std::cout << param << ": pdpgd / exact distance in [" << ratio.min().item<double>() << ", "
-            << ratio.max().item<double>() << "] over " << p.x.size(0) << " samples\n";
+            << ratio.max().item<double>() << "] over " << p.x.size(0) << " samples, median " << ratio.median().item<double>()
+            << ", " << (ratio > 1.03).sum().item<int64_t>() << " above 1.03\n";
   EXPECT_GE(ratio.min().item<double>(), 1 - 1e-4);  // a verified adversarial cannot beat the exact answer
   EXPECT_LE(ratio.max().item<double>(), 1.03);  // a few percent
 }
 
 INSTANTIATE_TEST_SUITE_P(Norms, PdpgdLinear, ::testing::Values("l1", "l2", "l2:proximal", "linf"));
+
+// L1 with the classification term pulling beyond the boundary in every run (adv-lib's
+// softplus(m)), and with the hinge in every run (the L1 default before session 21).
+// Measured: softplus ends a median 1.055 of the exact distance (worst 1.19; 26 of 31
+// samples above 1.03), the hinge within 1.0004; the default (softplus in the targeted
+// runs only) within 1.0004, which the parameterised test above holds to 1.03.
+TEST(PdpgdLinearClassificationTerm, TheHingeLandsOnTheBoundarySoftplusBeyondIt) {
+  auto p = testing::four_class_problem(5, 4.0);
+  auto exact = testing::exact_minimal_distance(p, "l1");
+  auto ratio = [&](const std::string& term) {
+    auto r = make_attack("pdpgd", {{"norm", "l1"}, {"classification", term}})
+                 ->run(*p.model, p.x, Misclassification(p.labels), 0);
+    EXPECT_TRUE(r.success.all().item<bool>()) << term;
+    return r.minimum_distance / exact;
+  };
+  auto hinge = ratio("hinge"), softplus = ratio("softplus");
+  EXPECT_GE(hinge.min().item<double>(), 1 - 1e-4);
+  EXPECT_LE(hinge.max().item<double>(), 1.03);
+  EXPECT_GE(softplus.min().item<double>(), 1 - 1e-4);
+  EXPECT_GT(softplus.median().item<double>(), hinge.median().item<double>());  // why the untargeted run keeps the hinge
+}
 
 // Per-sample state only, and no vectorised transcendental on it (scalar_map.h).
 TEST(Pdpgd, ASamplesResultDoesNotDependOnItsBatch) {
@@ -103,6 +125,7 @@ TEST(Pdpgd, RejectsBadOptionsWithAnErrorNamingThem) {
   rejects({{"eps", "-1"}}, "eps");
   rejects({{"norm_step", "newton"}}, "norm_step");
   rejects({{"norm", "l1"}, {"norm_step", "gradient"}}, "norm_step");
+  rejects({{"classification", "hinged"}}, "classification");
   EXPECT_TRUE(make_attack("pdpgd", {})->params()["eps"].is_null());
   EXPECT_EQ(make_attack("pdpgd", {{"norm", "linf"}, {"eps", "0.1"}})->params()["eps"].get<double>(), 0.1);
 }
@@ -125,6 +148,12 @@ TEST(Pdpgd, RunsAndStepsDependOnTheNorm) {
   EXPECT_EQ(params({{"norm", "l1"}})["norm_step"], "proximal");
   EXPECT_EQ(params({{"norm", "linf"}})["norm_step"], "proximal");
   EXPECT_EQ(params({{"norm", "l2"}, {"norm_step", "proximal"}})["norm_step"], "proximal");
+  // L1's targeted runs keep adv-lib's softplus(m) pulling beyond the boundary; L1's
+  // untargeted run, L2 and L-inf stop there.
+  EXPECT_EQ(params({{"norm", "l1"}})["classification"], "targeted-softplus");
+  EXPECT_EQ(params({{"norm", "l2"}})["classification"], "hinge");
+  EXPECT_EQ(params({{"norm", "linf"}})["classification"], "hinge");
+  EXPECT_EQ(params({{"norm", "linf"}, {"classification", "softplus"}})["classification"], "softplus");
 }
 
 }  // namespace

@@ -69,8 +69,8 @@ bool Pdpgd::proximal() const {
 }
 
 // adv-lib's softplus(m) keeps pulling an adversarial iterate a little further in. At L1
-// that helps the runs towards a class (optimality of the sweep 0.876 -> 0.898 / 0.900 ->
-// 0.914 on the two Fashion CNNs; softplus in every run 0.920 / 0.921) but costs the
+// that helps the runs towards a class (optimality of the sweep 0.876 -> 0.895 / 0.900 ->
+// 0.914 on the two Fashion CNNs; softplus in every run 0.917 / 0.921) but costs the
 // untargeted run its exact landing on the boundary: on the linear known-answer problem
 // softplus ends a median 5% above the exact L1 distance, the hinge within 0.03%. So at L1
 // the targeted runs pull beyond the boundary and the untargeted run stops at it; L2 came

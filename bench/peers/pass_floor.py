@@ -66,8 +66,8 @@ def matmul_gflops(repeats):
     return 2 * 2048**3 / best_seconds(lambda: a @ b, repeats) / 1e9
 
 
-def advlab_seconds(bench, threads):
-    cases = "ModelPass(Forward|Query|GradientPass)/8/256/0$"
+def advlab_seconds(bench, threads, pass_rows):
+    cases = f"ModelPass(Forward|Query|GradientPass)/{pass_rows}/256/0$"
     out = subprocess.run([bench, f"--benchmark_filter={cases}", "--benchmark_format=json",
                           "--benchmark_repetitions=3"],
                          env={**os.environ, "ADVLAB_THREADS": str(threads)},
@@ -89,6 +89,8 @@ def main():
     parser.add_argument("--model", default="build/test-cache/fashion-small-cnn-v2.pt",
                         help="TorchScript small-cnn for the flop count and PyPI torch's times")
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--pass-rows", type=int, default=16, choices=[0, 8, 16, 32, 64],
+                        help="rows per model call in advlab's rows (advlab's --pass-rows; 0 = the whole batch)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model = torch.jit.load(args.model).eval()
@@ -98,10 +100,11 @@ def main():
     forward_flops, gradient_flops = flops_per_image(model, shape)
     peak = matmul_gflops(args.repeats)
     t_forward, t_gradient = torch_seconds(model, shape, args.repeats)
-    mine = advlab_seconds(args.bench, args.threads)
+    mine = advlab_seconds(args.bench, args.threads, args.pass_rows)
     peak_after = matmul_gflops(args.repeats)  # the machine's speed can drift during the run
 
-    print(f"torch {torch.__version__}, {args.threads} thread(s), {ROWS} images per timing")
+    print(f"torch {torch.__version__}, {args.threads} thread(s), {ROWS} images per timing, "
+          f"advlab in calls of {args.pass_rows or ROWS} rows")
     print(f"work per image: forward {forward_flops / 1e6:.2f} MFLOP, forward + input gradient "
           f"{gradient_flops / 1e6:.2f} MFLOP; 2048^3 matrix product {peak:.1f} GFLOP/s "
           f"(again after: {peak_after:.1f})")

@@ -34,8 +34,8 @@ const ParamTable<PdpgdOptions>& PdpgdOptions::table() {
            "proximal: the norm's proximal operator after Adam's step; gradient: its gradient in the step (l2 only); auto = gradient for l2, proximal otherwise")
       .one_of({"auto", "proximal", "gradient"})
       .add("classification", ADVLAB_FIELD(classification),
-           "hinge: softplus(max(m, 0)), no pull once adversarial; softplus: softplus(m), adv-lib's; targeted-softplus: softplus in targeted runs, hinge in the untargeted one; auto = targeted-softplus for l1, hinge otherwise")
-      .one_of({"auto", "hinge", "softplus", "targeted-softplus"});
+           "hinge: softplus(max(m, 0)), no pull once adversarial; softplus: softplus(m), adv-lib's; targeted-softplus: softplus in targeted runs, hinge in the untargeted one")
+      .one_of({"hinge", "softplus", "targeted-softplus"});
   return table;
 }
 
@@ -52,7 +52,6 @@ nlohmann::json Pdpgd::options_json() const {
   p["steps"] = steps();  // the values in effect
   p["target_classes"] = target_classes();
   p["norm_step"] = proximal() ? "proximal" : "gradient";
-  p["classification"] = classification();
   return p;
 }
 
@@ -69,19 +68,13 @@ bool Pdpgd::proximal() const {
 }
 
 // adv-lib's softplus(m) keeps pulling an adversarial iterate a little further in. At L1
-// that helps the runs towards a class (optimality of the sweep 0.876 -> 0.895 / 0.900 ->
-// 0.914 on the two Fashion CNNs; softplus in every run 0.917 / 0.921) but costs the
-// untargeted run its exact landing on the boundary: on the linear known-answer problem
-// softplus ends a median 5% above the exact L1 distance, the hinge within 0.03%. So at L1
-// the targeted runs pull beyond the boundary and the untargeted run stops at it; L2 came
-// out even and L-inf lower (0.903 -> 0.882 on the FGSM-RS CNN): the hinge throughout.
-std::string Pdpgd::classification() const {
-  if (options_.classification() != "auto") return options_.classification();
-  return threat().name() == "l1" ? "targeted-softplus" : "hinge";
-}
-
+// softplus in the sweep's targeted runs (the untargeted run keeps the hinge, which lands
+// exactly on the linear known answers) raises optimality 0.876 -> 0.895 / 0.900 -> 0.914
+// / 0.964 -> 0.970 on the three bench models, but leaves robust accuracy higher at 3 / 6
+// / 1 of 19 budgets (1-2 of 64 samples): a default may not, so it is opt-in
+// (docs/attacks/pdpgd.md). L2 came out even, L-inf lower.
 bool Pdpgd::pulls_beyond_boundary(const Criterion& criterion) const {
-  const auto c = classification();
+  const auto& c = options_.classification();
   return c == "softplus" || (c == "targeted-softplus" && criterion.targeted());
 }
 

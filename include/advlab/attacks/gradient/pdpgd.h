@@ -3,8 +3,8 @@
 // Primal-Dual Proximal Gradient Descent Adversarial Attack"). Minimises ||delta|| subject
 // to misclassification through the Lagrangian lambda_0 ||delta|| + lambda_1
 // softplus(max(m, 0)) (optionally softplus(m), as adv-lib), m the logit margin of the true
-// class (target: its negative), which is > 0 while not adversarial. Primal: an Adam step on the classification term
-// (primal_lr, a fraction of the box width, decaying exponentially to primal_lr *
+// class (target: its negative), which is > 0 while not adversarial. Primal: an Adam step
+// on the classification term (primal_lr, a fraction of the box width, decaying exponentially to primal_lr *
 // primal_lr_decrease), then the norm's proximal operator (threat/proximal.h) in Adam's
 // diagonal metric, solved by a few fixed-point iterations (proximal Adam, Melchior et
 // al. 2019) with threshold (lambda_0 / lambda_1) * step / max(Adam's denominator). Dual:

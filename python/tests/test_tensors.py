@@ -38,6 +38,22 @@ def test_non_contiguous_and_double_inputs(scripted, test_batch):
     assert torch.equal(a.adversarials, c.adversarials)
 
 
+def test_a_float64_model_is_attacked_in_its_own_precision(trained_cnn, test_batch, one_thread):
+    """`model.double()` works as it is: images reach it in float64, results are float32."""
+    import copy
+    x, y = test_batch
+    model = torch.jit.script(copy.deepcopy(trained_cnn).double())
+    adv = advlab.attack(model, x, y, "pgd", norm="linf", eps=0.1, steps=10)
+    assert adv.adversarials.dtype == torch.float32
+    assert ((adv.adversarials - x).flatten(1).abs().amax(1) <= 0.1 + 1e-6).all()
+    assert adv.adversarials.min() >= 0 and adv.adversarials.max() <= 1
+    # Success is the float64 model's own verdict on the returned images (in advlab's 8-row calls).
+    with torch.no_grad():
+        predicted = torch.cat([model(rows.double()).argmax(1) for rows in adv.adversarials.split(8)])
+    assert torch.equal(adv.success, predicted != y)
+    assert adv.success.float().mean() > 0.5  # a standard CNN at L-inf 0.1
+
+
 def test_label_dtypes(scripted, test_batch):
     x, y = test_batch
     a = advlab.attack(scripted, x, y, "fgsm", eps=0.1)

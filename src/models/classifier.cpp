@@ -35,14 +35,26 @@ class EvalModeGuard {
   bool was_training_;
 };
 
+// The dtype of the module's first floating-point parameter or buffer: a model exported
+// in float64 gets its images in float64 (and gives float32 logits back); float32 when it has none.
+torch::ScalarType floating_parameter_dtype(const torch::jit::Module& module) {
+  for (const auto& p : module.parameters())
+    if (p.is_floating_point()) return p.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+  for (const auto& b : module.buffers())
+    if (b.is_floating_point()) return b.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+  return torch::kFloat32;
+}
+
 torch::Tensor channel_tensor(const std::vector<double>& v, torch::Device device) {
   return torch::tensor(v, torch::kFloat32).view({1, -1, 1, 1}).to(device);
 }
 
 // The cause, not the interpreter's generic first line, and what advlab fed the model.
-Error forward_error(const std::string& what, const torch::Tensor& x, const Bounds& bounds) {
-  return Error(c10::str("model forward failed: ", torch_error_line(what), " (advlab gave it ", x.sizes(),
-                        " float32 images in [", bounds.lower, ", ", bounds.upper, "])"));
+// The sample shape, not the call's: calls are padded to a fixed number of rows.
+Error forward_error(const std::string& what, const torch::Tensor& x, const Bounds& bounds, torch::ScalarType dtype) {
+  return Error(c10::str("model forward failed: ", torch_error_line(what), " (advlab gave it ",
+                        dtype == torch::kFloat64 ? "float64" : "float32", " images of shape ", x.sizes().slice(1),
+                        " in [", bounds.lower, ", ", bounds.upper, "])"));
 }
 
 // One autograd graph over the model's logits (Classifier::gradient_pass's default).
@@ -155,6 +167,7 @@ TorchScriptClassifier::TorchScriptClassifier(torch::jit::Module module, Classifi
                : options_.device.is_cpu()                          ? ClassifierOptions::kCpuPassRows
                                                                    : 0;
   module_.to(options_.device);
+  model_dtype_ = floating_parameter_dtype(module_);
   if (!options_.mean.empty()) {
     mean_ = channel_tensor(options_.mean, options_.device);
     std_ = channel_tensor(options_.std, options_.device);
@@ -182,10 +195,16 @@ torch::Tensor TorchScriptClassifier::preprocess(const torch::Tensor& x) const {
 torch::Tensor TorchScriptClassifier::forward(torch::jit::Module& module, const torch::Tensor& x) {
   std::optional<GraphExecutorOptimize> plain;
   if (options_.device.is_cpu() && torch_kernels_enabled()) plain.emplace(false);
-  auto out = module.forward({x}).toTensor();
+  auto result = module.forward({x.to(model_dtype_)});
+  // A tuple or dict of outputs (logits and features, say) has no one right element to pick.
+  ADVLAB_CHECK(result.isTensor(), "model output must be one [N, classes] tensor of logits, got a ",
+               result.tagKind(), " (export a wrapper whose forward returns the logits alone)");
+  auto out = result.toTensor();
   ADVLAB_CHECK(out.dim() == 2 && out.size(0) == x.size(0),
                "model output must be [N, classes], got ", out.sizes(), " for input ", x.sizes());
-  return out;
+  ADVLAB_CHECK(out.is_floating_point(), "model output must be floating-point logits, got ", out.scalar_type(),
+               " (a model that returns class indices cannot be attacked; export the logits)");
+  return out.to(torch::kFloat32);
 }
 
 torch::jit::Module& TorchScriptClassifier::graph_module() {
@@ -211,9 +230,9 @@ auto TorchScriptClassifier::translate_errors(const torch::Tensor& x, Fn&& fn) ->
   } catch (const Error&) {
     throw;
   } catch (const c10::Error& e) {
-    throw forward_error(e.what_without_backtrace(), x, options_.bounds);
+    throw forward_error(e.what_without_backtrace(), x, options_.bounds, model_dtype_);
   } catch (const std::exception& e) {  // torch::jit::JITException: a raise or assert in the model
-    throw forward_error(e.what(), x, options_.bounds);
+    throw forward_error(e.what(), x, options_.bounds, model_dtype_);
   }
 }
 
@@ -241,7 +260,8 @@ torch::Tensor TorchScriptClassifier::run(const torch::Tensor& x, bool fast) {
     auto shape = input.sizes().slice(1).vec();
     const bool accepted = std::find(accepted_shapes_.begin(), accepted_shapes_.end(), shape) != accepted_shapes_.end();
     // Only shapes the module itself accepted reach the copy, and never with gradients on.
-    const bool use_copy = fast && accepted && !torch::GradMode::is_enabled();
+    // (float32 models only: oneDNN's optimised convolutions are float32 kernels.)
+    const bool use_copy = fast && accepted && !torch::GradMode::is_enabled() && model_dtype_ == torch::kFloat32;
     // Made at the first pass that can use it: a classifier that only ever takes gradients
     // (a transfer surrogate, made per batch) never pays for freezing.
     if (use_copy && !inference_tried_) {

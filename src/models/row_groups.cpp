@@ -77,9 +77,17 @@ class Workers {
     return *workers;
   }
 
+  // Returns once `count` threads have finished setting up: a thread's first LibTorch call
+  // (at::get_num_threads in loop()) makes LibTorch set its thread count again, which
+  // destroys and remakes the process's pthreadpool. Running alongside the caller, that
+  // freed the pool twice when the caller left the process first (a tiny model's batch
+  // done before the new thread started: a crash or a hang at exit in a third of runs).
   void ensure(size_t count) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    while (threads_.size() < count) threads_.emplace_back([this] { loop(); });
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (threads_.size() < count) {
+      threads_.emplace_back([this] { loop(); });
+      started_cv_.wait(lock, [this] { return started_ == threads_.size(); });
+    }
   }
   void push(std::function<void()> task) {
     {
@@ -106,6 +114,11 @@ class Workers {
     at::get_num_threads();  // LibTorch sizes a thread's OpenMP at its first use: before ours
     openmp().set(1);
     if (openmp().mkl_local) openmp().mkl_local(1);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++started_;
+    }
+    started_cv_.notify_all();
     for (;;) {
       std::function<void()> task;
       {
@@ -120,6 +133,8 @@ class Workers {
 
   std::mutex mutex_;
   std::condition_variable ready_;
+  std::condition_variable started_cv_;
+  size_t started_ = 0;  // threads past their set-up
   std::deque<std::function<void()>> tasks_;
   std::vector<std::thread> threads_;
 };
@@ -179,6 +194,11 @@ void run_side_by_side(int64_t count, const std::function<void(int64_t)>& body) {
       std::lock_guard<std::mutex> lock(mutex);
       if (!first_error) first_error = std::current_exception();
     }
+  };
+  // The last thing a group's thread does: once `left` is 0 the caller returns (and may
+  // leave the process), so everything else, the thread-local state put back included,
+  // must be over by then.
+  auto report_done = [&] {
     std::lock_guard<std::mutex> lock(mutex);
     if (--left == 0) finished.notify_all();
   };
@@ -187,12 +207,16 @@ void run_side_by_side(int64_t count, const std::function<void(int64_t)>& body) {
   workers.ensure(static_cast<size_t>(count - 1));
   for (int64_t g = 1; g < count; ++g)
     workers.push([&, g] {
-      at::ThreadLocalStateGuard guard(state);
-      run_one(g);
+      {
+        at::ThreadLocalStateGuard guard(state);
+        run_one(g);
+      }
+      report_done();
     });
   {
     SerialOperators one_thread;
     run_one(0);
+    report_done();
     while (workers.help()) {  // tasks no worker has taken yet (or another caller's)
     }
   }

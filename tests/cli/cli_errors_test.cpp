@@ -86,6 +86,29 @@ def forward(self, x):
                      "model output must be [N, classes]");
 }
 
+// Outputs that are not one tensor of logits: named as such, not as a failed forward.
+TEST(CliErrors, ModelWithATupleOrIntegerOutput) {
+  if (!testing::fashion_mnist_available()) GTEST_SKIP();
+  auto dir = testing::make_temp_dir("outputs");
+  torch::jit::Module pair("__torch__.advlab_test.Pair");
+  pair.define(R"(
+def forward(self, x):
+    y = x.flatten(1)[:, :10]
+    return y, y.softmax(1)
+)");
+  pair.save(dir + "/pair.pt");
+  expect_clean_error(run_cli("attack --model " + dir + "/pair.pt --attack pgd --eps 0.1 --limit 10 --out " + dir + "/o"),
+                     "model output must be one [N, classes] tensor of logits, got a Tuple");
+  torch::jit::Module index("__torch__.advlab_test.Index");
+  index.define(R"(
+def forward(self, x):
+    return x.flatten(1)[:, :10].argsort(1)
+)");
+  index.save(dir + "/index.pt");
+  expect_clean_error(run_cli("attack --model " + dir + "/index.pt --attack square --eps 0.1 --limit 10 --out " + dir + "/o"),
+                     "model output must be floating-point logits, got Long");
+}
+
 TEST(CliErrors, MissingAndCorruptDataFiles) {
   auto dir = testing::make_temp_dir("data");
   expect_clean_error(run_cli("attack --model m.pt --attack pgd --eps 0.1 --data idx:/nonexistent/a,/nonexistent/b --out " + dir + "/o"),
@@ -289,7 +312,7 @@ def forward(self, x):
   rgb.save(dir + "/rgb.pt");
   auto r = run_cli("attack --model " + dir + "/rgb.pt --attack fgsm --eps 0.1 --limit 5 --out " + dir + "/o");
   expect_clean_error(r, "expects 3 colour channels");
-  EXPECT_NE(r.err.find("[1, 1, 28, 28]"), std::string::npos) << r.err;  // what advlab gave it
+  EXPECT_NE(r.err.find("float32 images of shape [1, 28, 28] in [0, 1]"), std::string::npos) << r.err;  // what advlab gave it
   EXPECT_EQ(r.err.find("The following operation failed"), std::string::npos) << r.err;
   // A --mean for 3 channels on grey images is named before the model fails on it.
   expect_clean_error(run_cli("attack --model " + model_path() + " --attack fgsm --eps 0.1 --limit 5 --mean 0.1,0.2,0.3 "

@@ -44,4 +44,8 @@ CliOutput run_cli_with_file_limit(const std::string& args, long max_file_kib) {
                      args);
 }
 
+CliOutput run_cli_with_timeout(const std::string& args, int seconds) {
+  return run_command("timeout -k 5 " + std::to_string(seconds) + " ", args);
+}
+
 }  // namespace advlab::testing

@@ -16,5 +16,8 @@ CliOutput run_cli(const std::string& args, const std::map<std::string, std::stri
 // The same under `ulimit -f max_file_kib` with SIGXFSZ ignored: a write past that size
 // fails as on a full disk.
 CliOutput run_cli_with_file_limit(const std::string& args, long max_file_kib);
+// The same, killed after `seconds` (exit code 124, as coreutils' timeout gives): for runs
+// that must not hang.
+CliOutput run_cli_with_timeout(const std::string& args, int seconds);
 
 }  // namespace advlab::testing

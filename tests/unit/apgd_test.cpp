@@ -133,8 +133,9 @@ TEST(Apgd, L1StagesInWiderBallsKeepResultsWithinEpsAndBreakMore) {
     EXPECT_TRUE(staged.predictions.ne(labels).masked_select(staged.success).all().item<bool>()) << attack;
     // A sample left robust spent exactly the run's 40 gradients (per target) over the stages.
     auto robust = (~staged.success) & staged.predictions.eq(labels);
-    if (robust.any().item<bool>())
+    if (robust.any().item<bool>()) {
       EXPECT_EQ(staged.gradients.masked_select(robust).min().item<int64_t>(), std::string(attack) == "apgd-t" ? 80 : 40);
+    }
     auto broken = [](const AttackResult& r) { return r.success.sum().item<int64_t>(); };
     std::cout << attack << " l1 eps 5, 40 iterations: broken with stages " << broken(staged) << ", without "
               << broken(single) << "\n";

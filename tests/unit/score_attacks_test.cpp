@@ -56,7 +56,9 @@ TEST(SquareL1Pattern, HasUnitL1NormAndFallsOffFasterThanTheL2One) {
     EXPECT_TRUE(torch::equal(detail_square::square_l1_pattern(s, true), p.t()));
     // Weights 1/(k+1)^4 against 1/(k+1)^2: more of the mass at the centre of each half.
     auto peak = [s](const torch::Tensor& q) { return (q.slice(0, s / 2, s).abs().max() / q.abs().sum()).item<double>(); };
-    if (s >= 5) EXPECT_GT(peak(p), peak(detail_square::square_l2_pattern(s, false))) << s;
+    if (s >= 5) {
+      EXPECT_GT(peak(p), peak(detail_square::square_l2_pattern(s, false))) << s;
+    }
   }
 }
 

@@ -146,6 +146,7 @@ class TorchScriptClassifier : public Classifier {
   torch::Tensor mean_, std_;  // [1, C, 1, 1] or undefined
   int64_t num_classes_ = 0;
   int64_t pass_rows_ = 0;  // resolved from options_.pass_rows and the device
+  torch::ScalarType model_dtype_ = torch::kFloat32;  // what the module's parameters are: float32 or float64
 };
 
 }  // namespace advlab

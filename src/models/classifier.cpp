@@ -38,11 +38,12 @@ class EvalModeGuard {
 // The dtype of the module's first floating-point parameter or buffer: a model exported
 // in float64 gets its images in float64 (and gives float32 logits back); float32 when it has none.
 torch::ScalarType floating_parameter_dtype(const torch::jit::Module& module) {
-  for (const auto& p : module.parameters())
-    if (p.is_floating_point()) return p.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
-  for (const auto& b : module.buffers())
-    if (b.is_floating_point()) return b.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
-  return torch::kFloat32;
+  auto first = [](const auto& tensors) -> std::optional<torch::ScalarType> {
+    for (const auto& t : tensors)
+      if (t.is_floating_point()) return t.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+    return std::nullopt;
+  };
+  return first(module.parameters()).value_or(first(module.buffers()).value_or(torch::kFloat32));
 }
 
 torch::Tensor channel_tensor(const std::vector<double>& v, torch::Device device) {

@@ -81,7 +81,7 @@ class Workers {
   // (at::get_num_threads in loop()) makes LibTorch set its thread count again, which
   // destroys and remakes the process's pthreadpool. Running alongside the caller, that
   // freed the pool twice when the caller left the process first (a tiny model's batch
-  // done before the new thread started: a crash or a hang at exit in a third of runs).
+  // done before the new thread started: a crash or a hang at exit in up to half of runs).
   void ensure(size_t count) {
     std::unique_lock<std::mutex> lock(mutex_);
     while (threads_.size() < count) {

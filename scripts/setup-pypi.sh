@@ -21,7 +21,10 @@ if [ ! -x "$cuda/bin/nvcc" ]; then
 fi
 
 packages=(python3-venv python3-dev ninja-build)  # Ninja: the generator pip's build uses too
-bash scripts/apt-install.sh "${packages[@]}"
+# `--venv-only`: the virtual environment and nothing else (no apt: .ci/run installs the
+# packages first, then downloads the wheels while the Debian build runs).
+venv_only=$([ "${1:-}" = "--venv-only" ] && echo 1 || echo 0)
+[ "$venv_only" = 1 ] || bash scripts/apt-install.sh "${packages[@]}"
 
 # A venv left half-made by an interrupted run is made again.
 if ! "$venv/bin/python" -c "import torch, pytest, torchattacks" 2>/dev/null; then
@@ -33,6 +36,7 @@ fi
 "$venv/bin/pip" install --quiet --upgrade pip
 "$venv/bin/pip" install --quiet --upgrade torch torchattacks pytest scikit-build-core
 "$venv/bin/python" -c "import torch; print('setup-pypi: torch', torch.__version__, 'CUDA', torch.version.cuda)"
+[ "$venv_only" = 0 ] || exit 0
 
 # The generator is chosen once, with the cache: Ninja, which scikit-build-core picks too.
 generator=()

@@ -36,6 +36,8 @@ std::atomic<int> g_configured{0};
 
 int configured_threads() { return g_configured.load(); }
 
+void forget_configured_threads() { g_configured = 0; }
+
 int configure_threads(int requested) {
   int n = requested;
   const char* env = std::getenv("ADVLAB_THREADS");

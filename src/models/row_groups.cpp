@@ -40,6 +40,11 @@ const OpenMp& openmp() {
 }
 
 thread_local bool t_inside_group = false;
+// The thread's OpenMP count outside SerialOperators (0: not inside one). Where no count
+// was configured (the Python module), side_by_side_threads() falls back to LibTorch's,
+// which SerialOperators has set to 1 for the attack's own operators: every pass then ran
+// as one group, on one core.
+thread_local int t_outer_threads = 0;
 
 // Marks the running thread as inside a group while it lives.
 class InsideGroup {
@@ -144,6 +149,8 @@ class Workers {
 SerialOperators::SerialOperators() {
   if (!openmp().found()) return;
   before_ = openmp().get();
+  outer_before_ = t_outer_threads;
+  if (t_outer_threads == 0) t_outer_threads = before_;  // nested: the outermost count
   openmp().set(1);
   if (openmp().mkl_local) mkl_before_ = openmp().mkl_local(1);
 }
@@ -151,12 +158,14 @@ SerialOperators::SerialOperators() {
 SerialOperators::~SerialOperators() {
   if (before_ > 0) openmp().set(before_);
   if (before_ > 0 && openmp().mkl_local) openmp().mkl_local(mkl_before_);
+  if (before_ > 0) t_outer_threads = outer_before_;
 }
 
 int64_t side_by_side_threads() {
   if (!openmp().found() || t_inside_group || at::in_parallel_region()) return 1;
   const int configured = configured_threads();
-  return std::max(1, configured > 0 ? configured : at::get_num_threads());
+  const int own = t_outer_threads > 0 ? t_outer_threads : at::get_num_threads();
+  return std::max(1, configured > 0 ? configured : own);
 }
 
 std::vector<std::pair<int64_t, int64_t>> row_groups(int64_t n, int64_t unit, int64_t groups) {

@@ -62,6 +62,34 @@ TEST_F(ThreadCount, EveryGroupRunsOnceOnOneThreadWithTheCallersGradMode) {
   EXPECT_EQ(at::get_num_threads(), 3);  // the caller's own count is back
 }
 
+// Where no count was configured (the Python module), the groups follow LibTorch's own
+// count, and an attack's serial section (which sets that count to 1 for its own small
+// operators) must not hide it: it did, and every pass ran as one group on one core.
+TEST_F(ThreadCount, UnconfiguredGroupsFollowLibTorchsCountInsideSerialSections) {
+  configure_threads(3);
+  forget_configured_threads();
+  ASSERT_EQ(configured_threads(), 0);
+  ASSERT_EQ(side_by_side_threads(), 3) << "LibTorch's OpenMP runtime was not found";
+  {
+    SerialOperators serial;
+    EXPECT_EQ(at::get_num_threads(), 1);
+    EXPECT_EQ(side_by_side_threads(), 3);
+    {
+      SerialOperators nested;
+      EXPECT_EQ(side_by_side_threads(), 3);
+    }
+    EXPECT_EQ(side_by_side_threads(), 3);
+    std::atomic<int> nested_groups{0};
+    run_side_by_side(2, [&](int64_t) {
+      if (side_by_side_threads() != 1) ++nested_groups;
+    });
+    EXPECT_EQ(nested_groups.load(), 0);  // a group's own passes stay whole
+  }
+  EXPECT_EQ(at::get_num_threads(), 3);
+  at::set_num_threads(2);  // LibTorch's count changed later is followed
+  EXPECT_EQ(side_by_side_threads(), 2);
+}
+
 TEST_F(ThreadCount, AnErrorInAGroupComesBackAfterAllHaveFinished) {
   configure_threads(2);
   std::atomic<int> finished{0};

@@ -6,8 +6,11 @@ namespace advlab {
 // environment if set (advlab::Error unless it is a whole number >= 1), else the number
 // of cores. Returns the count in effect.
 int configure_threads(int requested = 0);
-// The count the last configure_threads() put in effect; 0 if it was never called.
+// The count the last configure_threads() put in effect; 0 if it was never called (as in
+// the Python module, where torch's own count holds).
 int configured_threads();
+// Back to no configured count, as in a process that never called configure_threads().
+void forget_configured_threads();
 
 // OpenBLAS's own thread pool (Debian's LibTorch calls it for matrix products; at::
 // set_num_threads does not size it). Looked up at run time: 0 / no-op where the process

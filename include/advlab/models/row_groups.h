@@ -39,6 +39,7 @@ class SerialOperators {
  private:
   int before_ = 0;
   int mkl_before_ = 0;
+  int outer_before_ = 0;
 };
 
 // Runs body(g) for g in [0, count): body(0) on the calling thread, the others on threads

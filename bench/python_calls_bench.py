@@ -18,18 +18,7 @@ import torch
 import advlab
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python" / "tests"))
-from conftest import FASHION_DIR, SmallCnn, pixels, read_idx  # noqa: E402
-
-
-def train(images, labels):
-    torch.manual_seed(0)
-    model = SmallCnn()
-    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-    for i in range(0, images.shape[0], 100):
-        opt.zero_grad()
-        torch.nn.functional.cross_entropy(model(images[i:i + 100]), labels[i:i + 100]).backward()
-        opt.step()
-    return model.eval()
+from conftest import FASHION_DIR, pixels, read_idx, train_small_cnn  # noqa: E402
 
 
 def measured(name, fn):
@@ -48,8 +37,8 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
-    model = train(pixels(read_idx(FASHION_DIR / "train-images-idx3-ubyte.gz")[:20000]),
-                  read_idx(FASHION_DIR / "train-labels-idx1-ubyte.gz")[:20000].long())
+    model = train_small_cnn(pixels(read_idx(FASHION_DIR / "train-images-idx3-ubyte.gz")[:20000]),
+                            read_idx(FASHION_DIR / "train-labels-idx1-ubyte.gz")[:20000].long())
     x = pixels(read_idx(FASHION_DIR / "t10k-images-idx3-ubyte.gz")[:args.images])
     y = read_idx(FASHION_DIR / "t10k-labels-idx1-ubyte.gz")[:args.images].long()
     scripted = torch.jit.script(model)

@@ -60,18 +60,23 @@ def fashion():
     }
 
 
-@pytest.fixture(scope="session")
-def trained_cnn(fashion):
-    """A small CNN trained for one pass over 20000 images (~88% test accuracy)."""
+def train_small_cnn(images, labels):
+    """A SmallCnn trained for one pass over the images, batches of 100, seed 0 (also the
+    benchmarks' model)."""
     torch.manual_seed(0)
     model = SmallCnn()
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-    x, y = pixels(fashion["train_raw"][:20000]), fashion["train_labels"][:20000]
-    for i in range(0, x.shape[0], 100):
+    for i in range(0, images.shape[0], 100):
         opt.zero_grad()
-        torch.nn.functional.cross_entropy(model(x[i:i + 100]), y[i:i + 100]).backward()
+        torch.nn.functional.cross_entropy(model(images[i:i + 100]), labels[i:i + 100]).backward()
         opt.step()
     return model.eval()
+
+
+@pytest.fixture(scope="session")
+def trained_cnn(fashion):
+    """A small CNN trained for one pass over 20000 images (~88% test accuracy)."""
+    return train_small_cnn(pixels(fashion["train_raw"][:20000]), fashion["train_labels"][:20000])
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,8 @@ venv=${ADVLAB_VENV:-/var/cache/advlab/venv}
 export ADVLAB_VENV=$venv CMAKE_BUILD_PARALLEL_LEVEL=2
 start=$(date +%s)
 
-# Library, tool, tests and Python module against the wheel's LibTorch, CUDA enabled:
-# the GPU path compiles and links (nothing here can run it).
+# Library, tool and tests against the wheel's LibTorch, CUDA enabled: the GPU path
+# compiles and links (nothing here can run it). The module is pip's, below.
 t=$(date +%s); bash scripts/setup-pypi.sh --tests; phase "PyPI LibTorch build" "$t"
 # What runs on this build: everything that touches how this LibTorch behaves: models
 # saved, loaded and run, data, the command line, reports, training, c10d, the linear

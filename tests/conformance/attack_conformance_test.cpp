@@ -2,7 +2,7 @@
 // (the trained CNN on [0, 1] inputs, and the same network behind mean/std preprocessing
 // on [-1, 1] inputs, where a hard-coded unit range would show), must keep the contract: outputs inside bounds and the eps-ball for every sample, success flags
 // equal to a fresh forward pass, targeted successes hit the target, same seed same
-// result, and the model's parameters and mode untouched.
+// result ([0, 1] world), and the model's parameters and mode untouched.
 #include "advlab/attacks/registry.h"
 #include "advlab/core/error.h"
 #include "advlab/criteria/criterion.h"
@@ -55,7 +55,7 @@ std::vector<Case> all_cases(bool symmetric) {
 
 constexpr int64_t kQueryBudget = 300;
 // Samples per case: every check holds per sample, and 16 keep the 240-odd cases (each
-// runs its attack twice) within a few minutes of the suite.
+// runs its attack twice in the [0, 1] world, once in the other) within a few minutes of the suite.
 constexpr int64_t kSamples = 16;
 
 // Budgets for [0, 1] inputs; `range` scales them to other bounds (L0 counts pixels).
@@ -182,6 +182,9 @@ TEST_P(AttackConformance, KeepsTheContract) {
         << "success reported with minimum_distance > eps: " << result.minimum_distance;
   }
 
+  // Same seed, same result: checked in the [0, 1] world only. The second run doubles a
+  // case's cost, and whether a seed is honoured does not depend on the bounds (CI time).
+  if (c.symmetric) return;
   auto again = make_attack(c.attack, options)->run(model, x, *criterion, 5);
   EXPECT_TRUE(torch::equal(result.adversarials, again.adversarials)) << "same seed, different result";
 }

@@ -37,13 +37,19 @@ class EvalModeGuard {
 
 // The dtype of the module's first floating-point parameter or buffer: a model exported
 // in float64 gets its images in float64 (and gives float32 logits back); float32 when it has none.
+// Half and bfloat16 models are refused by name: their input gradients underflow and
+// round (a known way for an evaluation to report robustness that is not there), and
+// LibTorch's own error only says that float and half do not mix.
 torch::ScalarType floating_parameter_dtype(const torch::jit::Module& module) {
   auto first = [](const auto& tensors) -> std::optional<torch::ScalarType> {
     for (const auto& t : tensors)
-      if (t.is_floating_point()) return t.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+      if (t.is_floating_point()) return t.scalar_type();
     return std::nullopt;
   };
-  return first(module.parameters()).value_or(first(module.buffers()).value_or(torch::kFloat32));
+  auto dtype = first(module.parameters()).value_or(first(module.buffers()).value_or(torch::kFloat32));
+  ADVLAB_CHECK(dtype == torch::kFloat32 || dtype == torch::kFloat64, "the model's weights are ",
+               c10::toString(dtype), ": advlab attacks float32 and float64 models (export it after model.float())");
+  return dtype;
 }
 
 torch::Tensor channel_tensor(const std::vector<double>& v, torch::Device device) {

@@ -1,7 +1,9 @@
 // Models exported in float64 (`model.double()` before torch.jit.script): advlab gives them
 // float64 images and works on float32 logits and gradients, with the model's own precision
-// inside. Known answers on a linear model z = W x + b whose weights are float64.
+// inside. Known answers on a linear model z = W x + b whose weights are float64. Half and
+// bfloat16 models are refused with an error that names their dtype.
 #include "advlab/attacks/registry.h"
+#include "advlab/core/error.h"
 #include "advlab/criteria/criterion.h"
 #include "advlab/models/classifier.h"
 
@@ -68,6 +70,21 @@ TEST(ModelDtype, PgdBreaksAFloat64ModelInsideTheBallAndTheBox) {
   EXPECT_GT(result.success.to(torch::kFloat64).mean().item<double>(), 0.8);
   // The success each attack reports is what the model says of the adversarials.
   EXPECT_TRUE(torch::equal(result.success, p.model->logits(result.adversarials).argmax(1) != labels));
+}
+
+TEST(ModelDtype, HalfAndBfloat16ModelsAreRefusedByName) {
+  for (auto [dtype, name] : {std::pair{torch::kHalf, "Half"}, std::pair{torch::kBFloat16, "BFloat16"}}) {
+    auto p = double_linear(10, 16);
+    auto module = p.model->module().clone();
+    module.to(dtype);
+    try {
+      TorchScriptClassifier model(module);
+      ADD_FAILURE() << name << " model accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("weights are ") + name), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("model.float()"), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace

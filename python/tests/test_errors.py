@@ -1,4 +1,6 @@
 """Bad input gets advlab.AdvlabError with the command line's one-line message."""
+import io
+
 import pytest
 import torch
 
@@ -113,3 +115,14 @@ def test_not_a_model(test_batch):
     x, y = test_batch
     with pytest.raises(advlab.AdvlabError, match="model must be a torch.nn.Module or a TorchScript module, got function"):
         advlab.attack(lambda t: t, x, y, "fgsm", eps=0.1)
+
+
+@pytest.mark.parametrize("dtype,name", [(torch.float16, "Half"), (torch.bfloat16, "BFloat16")])
+def test_reduced_precision_model_is_refused_by_name(dtype, name, scripted, test_batch):
+    x, y = test_batch
+    buffer = io.BytesIO()
+    torch.jit.save(scripted, buffer)
+    buffer.seek(0)
+    reduced = torch.jit.load(buffer).to(dtype)
+    with pytest.raises(advlab.AdvlabError, match=rf"^the model's weights are {name}: .*model\.float\(\)"):
+        advlab.attack(reduced, x, y, "fgsm", eps=0.1)

@@ -2,7 +2,7 @@
 // PDPGD, Primal-Dual Proximal Gradient Descent (Matyasko & Chau 2021, "PDPGD:
 // Primal-Dual Proximal Gradient Descent Adversarial Attack"). Minimises ||delta|| subject
 // to misclassification through the Lagrangian lambda_0 ||delta|| + lambda_1
-// softplus(max(m, 0)) (softplus(m), as adv-lib, in L1's targeted runs), m the logit margin of the true
+// softplus(max(m, 0)) (optionally softplus(m), as adv-lib), m the logit margin of the true
 // class (target: its negative), which is > 0 while not adversarial. Primal: an Adam step
 // on the classification term (primal_lr, a fraction of the box width, decaying exponentially to primal_lr *
 // primal_lr_decrease), then the norm's proximal operator (threat/proximal.h) in Adam's
@@ -47,9 +47,9 @@ struct PdpgdOptions {
   // The classification term: "hinge" = softplus(max(m, 0)), no pull once adversarial;
   // "softplus" = softplus(m), adv-lib's, still pulling (ever less) beyond the boundary;
   // "targeted-softplus": softplus in targeted runs (the sweep's runs towards a class),
-  // the hinge in the untargeted one; "auto" = targeted-softplus for L1 (higher optimality
-  // on the three bench models), hinge for L2 and L-inf (docs/attacks/pdpgd.md).
-  TORCH_ARG(std::string, classification) = "auto";
+  // the hinge in the untargeted one (scores higher at L1, but not at every budget:
+  // docs/attacks/pdpgd.md).
+  TORCH_ARG(std::string, classification) = "hinge";
 };
 
 class Pdpgd : public MinimumNormAttack {
@@ -64,7 +64,6 @@ class Pdpgd : public MinimumNormAttack {
  private:
   int64_t steps() const;
   bool proximal() const;
-  std::string classification() const;  // "auto" resolved
   bool pulls_beyond_boundary(const Criterion& criterion) const;
 
   PdpgdOptions options_;

@@ -17,10 +17,9 @@
 // coordinate is taken.
 // Untargeted: the target of each step is the most likely class other than the true label
 // (re-chosen every step), so the attack pushes towards the nearest competitor.
-// With directions=both (the default since session 24: higher optimality on the three
-// bench models) every unchanged coordinate inside the mask is a candidate raised and
-// lowered by |theta| of the range, each way's gradients scaled by the room it has; with
-// directions=theta (the paper) candidates are those that can still move in theta's direction.
+// Candidates are the coordinates inside the mask that can still move in theta's direction;
+// with directions=both (an option) every unchanged coordinate is a candidate raised and
+// lowered by |theta| of the range, each way's gradients scaled by the room it has.
 // Stops at the first adversarial iterate or when the budget (eps if given, else
 // floor(gamma * D)) is spent; samples never broken come back unchanged.
 #include "advlab/attacks/attack.h"
@@ -42,7 +41,7 @@ struct JsmaOptions {
   TORCH_ARG(int64_t, prune) = 1000;       // reversals tried per found adversarial (l0_prune.h), 0 = none
   // "theta": every coordinate moves in theta's direction (the paper); "both": each
   // candidate coordinate may move up or down by |theta| of the range.
-  TORCH_ARG(std::string, directions) = "both";
+  TORCH_ARG(std::string, directions) = "theta";
 };
 
 class Jsma : public Attack {

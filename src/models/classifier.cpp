@@ -37,9 +37,9 @@ class EvalModeGuard {
 
 // The dtype of the module's first floating-point parameter or buffer: a model exported
 // in float64 gets its images in float64 (and gives float32 logits back); float32 when it has none.
-// Half and bfloat16 models are refused by name: their input gradients underflow and
-// round (a known way for an evaluation to report robustness that is not there), and
-// LibTorch's own error only says that float and half do not mix.
+// Half and bfloat16 models are refused by name: their input gradients can underflow and
+// round (a way for an evaluation to report robustness that is not there), and LibTorch's
+// own error only says that float and half do not mix.
 torch::ScalarType floating_parameter_dtype(const torch::jit::Module& module) {
   auto first = [](const auto& tensors) -> std::optional<torch::ScalarType> {
     for (const auto& t : tensors)

@@ -30,22 +30,24 @@ export OMP_NUM_THREADS=1 ADVLAB_THREADS=1
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 artifacts="$build/fuzz-artifacts"
-failed=()
-printf '%-24s %10s %9s %7s %7s %6s  %s\n' target executions execs/s cov ft corpus result
-for target in "${targets[@]}"; do
-  binary="$build/tests/fuzz/$target"
+
+# One target's run; its table row (and, on failure, its log's tail) goes to
+# $scratch/<target>/report, its exit code to $scratch/<target>/rc.
+fuzz_one() {
+  local target=$1 binary="$build/tests/fuzz/$1" dir="$scratch/$1"
+  mkdir -p "$dir" "$artifacts/$target"
   if [ ! -x "$binary" ]; then
-    echo "$target: $binary not built (cmake --build $build)" >&2
-    failed+=("$target")
-    continue
+    echo "$target: $binary not built (cmake --build $build)" >"$dir/report"
+    echo 1 >"$dir/rc"
+    return
   fi
-  mkdir -p "$scratch/$target" "$artifacts/$target"
-  cp -r "tests/fuzz/corpus/$target" "$scratch/$target/corpus"
-  log="$scratch/$target/log"
+  cp -r "tests/fuzz/corpus/$target" "$dir/corpus"
+  local log="$dir/log"
   nice "$binary" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 -seed="$seed" -runs="$runs" \
     -print_final_stats=1 -artifact_prefix="$artifacts/$target/" \
-    "$scratch/$target/corpus" >"$log" 2>&1
-  rc=$?
+    "$dir/corpus" >"$log" 2>&1
+  local rc=$?
+  local execs rate status cov ft corp result=ok
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
   # The last status line (DONE on a clean finish) carries the final coverage.
@@ -53,24 +55,46 @@ for target in "${targets[@]}"; do
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$status")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$status")
   corp=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$status")
-  result=ok
-  if [ $rc -ne 0 ]; then
-    result="FAILED (exit $rc)"
-    failed+=("$target")
-  fi
-  printf '%-24s %10s %9s %7s %7s %6s  %s\n' "$target" "${execs:--}" "${rate:--}" "${cov:--}" \
-    "${ft:--}" "${corp:--}" "$result"
-  if [ $rc -ne 0 ]; then
-    echo "---- $target: last lines of its log (inputs kept in $artifacts/$target/) ----"
-    grep -vE '^#[0-9]+' "$log" | tail -40
-    echo "----"
-  fi
+  [ $rc -eq 0 ] || result="FAILED (exit $rc)"
+  echo "${execs:-0}" >"$dir/executions"
+  {
+    printf '%-24s %10s %9s %7s %7s %6s  %s\n' "$target" "${execs:--}" "${rate:--}" "${cov:--}" \
+      "${ft:--}" "${corp:--}" "$result"
+    if [ $rc -ne 0 ]; then
+      echo "---- $target: last lines of its log (inputs kept in $artifacts/$target/) ----"
+      grep -vE '^#[0-9]+' "$log" | tail -40
+      echo "----"
+    fi
+  } >"$dir/report"
+  echo $rc >"$dir/rc"
+}
+
+# Each target is one single-threaded process with its own seed and input count, so
+# running FUZZ_JOBS of them at once (default: one per core) explores the same inputs.
+jobs=${FUZZ_JOBS:-$(nproc)}
+for target in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+  fuzz_one "$target" &
+done
+wait
+
+failed=()
+capped=()  # stopped by the time cap before FUZZ_RUNS inputs
+printf '%-24s %10s %9s %7s %7s %6s  %s\n' target executions execs/s cov ft corpus result
+for target in "${targets[@]}"; do
+  cat "$scratch/$target/report"
+  [ "$(cat "$scratch/$target/rc")" = 0 ] || failed+=("$target")
+  [ "$runs" -le 0 ] || [ "$(cat "$scratch/$target/executions" 2>/dev/null || echo 0)" -ge "$runs" ] ||
+    capped+=("$target")
 done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzzing failed: ${failed[*]}" >&2
   exit 1
 fi
-if [ "$runs" -gt 0 ]; then
+if [ "$runs" -gt 0 ] && [ ${#capped[@]} -gt 0 ]; then
+  echo "all ${#targets[@]} fuzz targets ran without a finding (seed $seed); stopped by the ${seconds} s cap" \
+       "before $runs inputs: ${capped[*]}"
+elif [ "$runs" -gt 0 ]; then
   echo "all ${#targets[@]} fuzz targets ran $runs inputs each (seed $seed) without a finding"
 else
   echo "all ${#targets[@]} fuzz targets ran ${seconds} s each without a finding"
